@@ -1,0 +1,116 @@
+// The registry contract: what the operator writes and the token server reads.
+// One record per client, self-contained, so the token server never reads Kubernetes.
+// Bump REGISTRY_VERSION (and the key prefix with it) on any incompatible change.
+
+import type {
+  ClaimMapping,
+  ClientType,
+  GrantType,
+  RefreshIssuance,
+  TokenEndpointAuthMethod,
+} from "../api/v1alpha1/oauthclient.ts";
+
+export const REGISTRY_VERSION = 1;
+
+export interface JsonWebKeySet {
+  keys: Record<string, unknown>[];
+}
+
+/** A stored secret hash, see secret-hash.ts. `expiresAt` (epoch ms) is set on a previous secret in its grace window. */
+export interface StoredSecret {
+  hash: string;
+  expiresAt?: number;
+}
+
+export interface CompiledJwtIssuer {
+  issuer: string;
+  jwks?: JsonWebKeySet;
+  jwksUri?: string;
+  subjectClaim: string;
+  algorithms: string[];
+}
+
+export interface CompiledSamlIdp {
+  entityId: string;
+  certificates: string[];
+  subjectAttribute?: string;
+}
+
+export interface CompiledIdentityMapping {
+  jwtIssuers: CompiledJwtIssuer[];
+  samlIdps: CompiledSamlIdp[];
+  claimMappings: ClaimMapping[];
+  allowedSubjects?: string[];
+  audiences: string[];
+  maxAssertionAgeSeconds: number;
+  /** bcrypt htpasswd lines ("user:$2y$..."), for the password grant and the login page. */
+  users?: string[];
+}
+
+export interface ClientRecord {
+  registryVersion: typeof REGISTRY_VERSION;
+  clientId: string;
+  /** Where the record came from: "namespace/name" of the OAuthClient, or a file path in standalone mode. */
+  source: string;
+  sourceUid: string;
+  generation: number;
+  displayName: string;
+  clientType: ClientType;
+  grantTypes: GrantType[];
+  redirectUris: string[];
+  scopes: string[];
+  defaultScopes: string[];
+  audiences: string[];
+  defaultAudience?: string;
+  subject?: string;
+  tokenEndpointAuthMethod: TokenEndpointAuthMethod;
+  /** Current secret first; a previous one follows while its grace window lasts. */
+  secrets: StoredSecret[];
+  /** The client's keys for private_key_jwt (inline or resolved from a Secret). */
+  jwks?: JsonWebKeySet;
+  jwksUri?: string;
+  accessToken: { lifetimeSeconds: number; format: "jwt" | "opaque" };
+  refreshToken: { lifetimeSeconds: number; issuance: RefreshIssuance; forAssertionGrants: boolean };
+  identityMapping?: CompiledIdentityMapping;
+  skipConsent: boolean;
+  requirePkce: boolean;
+  disabled: boolean;
+  /** Epoch seconds; tokens with an earlier iat are dead. */
+  revokeTokensIssuedBefore?: number;
+  /** Epoch ms of the write, for staleness checks and debugging. */
+  updatedAt: number;
+}
+
+/** A change notification, published after every write. */
+export interface RegistryChange {
+  op: "put" | "delete";
+  clientId: string;
+  revision: number;
+}
+
+/** Epoch seconds of a deleted client's removal: its tokens stay dead even if the ID comes back. */
+export type Tombstones = Map<string, number>;
+
+export interface RegistrySnapshot {
+  revision: number;
+  clients: Map<string, ClientRecord>;
+  tombstones: Tombstones;
+}
+
+/** Write side (the operator, standalone mode). Every method is idempotent. */
+export interface RegistryWriter {
+  put(record: ClientRecord): Promise<void>;
+  /** Removes the client and records a tombstone so its tokens stay dead. */
+  delete(clientId: string, deletedAtSeconds: number): Promise<void>;
+  get(clientId: string): Promise<ClientRecord | undefined>;
+}
+
+/** Read side (the token server). */
+export interface RegistryReader {
+  snapshot(): Promise<RegistrySnapshot>;
+  /** Calls back on every change; returns a function that unsubscribes. */
+  subscribe(onChange: (change: RegistryChange) => void): Promise<() => Promise<void>>;
+  get(clientId: string): Promise<ClientRecord | undefined>;
+}
+
+export type Registry = RegistryWriter & RegistryReader;

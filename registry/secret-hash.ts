@@ -1,0 +1,28 @@
+// Client secrets are 256-bit random values (or set by a person editing the Secret),
+// so a salted SHA-256 and a constant-time compare protect them: a slow hash guards
+// low-entropy passwords and would cap client-credentials throughput for nothing.
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+
+const SCHEME = "sha256";
+
+/** "sha256$<salt>$<digest>", both base64url. */
+export function hashSecret(secret: string, salt = randomBytes(16).toString("base64url")): string {
+  return `${SCHEME}$${salt}$${digest(salt, secret).toString("base64url")}`;
+}
+
+export function verifySecret(secret: string, stored: string): boolean {
+  const [scheme, salt, expected] = stored.split("$");
+  if (scheme !== SCHEME || salt === undefined || expected === undefined) return false;
+  const want = Buffer.from(expected, "base64url");
+  const got = digest(salt, secret);
+  return want.length === got.length && timingSafeEqual(want, got);
+}
+
+/** A new client secret: 256 bits from the CSPRNG, base64url (43 characters). */
+export function generateSecret(): string {
+  return randomBytes(32).toString("base64url");
+}
+
+function digest(salt: string, secret: string): Buffer {
+  return createHash("sha256").update(salt).update("\0").update(secret).digest();
+}

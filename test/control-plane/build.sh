@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Builds the test control plane (kube-apiserver, etcd, kubectl) from the official Go
+# modules, the way no Docker and no download site leave us: a scratch module per
+# component, outside the repo, cached by version. Nothing built here is committed.
+#
+#   test/control-plane/build.sh          # builds what is missing, prints the bin dir
+#
+# Versions are pinned here and nowhere else; the harness reads the same cache path.
+set -euo pipefail
+
+K8S_VERSION="${K8S_VERSION:-v1.36.3}"
+ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
+CACHE="${TOLLGATE_CACHE:-$HOME/.cache/tollgate}"
+BIN="$CACHE/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION"
+mkdir -p "$BIN"
+export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod
+
+log() { echo "[control-plane] $*" >&2; }
+
+build_kubernetes() {
+  local work="$CACHE/src/kubernetes-$K8S_VERSION"
+  mkdir -p "$work"
+  cd "$work"
+  local minor="${K8S_VERSION#v1.}"; minor="${minor%%.*}"
+  local staging_version="v0.${K8S_VERSION#v1.}"
+  local gomod
+  gomod="$(go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | sed -n 's/.*"GoMod": "\(.*\)".*/\1/p')"
+  {
+    echo "module tollgate.test/kube-control-plane"
+    grep -E '^go [0-9]' "$gomod"
+    grep -E '^godebug ' "$gomod" || true
+    echo
+    echo "require k8s.io/kubernetes $K8S_VERSION"
+    echo
+    echo "replace ("
+    # k8s.io/kubernetes points its staging modules at ./staging; outside that repo we
+    # point each at its published tag (kubernetes/kubernetes#79384).
+    grep -E '=> \./staging/' "$gomod" | awk -v v="$staging_version" '{print "\t" $1 " => " $1 " " v}'
+    echo ")"
+  } > go.mod
+  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" >&2
+  go get -tool "k8s.io/kubernetes/cmd/kubectl@$K8S_VERSION" >&2
+  local pkg=k8s.io/component-base/version cg=k8s.io/client-go/pkg/version
+  local ld="-s -w"
+  for p in $pkg $cg; do
+    ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
+  done
+  for cmd in kube-apiserver kubectl; do
+    log "building $cmd $K8S_VERSION"
+    go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ld" -o "$BIN/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
+    mv "$BIN/$cmd.tmp" "$BIN/$cmd"
+  done
+}
+
+build_etcd() {
+  local work="$CACHE/src/etcd-$ETCD_VERSION"
+  mkdir -p "$work"
+  cd "$work"
+  [ -f go.mod ] || go mod init tollgate.test/etcd >&2
+  go get -tool "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
+  log "building etcd $ETCD_VERSION"
+  go build -trimpath -ldflags "-s -w" -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3
+  mv "$BIN/etcd.tmp" "$BIN/etcd"
+}
+
+start=$(date +%s)
+[ -x "$BIN/etcd" ] || build_etcd
+if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kubectl" ]; then build_kubernetes; fi
+log "ready in $(( $(date +%s) - start ))s: $BIN"
+echo "$BIN"
