@@ -1,0 +1,229 @@
+// A real kube-apiserver and etcd for tests, started the way controller-runtime's
+// envtest starts them: free loopback ports, a generated service-account key, the
+// serving certificate the apiserver makes for itself, and a static admin token.
+// Binaries come from test/control-plane/build.sh (built from the official Go
+// modules, cached outside the repo by version).
+import { execFileSync } from "node:child_process";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpsGet } from "node:https";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { ApiextensionsV1Api, KubeConfig, type V1CustomResourceDefinition } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
+import { freePort, type ManagedProcess, startProcess, waitFor } from "./processes.ts";
+
+const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+export const CRD_DIR = join(repoRoot, "crds");
+
+export interface ControlPlane {
+  /** Admin (system:masters) credentials. */
+  kubeConfig: KubeConfig;
+  kubeconfigPath: string;
+  /** https://127.0.0.1:PORT */
+  server: string;
+  /** The static admin bearer token. */
+  adminToken: string;
+  /** The directory holding kube-apiserver, etcd and kubectl. */
+  binDir: string;
+  /** Stops and starts kube-apiserver on the same port and etcd (data kept): a control-plane upgrade in miniature. */
+  restartApiServer(): Promise<void>;
+  /** Stops everything and removes the temporary directory. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export interface ControlPlaneOptions {
+  /** Install the CRDs from crds/ and wait until they are served (default true). */
+  installCrds?: boolean;
+}
+
+/** Builds the binaries if they are not cached yet (prints progress to stderr) and returns their directory. */
+export function controlPlaneBinDir(): string {
+  const script = join(repoRoot, "test", "control-plane", "build.sh");
+  return execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
+}
+
+export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const binDir = controlPlaneBinDir();
+  const dir = mkdtempSync(join(tmpdir(), "tollgate-cp-"));
+  const processes: ManagedProcess[] = [];
+  let apiserver: ManagedProcess | undefined;
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    await apiserver?.stop();
+    for (const p of processes.reverse()) await p.stop();
+    if (!process.env.TOLLGATE_KEEP_CONTROL_PLANE_DIR) rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
+    const etcd = startProcess(
+      join(binDir, "etcd"),
+      [
+        "--data-dir",
+        join(dir, "etcd"),
+        "--listen-client-urls",
+        `http://127.0.0.1:${etcdClient}`,
+        "--advertise-client-urls",
+        `http://127.0.0.1:${etcdClient}`,
+        "--listen-peer-urls",
+        `http://127.0.0.1:${etcdPeer}`,
+        "--initial-advertise-peer-urls",
+        `http://127.0.0.1:${etcdPeer}`,
+        "--initial-cluster",
+        `default=http://127.0.0.1:${etcdPeer}`,
+        "--unsafe-no-fsync=true",
+        "--log-level=warn",
+      ],
+      join(dir, "etcd.log"),
+    );
+    processes.push(etcd);
+
+    const { publicKey, privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    writeFileSync(join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
+    writeFileSync(join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
+    const adminToken = randomBytes(24).toString("hex");
+    writeFileSync(join(dir, "tokens.csv"), `${adminToken},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
+    const server = `https://127.0.0.1:${apiPort}`;
+    const apiserverArgs = [
+      `--etcd-servers=http://127.0.0.1:${etcdClient}`,
+      `--cert-dir=${join(dir, "certs")}`,
+      `--secure-port=${apiPort}`,
+      "--bind-address=127.0.0.1",
+      "--advertise-address=127.0.0.1",
+      "--service-cluster-ip-range=10.0.0.0/24",
+      "--allow-privileged=true",
+      "--disable-admission-plugins=ServiceAccount",
+      "--authorization-mode=RBAC",
+      `--service-account-issuer=${server}/`,
+      `--service-account-key-file=${join(dir, "sa.pub")}`,
+      `--service-account-signing-key-file=${join(dir, "sa.key")}`,
+      `--token-auth-file=${join(dir, "tokens.csv")}`,
+      "--endpoint-reconciler-type=none",
+      "--enable-priority-and-fairness=false",
+      "--v=0",
+    ];
+    const launchApiserver = async () => {
+      apiserver = startProcess(join(binDir, "kube-apiserver"), apiserverArgs, join(dir, "kube-apiserver.log"));
+      await waitFor(
+        "kube-apiserver /readyz",
+        async () => {
+          if (apiserver?.child.exitCode !== null) throw new Error(`kube-apiserver exited; see ${apiserver?.logFile}`);
+          const res = await insecureGet(`${server}/readyz`, adminToken);
+          return res.status === 200 || undefined;
+        },
+        { timeoutMs: 120_000, intervalMs: 250 },
+      );
+    };
+    await launchApiserver();
+
+    const caPem = readFileSync(join(dir, "certs", "apiserver.crt"), "utf8");
+    const kubeconfigPath = join(dir, "kubeconfig");
+    writeFileSync(kubeconfigPath, kubeconfigYaml(server, caPem, adminToken), { mode: 0o600 });
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(kubeconfigPath);
+    await waitFor(
+      "the default namespace",
+      async () => (await insecureGet(`${server}/api/v1/namespaces/default`, adminToken)).status === 200 || undefined,
+    );
+
+    if (options.installCrds !== false) await installCrds(kubeConfig);
+    return {
+      kubeConfig,
+      kubeconfigPath,
+      server,
+      adminToken,
+      binDir,
+      stop,
+      async restartApiServer() {
+        await apiserver?.stop();
+        await launchApiserver();
+      },
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+/** Creates (or replaces) every CRD in crds/ and waits until each is Established and served. */
+export async function installCrds(kubeConfig: KubeConfig, crdDir = CRD_DIR): Promise<V1CustomResourceDefinition[]> {
+  const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
+  const crds: V1CustomResourceDefinition[] = [];
+  for (const file of readdirSync(crdDir).filter((f) => /\.ya?ml$/.test(f))) {
+    for (const doc of parseAllDocuments(readFileSync(join(crdDir, file), "utf8"))) {
+      const crd = doc.toJS() as V1CustomResourceDefinition | null;
+      if (crd?.kind === "CustomResourceDefinition") crds.push(crd);
+    }
+  }
+  for (const crd of crds) {
+    const name = crd.metadata?.name ?? "";
+    try {
+      const existing = await api.readCustomResourceDefinition({ name });
+      crd.metadata = { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion };
+      await api.replaceCustomResourceDefinition({ name, body: crd });
+    } catch (error) {
+      if ((error as { code?: number }).code !== 404) throw error;
+      await api.createCustomResourceDefinition({ body: crd });
+    }
+  }
+  for (const crd of crds) {
+    const name = crd.metadata?.name ?? "";
+    await waitFor(`CRD ${name} Established`, async () => {
+      const current = await api.readCustomResourceDefinition({ name });
+      return current.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") || undefined;
+    });
+    const { group, versions, names } = crd.spec;
+    for (const version of versions.filter((v) => v.served)) {
+      await waitFor(`${names.plural}.${group}/${version.name} in discovery`, async () => {
+        const cluster = kubeConfig.getCurrentCluster();
+        const user = kubeConfig.getCurrentUser();
+        const res = await insecureGet(`${cluster?.server}/apis/${group}/${version.name}`, user?.token ?? "");
+        if (res.status !== 200) return undefined;
+        const body = JSON.parse(res.body) as { resources?: { name: string }[] };
+        return body.resources?.some((r) => r.name === names.plural) || undefined;
+      });
+    }
+  }
+  return crds;
+}
+
+function kubeconfigYaml(server: string, caPem: string, token: string): string {
+  const ca = Buffer.from(caPem).toString("base64");
+  return `apiVersion: v1
+kind: Config
+clusters:
+- name: tollgate-test
+  cluster:
+    server: ${server}
+    certificate-authority-data: ${ca}
+users:
+- name: admin
+  user:
+    token: ${token}
+contexts:
+- name: tollgate-test
+  context:
+    cluster: tollgate-test
+    user: admin
+current-context: tollgate-test
+`;
+}
+
+/** A GET that skips certificate checks: only for probes on loopback before the kubeconfig (and its CA) exists. */
+function insecureGet(url: string, token: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = httpsGet(url, { rejectUnauthorized: false, headers: { authorization: `Bearer ${token}` } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => {
+        body += chunk;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.setTimeout(5000, () => req.destroy(new Error("timeout")));
+  });
+}
