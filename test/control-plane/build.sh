@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the test control plane (kube-apiserver, etcd, kubectl) from the official Go
+# Builds the test control plane (kube-apiserver, etcd, kubectl) and helm from the official Go
 # modules, the way no Docker and no download site leave us: a scratch module per
 # component, outside the repo, cached by version. Nothing built here is committed.
 #
@@ -10,8 +10,9 @@ set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-v1.36.3}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
+HELM_VERSION="${HELM_VERSION:-v4.3.2}"
 CACHE="${TOLLGATE_CACHE:-$HOME/.cache/tollgate}"
-BIN="$CACHE/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION"
+BIN="$CACHE/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION"
 mkdir -p "$BIN"
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod
 
@@ -63,8 +64,15 @@ build_etcd() {
   mv "$BIN/etcd.tmp" "$BIN/etcd"
 }
 
+build_helm() {
+  # Helm has no replace lines: a plain install from the module proxy works.
+  log "building helm $HELM_VERSION"
+  GOBIN="$BIN" go install -trimpath -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
+}
+
 start=$(date +%s)
 [ -x "$BIN/etcd" ] || build_etcd
+[ -x "$BIN/helm" ] || build_helm
 if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kubectl" ]; then build_kubernetes; fi
 log "ready in $(( $(date +%s) - start ))s: $BIN"
 echo "$BIN"

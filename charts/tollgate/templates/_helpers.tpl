@@ -1,0 +1,73 @@
+{{/* Names, labels and the values both components share. */}}
+
+{{- define "tollgate.fullname" -}}
+{{- if contains .Chart.Name .Release.Name -}}
+{{- .Release.Name | trunc 50 | trimSuffix "-" -}}
+{{- else -}}
+{{- printf "%s-%s" .Release.Name .Chart.Name | trunc 50 | trimSuffix "-" -}}
+{{- end -}}
+{{- end -}}
+
+{{- define "tollgate.labels" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- end -}}
+
+{{/* Selector labels of one component: (dict "root" $ "component" "operator") */}}
+{{- define "tollgate.selectorLabels" -}}
+app.kubernetes.io/name: {{ .root.Chart.Name }}
+app.kubernetes.io/instance: {{ .root.Release.Name }}
+app.kubernetes.io/component: {{ .component }}
+{{- end -}}
+
+{{- define "tollgate.image" -}}
+{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- end -}}
+
+{{- define "tollgate.tokenServerName" -}}{{ include "tollgate.fullname" . }}-token-server{{- end -}}
+{{- define "tollgate.operatorName" -}}{{ include "tollgate.fullname" . }}-operator{{- end -}}
+{{- define "tollgate.redisName" -}}{{ include "tollgate.fullname" . }}-redis{{- end -}}
+{{- define "tollgate.signingKeysSecret" -}}{{ include "tollgate.fullname" . }}-signing-keys{{- end -}}
+
+{{- define "tollgate.issuer" -}}
+{{- if .Values.issuer -}}
+{{- .Values.issuer -}}
+{{- else -}}
+{{- printf "http://%s.%s.svc" (include "tollgate.tokenServerName" .) .Release.Namespace -}}
+{{- if ne (int .Values.tokenServer.service.port) 80 }}:{{ .Values.tokenServer.service.port }}{{ end -}}
+{{- end -}}
+{{- end -}}
+
+{{/* The namespaces the operator manages in namespaced mode: the listed ones plus the release's. */}}
+{{- define "tollgate.namespaces" -}}
+{{- $list := list .Release.Namespace -}}
+{{- range .Values.rbac.namespaces }}{{ if not (has . $list) }}{{ $list = append $list . }}{{ end }}{{ end -}}
+{{- join "," $list -}}
+{{- end -}}
+
+{{/* Environment shared by both components: the Redis URL, with the password from a Secret when set. */}}
+{{- define "tollgate.redisEnv" -}}
+{{- if eq .Values.redis.mode "bundled" }}
+- name: TOLLGATE_REDIS_URL
+  value: {{ printf "redis://%s.%s.svc:6379" (include "tollgate.redisName" .) .Release.Namespace | quote }}
+{{- else if .Values.redis.external.passwordSecret.name }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ .Values.redis.external.passwordSecret.name }}
+      key: {{ .Values.redis.external.passwordSecret.key }}
+- name: TOLLGATE_REDIS_URL
+  value: {{ regexReplaceAll "^(rediss?://)" .Values.redis.external.url "${1}:$(REDIS_PASSWORD)@" | quote }}
+{{- else }}
+- name: TOLLGATE_REDIS_URL
+  value: {{ .Values.redis.external.url | quote }}
+{{- end }}
+{{- end -}}
+
+{{- define "tollgate.podSecurity" -}}
+securityContext:
+  {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- end -}}

@@ -1,0 +1,108 @@
+// The chart on the real API server: rendered objects pass server-side dry-run with
+// strict field validation, and `helm install` creates them for real (CRD included).
+import assert from "node:assert/strict";
+import { execFile, spawn } from "node:child_process";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { promisify } from "node:util";
+import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
+import { CHART_DIR, helm, helmBinary } from "./render.ts";
+
+const run = promisify(execFile);
+
+/** `helm template ... | kubectl apply --dry-run=server --validate=strict -f -` */
+async function dryRunApply(cp: ControlPlane, set: string[]): Promise<{ code: number; output: string }> {
+  const args = ["template", "tollgate", CHART_DIR, "--namespace", "tollgate-system", "--kube-version", "1.36.3"];
+  for (const value of set) args.push("--set", value);
+  const { stdout: manifest } = await run(helmBinary(), args, { maxBuffer: 16 << 20 });
+  return new Promise((resolve) => {
+    const kubectl = spawn(join(cp.binDir, "kubectl"), [
+      "--kubeconfig",
+      cp.kubeconfigPath,
+      "apply",
+      "--dry-run=server",
+      "--validate=strict",
+      "-f",
+      "-",
+    ]);
+    let output = "";
+    kubectl.stdout.on("data", (d) => {
+      output += d;
+    });
+    kubectl.stderr.on("data", (d) => {
+      output += d;
+    });
+    kubectl.on("close", (code) => resolve({ code: code ?? 1, output }));
+    kubectl.stdin.end(manifest);
+  });
+}
+
+describe("the chart on a real API server", () => {
+  let cp: ControlPlane;
+  before(async () => {
+    // No CRDs: `helm install` must bring its own.
+    cp = await startControlPlane({ installCrds: false });
+    const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+    for (const name of ["tollgate-system", "team-a", "team-b"])
+      await core.createNamespace({ body: { metadata: { name } } });
+  });
+  after(() => cp?.stop());
+
+  const combos: Record<string, string[]> = {
+    "cluster-wide RBAC, bundled Redis": [],
+    "namespaced RBAC, external Redis, ingress, autoscaling": [
+      "rbac.mode=namespaced",
+      "rbac.namespaces={team-a,team-b}",
+      "redis.mode=external",
+      "redis.external.url=redis://redis.example:6379",
+      "redis.external.passwordSecret.name=redis-auth",
+      "ingress.enabled=true",
+      "ingress.host=auth.example.com",
+      "tokenServer.autoscaling.enabled=true",
+    ],
+  };
+  for (const [name, set] of Object.entries(combos)) {
+    test(`server-side dry-run with strict validation: ${name}`, async () => {
+      const { code, output } = await dryRunApply(cp, set);
+      assert.equal(code, 0, output);
+      assert.match(output, /deployment\.apps\/tollgate-operator created \(server dry run\)/);
+      assert.doesNotMatch(output, /unknown field|Warning/i);
+    });
+  }
+
+  test("helm install creates the CRD, the workloads and least-privilege RBAC", async () => {
+    const { code, output } = await helm([
+      "install",
+      "tollgate",
+      CHART_DIR,
+      "--namespace",
+      "tollgate-system",
+      "--kubeconfig",
+      cp.kubeconfigPath,
+      "--set",
+      "issuer=https://auth.example.com",
+    ]);
+    assert.equal(code, 0, output);
+    assert.match(output, /STATUS: deployed/);
+    assert.match(output, /kubectl get oauthclients/, "NOTES.txt tells the installer what to do next");
+    const apps = cp.kubeConfig.makeApiClient(AppsV1Api);
+    const operator = await apps.readNamespacedDeployment({ name: "tollgate-operator", namespace: "tollgate-system" });
+    assert.equal(operator.spec?.replicas, 2);
+    assert.equal(operator.spec?.template.spec?.serviceAccountName, "tollgate-operator");
+    await apps.readNamespacedDeployment({ name: "tollgate-token-server", namespace: "tollgate-system" });
+    await apps.readNamespacedStatefulSet({ name: "tollgate-redis", namespace: "tollgate-system" });
+    const rbac = cp.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
+    const role = await rbac.readClusterRole({ name: "tollgate-operator" });
+    assert.ok(role.rules?.some((r) => r.resources?.includes("oauthclients/status")));
+    const { stdout } = await run(join(cp.binDir, "kubectl"), [
+      "--kubeconfig",
+      cp.kubeconfigPath,
+      "get",
+      "crd",
+      "-o",
+      "name",
+    ]);
+    assert.match(stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/oauthclients\.tollgate\.dev/);
+  });
+});

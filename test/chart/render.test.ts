@@ -1,0 +1,165 @@
+// The chart's rendered objects for the value combinations that matter, asserted on
+// the objects themselves (not on snapshots).
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { describe, test } from "node:test";
+import { CHART_DIR, envOf, find, helm, podSpec, renderChart } from "./render.ts";
+
+describe("helm lint --strict", () => {
+  const combos: Record<string, string[]> = {
+    defaults: [],
+    "external redis": [
+      "redis.mode=external",
+      "redis.external.url=rediss://redis.example:6380",
+      "redis.external.passwordSecret.name=redis",
+    ],
+    namespaced: ["rbac.mode=namespaced", "rbac.namespaces={team-a,team-b}"],
+    "ingress and autoscaling": [
+      "ingress.enabled=true",
+      "ingress.host=auth.example.com",
+      "tokenServer.autoscaling.enabled=true",
+    ],
+  };
+  for (const [name, set] of Object.entries(combos)) {
+    test(name, async () => {
+      const args = ["lint", "--strict", CHART_DIR, "--kube-version", "1.36.3"];
+      for (const value of set) args.push("--set", value);
+      const { code, output } = await helm(args);
+      assert.equal(code, 0, output);
+      assert.match(output, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+    });
+  }
+});
+
+describe("rendered objects", () => {
+  test("defaults: two operator replicas with leader election, bundled Redis, cluster-wide RBAC, restricted pods", async () => {
+    const objects = await renderChart();
+    const [operator] = find(objects, "Deployment", "tollgate-operator");
+    assert.ok(operator);
+    assert.equal((operator.spec as { replicas: number }).replicas, 2);
+    assert.equal(envOf(operator).get("TOLLGATE_LEADER_ELECT")?.value, "true");
+    assert.equal(envOf(operator).get("TOLLGATE_NAMESPACES")?.value, "");
+    assert.equal(envOf(operator).get("TOLLGATE_REDIS_URL")?.value, "redis://tollgate-redis.tollgate-system.svc:6379");
+    assert.equal(find(objects, "StatefulSet", "tollgate-redis").length, 1);
+    assert.equal(find(objects, "ClusterRole").length, 1);
+    assert.equal(find(objects, "ClusterRoleBinding").length, 1);
+    const [tokenServer] = find(objects, "Deployment", "tollgate-token-server");
+    assert.ok(tokenServer);
+    assert.equal(
+      podSpec(tokenServer).automountServiceAccountToken,
+      false,
+      "the token server needs no Kubernetes API token",
+    );
+    assert.equal(envOf(tokenServer).get("TOLLGATE_ISSUER")?.value, "http://tollgate-token-server.tollgate-system.svc");
+    for (const workload of [...find(objects, "Deployment"), ...find(objects, "StatefulSet")]) {
+      const pod = podSpec(workload);
+      assert.equal(pod.securityContext?.runAsNonRoot, true, workload.metadata.name);
+      assert.deepEqual(pod.securityContext?.seccompProfile, { type: "RuntimeDefault" });
+      for (const container of pod.containers) {
+        assert.equal(container.securityContext?.allowPrivilegeEscalation, false, container.name);
+        assert.equal(container.securityContext?.readOnlyRootFilesystem, true, container.name);
+        assert.deepEqual(container.securityContext?.capabilities, { drop: ["ALL"] });
+      }
+    }
+    assert.equal(find(objects, "PodDisruptionBudget").length, 2);
+    assert.equal(find(objects, "Ingress").length, 0);
+    assert.equal(find(objects, "HorizontalPodAutoscaler").length, 0);
+  });
+
+  test("the operator's cluster role grants only what the reconcile uses", async () => {
+    const [role] = find(await renderChart(), "ClusterRole");
+    const rules = (role as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
+    const resources = rules.flatMap((r) => r.resources).sort();
+    assert.deepEqual(resources, [
+      "events",
+      "oauthclients",
+      "oauthclients/finalizers",
+      "oauthclients/status",
+      "secrets",
+    ]);
+    for (const rule of rules) assert.ok(!rule.verbs.includes("*") && !rule.resources.includes("*"), "no wildcards");
+  });
+
+  test("external Redis: no StatefulSet, the password comes from the named Secret", async () => {
+    const objects = await renderChart([
+      "redis.mode=external",
+      "redis.external.url=rediss://redis.example:6380/2",
+      "redis.external.passwordSecret.name=redis-auth",
+    ]);
+    assert.equal(find(objects, "StatefulSet").length, 0);
+    for (const name of ["tollgate-operator", "tollgate-token-server"]) {
+      const [deployment] = find(objects, "Deployment", name);
+      assert.ok(deployment);
+      const env = envOf(deployment);
+      assert.deepEqual(env.get("REDIS_PASSWORD")?.valueFrom, { secretKeyRef: { name: "redis-auth", key: "password" } });
+      assert.equal(env.get("TOLLGATE_REDIS_URL")?.value, "rediss://:$(REDIS_PASSWORD)@redis.example:6380/2");
+    }
+  });
+
+  test("namespaced RBAC: Roles in the listed namespaces and the release's, no ClusterRole", async () => {
+    const objects = await renderChart(["rbac.mode=namespaced", "rbac.namespaces={team-a,team-b}"]);
+    assert.equal(find(objects, "ClusterRole").length, 0);
+    assert.equal(find(objects, "ClusterRoleBinding").length, 0);
+    const roleNamespaces = find(objects, "Role", "tollgate-operator").map((r) => r.metadata.namespace);
+    assert.deepEqual(roleNamespaces.sort(), ["team-a", "team-b", "tollgate-system"]);
+    const [operator] = find(objects, "Deployment", "tollgate-operator");
+    assert.ok(operator);
+    assert.equal(envOf(operator).get("TOLLGATE_NAMESPACES")?.value, "tollgate-system,team-a,team-b");
+  });
+
+  test("ingress and autoscaling on", async () => {
+    const objects = await renderChart([
+      "ingress.enabled=true",
+      "ingress.host=auth.example.com",
+      "ingress.tlsSecretName=auth-tls",
+      "issuer=https://auth.example.com",
+      "tokenServer.autoscaling.enabled=true",
+      "tokenServer.autoscaling.maxReplicas=6",
+    ]);
+    const [ingress] = find(objects, "Ingress");
+    assert.ok(ingress);
+    const spec = ingress.spec as { rules: { host: string }[]; tls: { hosts: string[]; secretName: string }[] };
+    assert.equal(spec.rules[0]?.host, "auth.example.com");
+    assert.deepEqual(spec.tls[0], { hosts: ["auth.example.com"], secretName: "auth-tls" });
+    const [hpa] = find(objects, "HorizontalPodAutoscaler");
+    assert.equal((hpa?.spec as { maxReplicas: number }).maxReplicas, 6);
+    const [tokenServer] = find(objects, "Deployment", "tollgate-token-server");
+    assert.ok(tokenServer);
+    assert.equal((tokenServer.spec as { replicas?: number }).replicas, undefined, "the HPA owns the replica count");
+    assert.equal(envOf(tokenServer).get("TOLLGATE_ISSUER")?.value, "https://auth.example.com");
+  });
+});
+
+describe("values.schema.json rejects bad values with a message naming the value", () => {
+  const cases: [string, string[], RegExp][] = [
+    ["unknown RBAC mode", ["rbac.mode=everywhere"], /rbac\.mode|rbac.*mode/],
+    ["external Redis without a URL", ["redis.mode=external"], /redis.*external.*url/],
+    [
+      "a Redis URL with credentials in it",
+      ["redis.mode=external", "redis.external.url=redis://user:pw@host"],
+      /redis.*external.*url/,
+    ],
+    ["ingress without a host", ["ingress.enabled=true"], /ingress.*host/],
+    ["an issuer with a trailing slash", ["issuer=https://auth.example.com/"], /issuer/],
+    ["a misspelt key", ["operater.replicas=3"], /operater/],
+    ["zero replicas", ["operator.replicas=0"], /operator.*replicas/],
+  ];
+  for (const [name, set, message] of cases) {
+    test(name, async () => {
+      const args = ["template", "tollgate", CHART_DIR, "--kube-version", "1.36.3"];
+      for (const value of set) args.push("--set", value);
+      const { code, output } = await helm(args);
+      assert.notEqual(code, 0, `helm accepted ${set.join(" ")}`);
+      assert.match(output, message);
+    });
+  }
+});
+
+test("the chart ships the CRD from crds/, unchanged", () => {
+  const source = readFileSync(new URL("../../crds/tollgate.dev_oauthclients.yaml", import.meta.url), "utf8");
+  const shipped = readFileSync(
+    new URL("../../charts/tollgate/crds/tollgate.dev_oauthclients.yaml", import.meta.url),
+    "utf8",
+  );
+  assert.equal(shipped, source, "run `npm run chart:sync-crds` after changing crds/");
+});

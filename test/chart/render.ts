@@ -1,0 +1,65 @@
+// Renders the chart with the helm binary the control-plane build made, and parses
+// the output into objects so tests can assert on them.
+import { execFile } from "node:child_process";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { parseAllDocuments } from "yaml";
+import { controlPlaneBinDir } from "../harness/control-plane.ts";
+
+const run = promisify(execFile);
+export const CHART_DIR = new URL("../../charts/tollgate", import.meta.url).pathname;
+export const helmBinary = (): string => join(controlPlaneBinDir(), "helm");
+
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+/** `--set` style values as a flat list: ["redis.mode=external", ...]. */
+export async function renderChart(set: string[] = [], namespace = "tollgate-system"): Promise<KubeObject[]> {
+  const args = ["template", "tollgate", CHART_DIR, "--namespace", namespace, "--kube-version", "1.36.3"];
+  for (const value of set) args.push("--set", value);
+  const { stdout } = await run(helmBinary(), args, { maxBuffer: 16 << 20 });
+  return parseAllDocuments(stdout)
+    .map((doc) => doc.toJS() as KubeObject | null)
+    .filter((o): o is KubeObject => o !== null);
+}
+
+/** Runs helm and returns its combined output and exit code (for failure cases). */
+export async function helm(args: string[]): Promise<{ code: number; output: string }> {
+  try {
+    const { stdout, stderr } = await run(helmBinary(), args, { maxBuffer: 16 << 20 });
+    return { code: 0, output: stdout + stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: typeof e.code === "number" ? e.code : 1, output: `${e.stdout}${e.stderr}` };
+  }
+}
+
+export function find(objects: KubeObject[], kind: string, name?: string): KubeObject[] {
+  return objects.filter((o) => o.kind === kind && (name === undefined || o.metadata.name === name));
+}
+
+type Container = {
+  name: string;
+  env?: { name: string; value?: string; valueFrom?: unknown }[];
+  securityContext?: Record<string, unknown>;
+};
+type PodSpec = {
+  containers: Container[];
+  securityContext?: Record<string, unknown>;
+  automountServiceAccountToken?: boolean;
+};
+
+export function podSpec(object: KubeObject): PodSpec {
+  const spec = object.spec as { template?: { spec: PodSpec } } & PodSpec;
+  return spec.template?.spec ?? spec;
+}
+
+export function envOf(object: KubeObject, container = 0): Map<string, { value?: string; valueFrom?: unknown }> {
+  const env = podSpec(object).containers[container]?.env ?? [];
+  return new Map(env.map((e) => [e.name, e]));
+}
