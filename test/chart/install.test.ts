@@ -5,7 +5,7 @@ import { execFile, spawn } from "node:child_process";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
-import { AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
 import { CHART_DIR, helm, helmBinary } from "./render.ts";
 
@@ -16,16 +16,12 @@ async function dryRunApply(cp: ControlPlane, set: string[]): Promise<{ code: num
   const args = ["template", "tollgate", CHART_DIR, "--namespace", "tollgate-system", "--kube-version", "1.36.3"];
   for (const value of set) args.push("--set", value);
   const { stdout: manifest } = await run(helmBinary(), args, { maxBuffer: 16 << 20 });
+  return kubectlWithInput(cp, ["apply", "--dry-run=server", "--validate=strict", "-f", "-"], manifest);
+}
+
+function kubectlWithInput(cp: ControlPlane, args: string[], input: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve) => {
-    const kubectl = spawn(join(cp.binDir, "kubectl"), [
-      "--kubeconfig",
-      cp.kubeconfigPath,
-      "apply",
-      "--dry-run=server",
-      "--validate=strict",
-      "-f",
-      "-",
-    ]);
+    const kubectl = spawn(join(cp.binDir, "kubectl"), ["--kubeconfig", cp.kubeconfigPath, ...args]);
     let output = "";
     kubectl.stdout.on("data", (d) => {
       output += d;
@@ -34,7 +30,7 @@ async function dryRunApply(cp: ControlPlane, set: string[]): Promise<{ code: num
       output += d;
     });
     kubectl.on("close", (code) => resolve({ code: code ?? 1, output }));
-    kubectl.stdin.end(manifest);
+    kubectl.stdin.end(input);
   });
 }
 
@@ -104,5 +100,26 @@ describe("the chart on a real API server", () => {
       "name",
     ]);
     assert.match(stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/oauthclients\.tollgate\.dev/);
+  });
+
+  test("the documented CRD upgrade brings an outdated installed CRD up to the chart's", async () => {
+    const crdName = "oauthclients.tollgate.dev";
+    const extensions = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
+    const specProperties = async () => {
+      const crd = await extensions.readCustomResourceDefinition({ name: crdName });
+      return Object.keys(crd.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.spec?.properties ?? {});
+    };
+    // An older release's CRD: one field fewer than today's.
+    const installed = await extensions.readCustomResourceDefinition({ name: crdName });
+    const props = installed.spec.versions[0]?.schema?.openAPIV3Schema?.properties?.spec?.properties ?? {};
+    delete props.skipConsent;
+    await extensions.replaceCustomResourceDefinition({ name: crdName, body: installed });
+    assert.ok(!(await specProperties()).includes("skipConsent"));
+    // Helm never upgrades crds/; the README's command does:
+    //   helm show crds charts/tollgate | kubectl apply --server-side --force-conflicts -f -
+    const { stdout: crds } = await run(helmBinary(), ["show", "crds", CHART_DIR]);
+    const applied = await kubectlWithInput(cp, ["apply", "--server-side", "--force-conflicts", "-f", "-"], crds);
+    assert.equal(applied.code, 0, applied.output);
+    assert.ok((await specProperties()).includes("skipConsent"));
   });
 });

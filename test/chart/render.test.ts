@@ -122,7 +122,8 @@ describe("rendered objects", () => {
     assert.equal(spec.rules[0]?.host, "auth.example.com");
     assert.deepEqual(spec.tls[0], { hosts: ["auth.example.com"], secretName: "auth-tls" });
     const [hpa] = find(objects, "HorizontalPodAutoscaler");
-    assert.equal((hpa?.spec as { maxReplicas: number }).maxReplicas, 6);
+    assert.ok(hpa);
+    assert.equal((hpa.spec as { maxReplicas: number }).maxReplicas, 6);
     const [tokenServer] = find(objects, "Deployment", "tollgate-token-server");
     assert.ok(tokenServer);
     assert.equal((tokenServer.spec as { replicas?: number }).replicas, undefined, "the HPA owns the replica count");
