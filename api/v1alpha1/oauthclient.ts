@@ -43,7 +43,10 @@ export interface JwtIssuer {
   jwksSecretRef?: SecretKeyRef;
   /** Claim that becomes the token's sub; default "sub". */
   subjectClaim?: string;
-  /** Signature algorithms accepted from this issuer; default ["RS256", "ES256"]. */
+  /**
+   * Signature algorithms accepted from this issuer; default ["RS256", "ES256"]. The CRD
+   * admits only RS/PS/ES 256-512 and EdDSA (never "none" or HMAC); the type stays string[].
+   */
   algorithms?: string[];
 }
 
@@ -77,10 +80,15 @@ export interface IdentityMapping {
   userDirectorySecretRef?: SecretKeyRef;
 }
 
+/** Key names inside the credentials Secret. The CRD defaults each when `keys` is present. */
 export interface CredentialKeys {
+  /** Default "client_id". */
   clientId?: string;
+  /** Default "client_secret". */
   clientSecret?: string;
+  /** Default "token_endpoint". */
   tokenEndpoint?: string;
+  /** Default "issuer". */
   issuer?: string;
 }
 

@@ -71,8 +71,9 @@ build_helm() {
 }
 
 start=$(date +%s)
-[ -x "$BIN/etcd" ] || build_etcd
-[ -x "$BIN/helm" ] || build_helm
-if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kubectl" ]; then build_kubernetes; fi
-log "ready in $(( $(date +%s) - start ))s: $BIN"
+built=""
+[ -x "$BIN/etcd" ] || { build_etcd; built=1; }
+[ -x "$BIN/helm" ] || { build_helm; built=1; }
+if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kubectl" ]; then build_kubernetes; built=1; fi
+[ -z "$built" ] || log "built in $(( $(date +%s) - start ))s: $BIN"
 echo "$BIN"

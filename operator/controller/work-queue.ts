@@ -1,0 +1,114 @@
+// A de-duplicating work queue of object keys with per-key exponential backoff, in the
+// manner of client-go's workqueue:
+// - a key waits in the queue at most once, however often it is added;
+// - a key being processed is never handed to a second worker; adding it meanwhile
+//   marks it dirty, and it is queued again when the worker calls done();
+// - addRateLimited() delays a key by base * 2^(failures-1), capped; forget() resets
+//   the count after a success;
+// - after shutDown(), get() returns undefined (waiting keys are dropped: the next
+//   leader's initial list covers them) and no new key is accepted.
+
+export interface WorkQueueOptions {
+  baseDelayMs?: number;
+  maxDelayMs?: number;
+}
+
+export class WorkQueue {
+  readonly #queue: string[] = [];
+  readonly #queued = new Set<string>();
+  readonly #processing = new Set<string>();
+  readonly #dirty = new Set<string>();
+  readonly #failures = new Map<string, number>();
+  readonly #timers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
+  readonly #waiters: ((key: string | undefined) => void)[] = [];
+  readonly #baseDelayMs: number;
+  readonly #maxDelayMs: number;
+  #shuttingDown = false;
+
+  constructor(options: WorkQueueOptions = {}) {
+    this.#baseDelayMs = options.baseDelayMs ?? 100;
+    this.#maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
+  }
+
+  add(key: string): void {
+    if (this.#shuttingDown) return;
+    if (this.#processing.has(key)) {
+      this.#dirty.add(key);
+      return;
+    }
+    if (this.#queued.has(key)) return;
+    const waiter = this.#waiters.shift();
+    if (waiter) {
+      this.#processing.add(key);
+      waiter(key);
+      return;
+    }
+    this.#queued.add(key);
+    this.#queue.push(key);
+  }
+
+  /** Adds the key after `delayMs`; an earlier pending add for the same key wins. */
+  addAfter(key: string, delayMs: number): void {
+    if (this.#shuttingDown) return;
+    if (delayMs <= 0) {
+      this.add(key);
+      return;
+    }
+    const at = Date.now() + delayMs;
+    const pending = this.#timers.get(key);
+    if (pending && pending.at <= at) return;
+    if (pending) clearTimeout(pending.timer);
+    const timer = setTimeout(() => {
+      this.#timers.delete(key);
+      this.add(key);
+    }, delayMs);
+    timer.unref();
+    this.#timers.set(key, { at, timer });
+  }
+
+  /** Re-adds a key that failed, after its backoff; returns the delay chosen. */
+  addRateLimited(key: string): number {
+    const failures = (this.#failures.get(key) ?? 0) + 1;
+    this.#failures.set(key, failures);
+    const delay = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (failures - 1));
+    this.addAfter(key, delay);
+    return delay;
+  }
+
+  forget(key: string): void {
+    this.#failures.delete(key);
+  }
+
+  failures(key: string): number {
+    return this.#failures.get(key) ?? 0;
+  }
+
+  /** The next key to process, or undefined once the queue is shut down. Call done(key) after. */
+  async get(): Promise<string | undefined> {
+    if (this.#shuttingDown) return undefined;
+    const key = this.#queue.shift();
+    if (key !== undefined) {
+      this.#queued.delete(key);
+      this.#processing.add(key);
+      return key;
+    }
+    return new Promise((resolve) => this.#waiters.push(resolve));
+  }
+
+  done(key: string): void {
+    this.#processing.delete(key);
+    if (this.#dirty.delete(key)) this.add(key);
+  }
+
+  /** Keys waiting (not counting those being processed or delayed). */
+  depth(): number {
+    return this.#queue.length;
+  }
+
+  shutDown(): void {
+    this.#shuttingDown = true;
+    for (const { timer } of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+    for (const waiter of this.#waiters.splice(0)) waiter(undefined);
+  }
+}

@@ -1,0 +1,54 @@
+// The Kubernetes API clients the operator uses, and the few helpers every caller needs
+// (status codes of failed calls, patch content types). One place, so the reconcile
+// steps read as what they do rather than how @kubernetes/client-node is called.
+import {
+  CoordinationV1Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  EventsV1Api,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from "@kubernetes/client-node";
+
+export interface KubeClients {
+  kubeConfig: KubeConfig;
+  core: CoreV1Api;
+  custom: CustomObjectsApi;
+  coordination: CoordinationV1Api;
+  events: EventsV1Api;
+}
+
+export function makeClients(kubeConfig: KubeConfig): KubeClients {
+  return {
+    kubeConfig,
+    core: kubeConfig.makeApiClient(CoreV1Api),
+    custom: kubeConfig.makeApiClient(CustomObjectsApi),
+    coordination: kubeConfig.makeApiClient(CoordinationV1Api),
+    events: kubeConfig.makeApiClient(EventsV1Api),
+  };
+}
+
+/** Options for a JSON merge patch (RFC 7386). */
+export const mergePatch = setHeaderOptions("Content-Type", PatchStrategy.MergePatch);
+
+/** The HTTP status of a failed API call, or undefined for a network-level failure. */
+export function statusCode(error: unknown): number | undefined {
+  const code = (error as { code?: unknown; statusCode?: unknown } | null)?.code;
+  if (typeof code === "number") return code;
+  const statusCodeValue = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof statusCodeValue === "number" ? statusCodeValue : undefined;
+}
+
+export const isNotFound = (error: unknown): boolean => statusCode(error) === 404;
+export const isConflict = (error: unknown): boolean => statusCode(error) === 409;
+
+/** "namespace/name", the key of a namespaced object everywhere in the operator. */
+export function objectKey(namespace: string | undefined, name: string | undefined): string {
+  return `${namespace ?? ""}/${name ?? ""}`;
+}
+
+export function splitKey(key: string): { namespace: string; name: string } {
+  const slash = key.indexOf("/");
+  return { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
+}

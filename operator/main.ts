@@ -1,0 +1,37 @@
+// The operator process: `npm run operator -- --help`. Configuration: config.ts.
+// SIGTERM or SIGINT stops it gracefully (reconciles in flight finish, the Lease is
+// released so another replica takes over at once); a second signal exits at once.
+import { loadConfig, usage } from "./config.ts";
+import { createLogger } from "./log.ts";
+import { startOperator } from "./operator.ts";
+
+if (process.argv.includes("--help") || process.argv.includes("-h")) {
+  process.stdout.write(usage());
+  process.exit(0);
+}
+
+let config: ReturnType<typeof loadConfig>;
+try {
+  config = loadConfig();
+} catch (error) {
+  process.stderr.write(`${(error as Error).message}\n\n${usage()}`);
+  process.exit(2);
+}
+const log = createLogger(config.logLevel);
+process.on("unhandledRejection", (reason) => log.error("unhandled rejection", { error: reason }));
+
+const operator = await startOperator(config, { log, defaultMetrics: true });
+let signals = 0;
+for (const signal of ["SIGTERM", "SIGINT"] as const)
+  process.on(signal, () => {
+    signals += 1;
+    if (signals > 1) process.exit(1);
+    log.info("shutting down", { signal });
+    operator.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        log.error("shutdown failed", { error });
+        process.exit(1);
+      },
+    );
+  });

@@ -1,0 +1,31 @@
+// What every reconcile step gets: the API clients, the registry, the caches and the
+// recorder. Steps take this and the resource, and return what they learned; none of
+// them decides the outcome of the reconcile (oauthclient-reconciler.ts does).
+import type { V1Secret } from "@kubernetes/client-node";
+import type { RegistryWriter } from "../../registry/record.ts";
+import type { KubeClients } from "../kube.ts";
+import type { EventRecorder } from "./events.ts";
+
+export interface ReconcileContext {
+  kube: KubeClients;
+  registry: RegistryWriter;
+  issuer: string;
+  tokenEndpoint: string;
+  /** Field manager and Event reportingController name. */
+  fieldManager: string;
+  /** Secrets in the watched namespaces, from the informer (referenced Secrets are read here). */
+  cachedSecret(namespace: string, name: string): V1Secret | undefined;
+  /** Keys and creation order of every OAuthClient claiming a client ID, from the informer. */
+  claimantsOf(clientId: string): Claimant[];
+  events: EventRecorder;
+  /** Called when a registry write fails (for the metric). */
+  onRegistryWriteError(): void;
+  now(): number;
+}
+
+export interface Claimant {
+  namespace: string;
+  name: string;
+  uid: string;
+  creationTimestamp: string;
+}

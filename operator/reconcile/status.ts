@@ -1,0 +1,144 @@
+// Status in the Kubernetes API conventions' shape: conditions (metav1.Condition: type,
+// status, reason, message, lastTransitionTime, observedGeneration), one per stage and
+// a summary `Ready`, plus the facts a person or a tool needs (client ID, Secret name,
+// when the secret last changed, the endpoints). Written with a merge patch to the
+// status subresource, and only when something changed, so a converged resource
+// costs no writes on resync.
+import {
+  API_VERSION,
+  type Condition,
+  GROUP,
+  type OAuthClient,
+  type OAuthClientStatus,
+  PLURAL,
+  VERSION,
+} from "../../api/v1alpha1/oauthclient.ts";
+import { mergePatch } from "../kube.ts";
+import type { ReconcileContext } from "./context.ts";
+
+/** The stage conditions, in reconcile order; Ready summarizes them. */
+export const ConditionType = {
+  Ready: "Ready",
+  ClientIdAvailable: "ClientIdAvailable",
+  CredentialsReady: "CredentialsReady",
+  SecretReady: "SecretReady",
+  RegistryReady: "RegistryReady",
+} as const;
+export const STAGES = [
+  ConditionType.ClientIdAvailable,
+  ConditionType.CredentialsReady,
+  ConditionType.SecretReady,
+  ConditionType.RegistryReady,
+] as const;
+
+export interface ConditionInput {
+  type: string;
+  status: Condition["status"];
+  reason: string;
+  message: string;
+}
+
+/** Builds the next status from the current one; lastTransitionTime moves only when a status flips. */
+export class StatusBuilder {
+  readonly #resource: OAuthClient;
+  readonly #status: OAuthClientStatus;
+  readonly #now: string;
+
+  constructor(resource: OAuthClient, now: number) {
+    this.#resource = resource;
+    this.#status = structuredClone(resource.status ?? {});
+    this.#now = new Date(now).toISOString();
+  }
+
+  set(fields: Omit<OAuthClientStatus, "conditions" | "observedGeneration">): this {
+    Object.assign(this.#status, fields);
+    return this;
+  }
+
+  condition(input: ConditionInput): this {
+    const conditions = this.#status.conditions ?? [];
+    const existing = conditions.find((c) => c.type === input.type);
+    const next: Condition = {
+      ...input,
+      message: input.message.slice(0, 32_768),
+      lastTransitionTime: existing && existing.status === input.status ? existing.lastTransitionTime : this.#now,
+      observedGeneration: this.#resource.metadata.generation ?? 0,
+    };
+    this.#status.conditions = [...conditions.filter((c) => c.type !== input.type), next];
+    return this;
+  }
+
+  /** Marks the stages after a failed one as Unknown: they were not attempted. */
+  skipped(types: readonly string[], reason: string, message: string): this {
+    for (const type of types) this.condition({ type, status: "Unknown", reason, message });
+    return this;
+  }
+
+  get(type: string): Condition | undefined {
+    return this.#status.conditions?.find((c) => c.type === type);
+  }
+
+  /** Sets Ready from the stages: True if all are, else the first stage that is not. */
+  summarize(): this {
+    const failing = STAGES.map((t) => this.get(t)).find((c) => c && c.status !== "True");
+    if (failing)
+      this.condition({ type: ConditionType.Ready, status: "False", reason: failing.reason, message: failing.message });
+    else
+      this.condition({
+        type: ConditionType.Ready,
+        status: "True",
+        reason: "Ready",
+        message: `Client ${this.#status.clientId} is registered; credentials are in Secret ${this.#status.secretName}`,
+      });
+    return this;
+  }
+
+  build(): OAuthClientStatus {
+    const order = [ConditionType.Ready, ...STAGES] as string[];
+    const conditions = [...(this.#status.conditions ?? [])].sort((a, b) => rank(order, a.type) - rank(order, b.type));
+    return { ...this.#status, conditions, observedGeneration: this.#resource.metadata.generation ?? 0 };
+  }
+}
+
+function rank(order: string[], type: string): number {
+  const i = order.indexOf(type);
+  return i < 0 ? order.length : i;
+}
+
+/** Patches status if it differs from what the resource holds; returns whether it wrote. */
+export async function writeStatus(
+  ctx: ReconcileContext,
+  resource: OAuthClient,
+  status: OAuthClientStatus,
+): Promise<boolean> {
+  if (stableJson(status) === stableJson(resource.status ?? {})) return false;
+  const { namespace = "default", name } = resource.metadata;
+  const updated = (await ctx.kube.custom.patchNamespacedCustomObjectStatus(
+    {
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: PLURAL,
+      name,
+      fieldManager: ctx.fieldManager,
+      body: { apiVersion: API_VERSION, status },
+    },
+    mergePatch,
+  )) as OAuthClient;
+  resource.metadata.resourceVersion = updated.metadata.resourceVersion;
+  resource.status = updated.status;
+  return true;
+}
+
+/** JSON with object keys sorted, for comparing values that went through different serializers. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v) =>
+    v && typeof v === "object" && !Array.isArray(v)
+      ? Object.fromEntries(
+          Object.entries(v as Record<string, unknown>)
+            .filter(([, x]) => x !== undefined)
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        )
+      : v,
+  );
+}

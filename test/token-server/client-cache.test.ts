@@ -1,0 +1,107 @@
+// The registry's read side against a real Redis: pub/sub changes, revision gaps,
+// periodic resync, and a registry that comes back empty.
+import assert from "node:assert/strict";
+import { after, before, test } from "node:test";
+import { createClient, type RedisClientType } from "redis";
+import { registryKeys } from "../../registry/keys.ts";
+import { RedisRegistry } from "../../registry/redis-registry.ts";
+import { ClientCache } from "../../token-server/client-cache.ts";
+import { createLogger } from "../../token-server/logger.ts";
+import { waitFor } from "../harness/processes.ts";
+import { removeRedisDir, startRedis, type TestRedis } from "../harness/redis.ts";
+import { clientRecord } from "./fixtures.ts";
+
+let redis: TestRedis;
+let writer: RedisRegistry;
+let raw: RedisClientType;
+const caches: ClientCache[] = [];
+const readers: RedisRegistry[] = [];
+const log = createLogger({ level: "error", write: () => {} });
+
+before(async () => {
+  redis = await startRedis();
+  writer = await RedisRegistry.connect(redis.url);
+  raw = createClient({ url: redis.url });
+  await raw.connect();
+});
+after(async () => {
+  for (const cache of caches) await cache.stop();
+  for (const reader of readers) await reader.close();
+  await writer?.close();
+  await raw?.close();
+  await redis?.stop();
+  if (redis) await removeRedisDir(redis);
+});
+
+async function cache(options: { resyncIntervalMs?: number; resetGraceMs?: number } = {}): Promise<ClientCache> {
+  const reader = await RedisRegistry.connect(redis.url);
+  readers.push(reader);
+  const started = await ClientCache.start(reader, { log, ...options });
+  caches.push(started);
+  return started;
+}
+
+const seen = (c: ClientCache, id: string) =>
+  waitFor(`cache to have ${id}`, async () => c.get(id) !== undefined || undefined, { timeoutMs: 5000, intervalMs: 5 });
+
+test("loads the snapshot, then follows puts and deletes (with tombstones)", async () => {
+  const a = clientRecord();
+  await writer.put(a);
+  const c = await cache();
+  assert.equal(c.ready, true);
+  assert.equal(c.get(a.clientId)?.clientId, a.clientId);
+  const b = clientRecord();
+  await writer.put(b);
+  await seen(c, b.clientId);
+  await writer.delete(a.clientId, 1234);
+  await waitFor("delete", async () => c.get(a.clientId) === undefined || undefined, { timeoutMs: 5000, intervalMs: 5 });
+  assert.ok((c.tombstone(a.clientId) ?? 0) >= 1234);
+  await c.resync();
+  assert.equal(c.tombstone(a.clientId), 1234);
+});
+
+test("a missed notification (revision gap) triggers a full resync", async () => {
+  const c = await cache();
+  const missed = clientRecord();
+  // Written as a writer would, but its notification is lost.
+  await raw
+    .multi()
+    .hSet(registryKeys.clients, missed.clientId, JSON.stringify(missed))
+    .incr(registryKeys.revision)
+    .exec();
+  assert.equal(c.get(missed.clientId), undefined);
+  const next = clientRecord();
+  await writer.put(next);
+  await seen(c, next.clientId);
+  await seen(c, missed.clientId);
+});
+
+test("the periodic resync repairs what no notification said", async () => {
+  const c = await cache({ resyncIntervalMs: 100 });
+  const silent = clientRecord();
+  await raw.hSet(registryKeys.clients, silent.clientId, JSON.stringify(silent));
+  await seen(c, silent.clientId);
+});
+
+test("a registry that comes back empty keeps missing clients for the grace period, not tombstoned ones", async () => {
+  const kept = clientRecord();
+  const deleted = clientRecord();
+  await writer.put(kept);
+  await writer.put(deleted);
+  const c = await cache({ resetGraceMs: 400 });
+  await seen(c, kept.clientId);
+  await raw.flushAll();
+  const fresh = clientRecord();
+  await writer.put(fresh);
+  await writer.delete(deleted.clientId, Math.floor(Date.now() / 1000));
+  await c.resync();
+  assert.ok(c.get(fresh.clientId));
+  assert.ok(c.get(kept.clientId), "kept through the reset");
+  assert.equal(c.get(deleted.clientId), undefined);
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  await c.resync();
+  assert.equal(c.get(kept.clientId), undefined, "dropped after the grace period");
+  // Rewritten by the operator's resync: back.
+  await writer.put(kept);
+  await seen(c, kept.clientId);
+});

@@ -1,0 +1,189 @@
+// Shared parts of the token-server tests: a real redis-server, the registry written
+// through RedisRegistry (as the operator writes it), a token server reading it, real
+// OAuth client libraries (openid-client) and an independent JWT verifier (fast-jwt).
+import { createPublicKey } from "node:crypto";
+import { createVerifier } from "fast-jwt";
+import * as oauth from "openid-client";
+import { createClient, type RedisClientType } from "redis";
+import type { ClientRecord } from "../../registry/record.ts";
+import { REGISTRY_VERSION } from "../../registry/record.ts";
+import { RedisRegistry } from "../../registry/redis-registry.ts";
+import { hashSecret } from "../../registry/secret-hash.ts";
+import type { ServerSettings } from "../../token-server/context.ts";
+import { KeyRing } from "../../token-server/key-ring.ts";
+import { createLogger } from "../../token-server/logger.ts";
+import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
+import { RedisTokenState } from "../../token-server/state/redis-state.ts";
+import { waitFor } from "../harness/processes.ts";
+import { removeRedisDir, startRedis, type TestRedis } from "../harness/redis.ts";
+
+export interface Stack {
+  redis: TestRedis;
+  /** The writer, as the operator uses it. */
+  registry: RedisRegistry;
+  running: RunningTokenServer;
+  state: RedisTokenState;
+  keys: KeyRing;
+  /** Every log line the server wrote. */
+  logs: string[];
+  url: string;
+  /** Writes a record and waits until the server sees this version of it. */
+  put(record: ClientRecord): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startStack(settings: Partial<Omit<ServerSettings, "issuer">> = {}): Promise<Stack> {
+  const redis = await startRedis();
+  const registry = await RedisRegistry.connect(redis.url);
+  const readerClient: RedisClientType = createClient({
+    url: redis.url,
+    socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 500) },
+  });
+  readerClient.on("error", () => {});
+  await readerClient.connect();
+  const reader = new RedisRegistry(readerClient);
+  const state = RedisTokenState.start({ url: redis.url });
+  await waitFor("token state to connect", async () => state.available || undefined);
+  const keys = await KeyRing.generated("ES256");
+  const logs: string[] = [];
+  const log = createLogger({ level: "debug", write: (line) => logs.push(line) });
+  const running = await startTokenServer({ host: "127.0.0.1", port: 0, registry: reader, state, keys, log, settings });
+  return {
+    redis,
+    registry,
+    running,
+    state,
+    keys,
+    logs,
+    url: running.url,
+    async put(record) {
+      await registry.put(record);
+      await waitFor(
+        `the token server to see ${record.clientId}`,
+        async () => running.clients.get(record.clientId)?.updatedAt === record.updatedAt || undefined,
+        { timeoutMs: 5000, intervalMs: 5 },
+      );
+    },
+    async close() {
+      await running.close();
+      await state.close();
+      await reader.close().catch(() => {});
+      await registry.close().catch(() => {});
+      await redis.stop();
+      await removeRedisDir(redis);
+    },
+  };
+}
+
+let sequence = 0;
+
+/** A client_credentials client with a known secret; `overrides` change anything. */
+export function clientRecord(
+  overrides: Partial<ClientRecord> = {},
+  secret = "s3cret-value-for-tests",
+): ClientRecord & { secret: string } {
+  sequence += 1;
+  const record: ClientRecord = {
+    registryVersion: REGISTRY_VERSION,
+    clientId: `client-${sequence}-${process.pid}`,
+    source: "test/fixture",
+    sourceUid: "",
+    generation: 1,
+    displayName: "test client",
+    clientType: "confidential",
+    grantTypes: ["client_credentials"],
+    redirectUris: [],
+    scopes: ["orders.read", "orders.write"],
+    defaultScopes: ["orders.read"],
+    audiences: ["https://orders.example", "reports"],
+    defaultAudience: "https://orders.example",
+    subject: "svc-orders",
+    tokenEndpointAuthMethod: "client_secret_basic",
+    secrets: [{ hash: hashSecret(secret) }],
+    accessToken: { lifetimeSeconds: 600, format: "jwt" },
+    refreshToken: { lifetimeSeconds: 3600, issuance: "rotate", forAssertionGrants: false },
+    skipConsent: false,
+    requirePkce: true,
+    disabled: false,
+    updatedAt: Date.now() + sequence,
+    ...overrides,
+  };
+  return Object.assign(record, { secret });
+}
+
+/** openid-client, configured by discovery against the server, as an application would use it. */
+export async function oauthClient(
+  stack: { url: string },
+  clientId: string,
+  auth: oauth.ClientAuth,
+): Promise<oauth.Configuration> {
+  return oauth.discovery(new URL(stack.url), clientId, undefined, auth, { execute: [oauth.allowInsecureRequests] });
+}
+
+/** Verifies an access token with fast-jwt and the published JWKS: neither this project's code nor jose. */
+export async function verifyIndependently(
+  stack: { url: string },
+  token: string,
+  audience: string,
+): Promise<Record<string, unknown> & { header: Record<string, unknown> }> {
+  const jwks = (await (await fetch(`${stack.url}/oauth2/jwks`)).json()) as { keys: { kid: string }[] };
+  const verify = createVerifier({
+    key: async (decoded: { header: { kid?: string } }) => {
+      const jwk = jwks.keys.find((k) => k.kid === decoded.header.kid);
+      if (!jwk) throw new Error(`no key ${decoded.header.kid} in the JWKS`);
+      return createPublicKey({ key: jwk as never, format: "jwk" })
+        .export({ format: "pem", type: "spki" })
+        .toString();
+    },
+    algorithms: ["ES256", "EdDSA", "RS256", "PS256"],
+    allowedIss: stack.url,
+    allowedAud: audience,
+    checkTyp: "at+jwt",
+    requiredClaims: ["iss", "sub", "aud", "exp", "iat", "jti", "client_id"],
+    complete: true,
+  });
+  const { header, payload } = (await verify(token)) as {
+    header: Record<string, unknown>;
+    payload: Record<string, unknown>;
+  };
+  return { ...payload, header };
+}
+
+/** A raw form POST, for the error paths a client library would never send. */
+export async function post(
+  url: string,
+  body: string | Buffer,
+  headers: Record<string, string> = { "content-type": "application/x-www-form-urlencoded" },
+): Promise<{ status: number; headers: Headers; body: unknown; text: string }> {
+  const response = await fetch(url, { method: "POST", headers, body });
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: response.status, headers: response.headers, body: parsed, text };
+}
+
+export function basic(id: string, secret: string): string {
+  const encode = (text: string) => encodeURIComponent(text).replaceAll("%20", "+");
+  return `Basic ${Buffer.from(`${encode(id)}:${encode(secret)}`).toString("base64")}`;
+}
+
+/**
+ * The OAuth error behind an openid-client rejection. A 401 with WWW-Authenticate
+ * surfaces as WWWAuthenticateChallengeError (body unread), others as ResponseBodyError.
+ */
+export async function oauthErrorOf(error: unknown): Promise<{ status: number; error: string; challenge?: string }> {
+  if (error instanceof oauth.WWWAuthenticateChallengeError) {
+    const body = (await error.response.json()) as { error: string };
+    return {
+      status: error.status,
+      error: body.error,
+      challenge: `${error.cause[0]?.scheme} realm="${error.cause[0]?.parameters.realm}"`,
+    };
+  }
+  if (error instanceof oauth.ResponseBodyError) return { status: error.status, error: error.error };
+  throw error;
+}

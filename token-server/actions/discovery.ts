@@ -1,0 +1,40 @@
+// RFC 8414 authorization server metadata, served at /.well-known/oauth-authorization-server
+// and, identical, at /.well-known/openid-configuration (for client libraries that only
+// look there). Lists only what this server does now; later grants extend it.
+import type { Ctx, ServerSettings } from "../context.ts";
+import { grants } from "../grants/index.ts";
+import type { KeyRing } from "../key-ring.ts";
+import { SIGNING_ALGORITHMS } from "../signing-keys.ts";
+
+const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
+const ASSERTION_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"];
+
+export function metadata(settings: ServerSettings, keys: KeyRing): Record<string, unknown> {
+  return {
+    issuer: settings.issuer,
+    token_endpoint: settings.tokenEndpoint,
+    jwks_uri: settings.jwksUri,
+    introspection_endpoint: settings.introspectionEndpoint,
+    revocation_endpoint: settings.revocationEndpoint,
+    grant_types_supported: [...grants.keys()],
+    // RFC 8414 requires this member; no authorization endpoint is served yet.
+    response_types_supported: [],
+    token_endpoint_auth_methods_supported: AUTH_METHODS,
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+    introspection_endpoint_auth_methods_supported: AUTH_METHODS,
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+    revocation_endpoint_auth_methods_supported: AUTH_METHODS,
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
+    // The algorithm of the current key, then the others this server can be configured with.
+    access_token_signing_alg_values_supported: [
+      ...new Set([...(keys.current ? [keys.current.alg] : []), ...SIGNING_ALGORITHMS]),
+    ],
+  };
+}
+
+export function discovery(settings: ServerSettings, keys: KeyRing) {
+  return async function serveMetadata(ctx: Ctx): Promise<void> {
+    ctx.set("Cache-Control", "public, max-age=300");
+    ctx.body = metadata(settings, keys);
+  };
+}

@@ -1,0 +1,37 @@
+// POST /oauth2/revoke (RFC 7009). 200 with an empty body for a token that is revoked
+// now, was dead already, or was never ours (§2.2: an invalid token is not an error).
+// A live token of another client is refused with invalid_request (§2.1: the server
+// verifies the token was issued to the requesting client). Revoking needs the token
+// state; while it is down the answer is 503 (state/availability.ts).
+
+import { authenticateClient } from "../client-auth/authenticate-client.ts";
+import { type Ctx, param, type Step, type TokenServer } from "../context.ts";
+import { InvalidRequest } from "../errors.ts";
+import { noCache } from "../middleware/no-cache.ts";
+import { observe } from "../middleware/observe.ts";
+import { parseForm } from "../middleware/parse-form.ts";
+import { rejectDupes } from "../middleware/reject-dupes.ts";
+import { needState } from "../state/availability.ts";
+import { findToken } from "../tokens/find-token.ts";
+import { hashOpaqueToken } from "../tokens/opaque-access-token.ts";
+
+async function revokeToken(ctx: Ctx): Promise<void> {
+  const token = param(ctx, "token");
+  if (!token) throw new InvalidRequest('the "token" parameter is required');
+  const { server, client } = ctx.state;
+  const found = await findToken(server, token);
+  ctx.status = 200;
+  ctx.body = "";
+  if (!found) return;
+  if (found.claims.client_id !== client?.clientId) throw new InvalidRequest("the token was not issued to this client");
+  const remaining = found.claims.exp - Math.floor(Date.now() / 1000);
+  if (remaining <= 0) return;
+  if (found.format === "opaque")
+    await needState("revoking a token", () => server.state.deleteOpaqueToken(hashOpaqueToken(token)));
+  else await needState("revoking a token", () => server.state.revokeJti(found.claims.jti, remaining));
+  server.log.info("token revoked", { client_id: client.clientId, jti: found.claims.jti });
+}
+
+export function revocationEndpoint(server: TokenServer): Step[] {
+  return [observe(server, "revoke"), noCache, parseForm, rejectDupes, authenticateClient, revokeToken];
+}

@@ -1,0 +1,57 @@
+// Client authentication, one step of every endpoint that takes client credentials:
+// find the mechanism, find the client in the in-memory registry, refuse a locked-out
+// client, require the registered method, check the credentials, then refuse a
+// disabled client (after authentication, so "disabled" is told only to the client).
+//
+// A disabled client gets `invalid_client`, not `unauthorized_client`: the latter says
+// "authenticated, but not for this grant", while a disabled client may not use the
+// token, introspection or revocation endpoints at all.
+import type { ClientRecord } from "../../registry/record.ts";
+import type { Ctx } from "../context.ts";
+import { InvalidClient } from "../errors.ts";
+import { checkSecret } from "./check-secret.ts";
+import { type Credentials, extractCredentials } from "./extract-credentials.ts";
+import { assertedClientId, verifyAssertion } from "./verify-assertion.ts";
+
+export async function authenticateClient(ctx: Ctx, next: () => Promise<void>): Promise<void> {
+  const credentials = extractCredentials(ctx);
+  const clientId = credentials.clientId ?? assertedClientId((credentials as { assertion: string }).assertion);
+  if (credentials.method === "private_key_jwt" && credentials.clientId !== undefined) {
+    if (assertedClientId(credentials.assertion) !== credentials.clientId)
+      throw new InvalidClient("client_id does not match the client_assertion subject");
+  }
+  const { clients, failures } = ctx.state.server;
+  const record = clients.get(clientId);
+  if (!record) throw new InvalidClient("client authentication failed", `unknown client "${clientId.slice(0, 200)}"`);
+  failures.check(record.clientId);
+  if (record.tokenEndpointAuthMethod !== credentials.method)
+    throw new InvalidClient(
+      `this client must authenticate with ${record.tokenEndpointAuthMethod}, not ${credentials.method}`,
+    );
+  try {
+    await verify(ctx, record, credentials);
+  } catch (error) {
+    if (error instanceof InvalidClient) await failures.recordFailure(record.clientId);
+    throw error;
+  }
+  if (record.disabled) throw new InvalidClient("the client is disabled");
+  ctx.state.client = record;
+  await next();
+}
+
+async function verify(ctx: Ctx, record: ClientRecord, credentials: Credentials): Promise<void> {
+  switch (credentials.method) {
+    case "client_secret_basic":
+    case "client_secret_post":
+      if (!checkSecret(record, credentials.secret))
+        throw new InvalidClient("client authentication failed", "wrong secret");
+      return;
+    case "private_key_jwt":
+      await verifyAssertion(ctx, record, credentials.assertion);
+      return;
+    case "none":
+      // A public client proves nothing; what it may do is limited by the grant (PKCE).
+      if (record.clientType !== "public") throw new InvalidClient("a confidential client must authenticate");
+      return;
+  }
+}

@@ -1,0 +1,163 @@
+// The registry, read side: every client record in process memory, so a token request
+// finds its client with a Map lookup and never waits on Redis.
+//
+// Kept current by (1) the registry's change notifications: a "put" re-reads that one
+// record, a "delete" drops it and records a tombstone; a revision gap (a missed
+// message) or a revision going backwards (Redis restarted) triggers a full resync;
+// and (2) a periodic full resync that repairs anything else. Changes and resyncs run
+// one at a time, in arrival order.
+//
+// A Redis that comes back empty (unpersisted, restarted) must not sign every client
+// out until the operator repairs it: when a snapshot's revision is lower than the one
+// already seen, records missing from it are kept (not tombstoned ones) for
+// `resetGraceMs`, long enough for the operator's resync to rewrite them.
+import type { ClientRecord, RegistryChange, RegistryReader } from "../registry/record.ts";
+import type { Logger } from "./logger.ts";
+
+export interface ClientLookup {
+  get(clientId: string): ClientRecord | undefined;
+  /** Epoch seconds of the client's deletion, if it was deleted. */
+  tombstone(clientId: string): number | undefined;
+  readonly ready: boolean;
+  readonly size: number;
+}
+
+export interface ClientCacheOptions {
+  /** Full resync period; default 30 s. */
+  resyncIntervalMs?: number;
+  /** How long records survive a registry that lost its data; default 10 min. */
+  resetGraceMs?: number;
+  log: Logger;
+}
+
+export class ClientCache implements ClientLookup {
+  readonly #reader: RegistryReader;
+  readonly #log: Logger;
+  readonly #resetGraceMs: number;
+  #clients = new Map<string, ClientRecord>();
+  #tombstones = new Map<string, number>();
+  /** Records kept after a registry reset, with the time they are dropped unless rewritten. */
+  #retained = new Map<string, number>();
+  #revision = -1;
+  #ready = false;
+  #queue: Promise<void> = Promise.resolve();
+  #timer: NodeJS.Timeout | undefined;
+  #unsubscribe: (() => Promise<void>) | undefined;
+
+  private constructor(reader: RegistryReader, options: ClientCacheOptions) {
+    this.#reader = reader;
+    this.#log = options.log;
+    this.#resetGraceMs = options.resetGraceMs ?? 600_000;
+  }
+
+  /**
+   * Subscribes, then loads the snapshot (so no change falls between the two). If the
+   * first load fails, the cache is not ready and retries on the resync timer.
+   */
+  static async start(reader: RegistryReader, options: ClientCacheOptions): Promise<ClientCache> {
+    const cache = new ClientCache(reader, options);
+    try {
+      cache.#unsubscribe = await reader.subscribe((change) => cache.#enqueue(() => cache.#apply(change)));
+    } catch (error) {
+      options.log.error("registry subscription failed; relying on periodic resync", { error });
+    }
+    await cache.resync();
+    cache.#timer = setInterval(() => void cache.resync(), options.resyncIntervalMs ?? 30_000);
+    cache.#timer.unref();
+    return cache;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  get size(): number {
+    return this.#clients.size;
+  }
+
+  get revision(): number {
+    return this.#revision;
+  }
+
+  get(clientId: string): ClientRecord | undefined {
+    return this.#clients.get(clientId);
+  }
+
+  tombstone(clientId: string): number | undefined {
+    return this.#tombstones.get(clientId);
+  }
+
+  /** Reloads the whole registry (after pending changes). */
+  resync(): Promise<void> {
+    return this.#enqueue(() => this.#load());
+  }
+
+  /** Resolves when every change received so far is applied (for tests and shutdown). */
+  settled(): Promise<void> {
+    return this.#queue;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.#timer);
+    await this.#unsubscribe?.().catch(() => {});
+  }
+
+  #enqueue(task: () => Promise<void>): Promise<void> {
+    this.#queue = this.#queue.then(task).catch((error: unknown) => {
+      this.#log.warn("registry sync step failed; the next resync retries", { error });
+    });
+    return this.#queue;
+  }
+
+  async #apply(change: RegistryChange): Promise<void> {
+    // A revision at or below ours is either already in the loaded snapshot or comes
+    // from a registry that restarted; applying it again is harmless either way (it is
+    // re-read), and the next resync notices the reset.
+    const known = change.revision <= this.#revision;
+    if (!known && change.revision !== this.#revision + 1) {
+      this.#log.info("registry revision gap; resyncing", { have: this.#revision, got: change.revision });
+      await this.#load();
+      return;
+    }
+    if (change.op === "put") {
+      const record = await this.#reader.get(change.clientId);
+      if (record) this.#clients.set(record.clientId, record);
+      else this.#clients.delete(change.clientId);
+      this.#retained.delete(change.clientId);
+    } else {
+      this.#clients.delete(change.clientId);
+      this.#retained.delete(change.clientId);
+      // The message carries no time; now is at or after the real deletion. The next
+      // resync replaces it with the stored value.
+      this.#tombstones.set(change.clientId, Math.floor(Date.now() / 1000));
+    }
+    if (!known) this.#revision = change.revision;
+  }
+
+  async #load(): Promise<void> {
+    const snapshot = await this.#reader.snapshot();
+    const now = Date.now();
+    const reset = this.#ready && snapshot.revision < this.#revision;
+    const clients = new Map(snapshot.clients);
+    if (reset) {
+      this.#log.warn("registry revision went backwards (Redis lost its data?); keeping missing clients for a while", {
+        had: this.#revision,
+        now: snapshot.revision,
+        graceMs: this.#resetGraceMs,
+      });
+      for (const id of this.#clients.keys()) if (!clients.has(id)) this.#retained.set(id, now + this.#resetGraceMs);
+    }
+    const tombstones = new Map(this.#tombstones);
+    for (const [id, at] of snapshot.tombstones) tombstones.set(id, at);
+    for (const [id, until] of this.#retained) {
+      const old = this.#clients.get(id);
+      if (clients.has(id) || snapshot.tombstones.has(id) || until <= now || !old) this.#retained.delete(id);
+      else clients.set(id, old);
+    }
+    this.#clients = clients;
+    this.#tombstones = tombstones;
+    this.#revision = snapshot.revision;
+    if (!this.#ready) this.#log.info("registry loaded", { clients: clients.size, revision: snapshot.revision });
+    this.#ready = true;
+  }
+}

@@ -1,0 +1,65 @@
+// What every endpoint middleware can reach: the server's parts (`TokenServer`) and
+// the per-request state Koa carries in ctx.state.
+import type { ParameterizedContext } from "koa";
+import type { TokenEndpointAuthMethod } from "../api/v1alpha1/oauthclient.ts";
+import type { ClientRecord } from "../registry/record.ts";
+import type { FailureLimiter } from "./client-auth/failure-limiter.ts";
+import type { ClientLookup } from "./client-cache.ts";
+import type { Grant } from "./grants/grant.ts";
+import type { KeyRing } from "./key-ring.ts";
+import type { Logger } from "./logger.ts";
+import type { Metrics } from "./metrics.ts";
+import type { TokenState } from "./state/token-state.ts";
+
+export interface ServerSettings {
+  issuer: string;
+  tokenEndpoint: string;
+  introspectionEndpoint: string;
+  revocationEndpoint: string;
+  jwksUri: string;
+  /** Largest accepted request body in bytes. */
+  maxBodyBytes: number;
+  /** Failed authentications of one client per window before it is locked out until the window ends. */
+  authFailureLimit: number;
+  authFailureWindowSeconds: number;
+  /** Leeway for exp/nbf/iat of client assertions, seconds. */
+  clockToleranceSeconds: number;
+}
+
+export interface TokenServer {
+  settings: ServerSettings;
+  clients: ClientLookup;
+  keys: KeyRing;
+  state: TokenState;
+  failures: FailureLimiter;
+  metrics: Metrics;
+  log: Logger;
+}
+
+/** Form parameters, each with every value it was sent with (duplicates are checked per endpoint). */
+export type Params = Map<string, string[]>;
+
+export interface RequestState {
+  server: TokenServer;
+  endpoint: string;
+  params: Params;
+  /** The mechanism the request used, set by client authentication before it checks anything. */
+  authMethod?: TokenEndpointAuthMethod;
+  client?: ClientRecord;
+  grantType?: string;
+  grant?: Grant;
+}
+
+export type Ctx = ParameterizedContext<RequestState>;
+export type Step = (ctx: Ctx, next: () => Promise<void>) => Promise<void>;
+
+/** The single value of a parameter (duplicates were rejected earlier), or undefined. */
+export function param(ctx: Ctx, name: string): string | undefined {
+  return ctx.state.params.get(name)?.[0];
+}
+
+export function authenticatedClient(ctx: Ctx): ClientRecord {
+  const client = ctx.state.client;
+  if (!client) throw new Error("client authentication did not run before this step");
+  return client;
+}

@@ -1,0 +1,121 @@
+// RFC 6749 §6: a refresh token for a new access token. The token is bound to the
+// client it was issued to (§10.4); the scope may narrow, never widen, and the access
+// token's scope narrows while the grant's does not (a successor carries the original
+// scope, §6). The client's registration decides what is handed back:
+//   reuse           the same refresh token until it expires;
+//   rotate          a new one each time, expiring when the first one did;
+//   rotateAndReset  a new one each time, with the full lifetime again.
+// Under rotation a token is single use: presenting a rotated-out one again means two
+// parties hold it, so the whole family is revoked (RFC 9700 §4.14.2), its access
+// tokens with it. Deleted, re-created, disabled and revoked-before clients end it too.
+import type { ClientRecord } from "../../registry/record.ts";
+import { authenticatedClient, type Ctx, param } from "../context.ts";
+import { InvalidGrant, InvalidRequest, InvalidScope } from "../errors.ts";
+import { needState } from "../state/availability.ts";
+import type { RefreshTokenRecord } from "../state/token-state.ts";
+import { issueAccessToken } from "../tokens/issue-access-token.ts";
+import {
+  FamilyRevoked,
+  findRefreshToken,
+  hashRefreshToken,
+  issueSuccessor,
+  recordAccessToken,
+  revokeFamily,
+} from "../tokens/refresh-tokens.ts";
+import type { Grant, TokenResponse } from "./grant.ts";
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+const INVALID = "the refresh token is invalid, expired or revoked";
+
+export const refreshToken: Grant = {
+  parameters: new Set(["refresh_token", "scope"]),
+  multiValued: new Set(),
+  async handler(ctx: Ctx): Promise<void> {
+    const client = authenticatedClient(ctx);
+    const { server } = ctx.state;
+    const presented = param(ctx, "refresh_token");
+    if (!presented) throw new InvalidRequest('the "refresh_token" parameter is required');
+    const record = await findRefreshToken(server, presented);
+    if (!record) throw new InvalidGrant(INVALID, "unknown or expired refresh token");
+    if (record.clientId !== client.clientId)
+      throw new InvalidGrant(INVALID, `refresh token of client ${record.clientId} presented by ${client.clientId}`);
+    const dead = whyDead(ctx, client, record);
+    if (dead) throw new InvalidGrant(INVALID, dead);
+    if (await needState("checking a refresh-token family", () => server.state.isFamilyRevoked(record.familyId)))
+      throw new InvalidGrant(INVALID, "refresh-token family revoked");
+    const scope = narrowedScope(client, record, param(ctx, "scope"));
+
+    const mode = client.refreshToken.issuance;
+    if (mode !== "reuse") {
+      // Atomic: of two requests with the same token, exactly one wins; the other is reuse.
+      const first = await needState("rotating a refresh token", () =>
+        server.state.useOnce("refresh-rotated", hashRefreshToken(presented), record.expiresAt - now() + 1),
+      );
+      if (!first) {
+        await revokeFamily(server, record, "a rotated-out refresh token was presented again");
+        throw new InvalidGrant(
+          "the refresh token was already used; every token issued from this grant is now revoked",
+          `refresh-token reuse in family ${record.familyId}`,
+        );
+      }
+    }
+    const issued = await issueAccessToken(server, {
+      client,
+      sub: record.sub,
+      audience: record.audience,
+      scope,
+      claims: record.claims,
+    });
+    let next = presented;
+    try {
+      if (mode === "reuse") {
+        if (!(await recordAccessToken(server, record, issued))) throw new FamilyRevoked();
+      } else {
+        const expiresAt = mode === "rotateAndReset" ? now() + client.refreshToken.lifetimeSeconds : record.expiresAt;
+        next = await issueSuccessor(server, record, expiresAt, issued);
+      }
+    } catch (error) {
+      if (error instanceof FamilyRevoked) throw new InvalidGrant(INVALID, "family revoked during the refresh");
+      throw error;
+    }
+    const body: TokenResponse = {
+      access_token: issued.token,
+      token_type: "Bearer",
+      expires_in: issued.expiresIn,
+      refresh_token: next,
+    };
+    if (issued.scope.length > 0) body.scope = issued.scope.join(" ");
+    ctx.body = body;
+  },
+};
+
+/** Why the grant behind the token is over though the token is stored; undefined while it lives. */
+function whyDead(ctx: Ctx, client: ClientRecord, record: RefreshTokenRecord): string | undefined {
+  const deletedAt = ctx.state.server.clients.tombstone(client.clientId);
+  if (deletedAt !== undefined && deletedAt >= record.authTime) return "the client was deleted after this grant";
+  if (client.revokeTokensIssuedBefore !== undefined && record.authTime < client.revokeTokensIssuedBefore)
+    return "grant older than the client's revokeTokensIssuedBefore";
+  return undefined;
+}
+
+/**
+ * RFC 6749 §6: the requested scope must not include any scope not originally granted.
+ * Scopes the client's registration no longer allows are dropped either way.
+ */
+function narrowedScope(client: ClientRecord, record: RefreshTokenRecord, requested: string | undefined): string[] {
+  const stillAllowed = record.scope.filter((value) => client.scopes.includes(value));
+  if (requested === undefined) return stillAllowed;
+  const values = [...new Set(requested.split(" "))];
+  if (values.some((value) => !SCOPE_TOKEN.test(value)))
+    throw new InvalidRequest("scope must be space-delimited scope tokens (RFC 6749 §3.3)");
+  const wider = values.filter((value) => !stillAllowed.includes(value));
+  if (wider.length > 0)
+    throw new InvalidScope(
+      `scope ${wider.map((v) => `"${v}"`).join(", ")} was not granted with this refresh token; a refresh may only narrow the scope`,
+    );
+  return values;
+}
+
+function now(): number {
+  return Math.floor(Date.now() / 1000);
+}

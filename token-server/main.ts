@@ -1,0 +1,87 @@
+// Entry point: `node token-server/main.ts [--standalone] ...` (flags in config.ts).
+import { createClient, type RedisClientType } from "redis";
+import type { RegistryReader } from "../registry/record.ts";
+import { RedisRegistry } from "../registry/redis-registry.ts";
+import { loadConfig, USAGE } from "./config.ts";
+import { KeyRing } from "./key-ring.ts";
+import { createLogger } from "./logger.ts";
+import { startTokenServer } from "./server.ts";
+import { describeClients, loadManifests, type StandaloneClient } from "./standalone.ts";
+import { MemoryTokenState } from "./state/memory-state.ts";
+import { RedisTokenState } from "./state/redis-state.ts";
+import type { TokenState } from "./state/token-state.ts";
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    config = loadConfig(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  if (config.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
+  const log = createLogger({ level: config.logLevel });
+  let registry: RegistryReader;
+  let state: TokenState;
+  let keys: KeyRing;
+  let standaloneClients: StandaloneClient[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  if (config.standalone) {
+    const loaded = await loadManifests(config.manifestsDir, log);
+    registry = loaded.registry;
+    standaloneClients = loaded.clients;
+    state = new MemoryTokenState();
+    keys = await KeyRing.generated(config.signingAlg);
+  } else {
+    // The registry client keeps its offline queue: a resync issued while Redis is
+    // down waits for it and completes when it returns. Token state fails fast instead.
+    const client: RedisClientType = createClient({
+      url: config.redisUrl,
+      socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
+    });
+    client.on("error", (error: Error) => log.warn("registry Redis connection error", { error }));
+    await client.connect();
+    const redisRegistry = new RedisRegistry(client);
+    closers.push(() => redisRegistry.close());
+    registry = redisRegistry;
+    state = RedisTokenState.start({
+      url: config.redisUrl,
+      onError: (error) => log.warn("token state Redis connection error", { error }),
+    });
+    keys = await KeyRing.fromDirectory(config.signingKeysDir as string, log, config.keysPollIntervalSeconds * 1000);
+  }
+  const running = await startTokenServer({
+    host: config.host,
+    port: config.port,
+    ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
+    registry,
+    state,
+    keys,
+    log,
+    resyncIntervalMs: config.resyncIntervalSeconds * 1000,
+    processMetrics: true,
+    settings: {
+      maxBodyBytes: config.maxBodyBytes,
+      authFailureLimit: config.authFailureLimit,
+      authFailureWindowSeconds: config.authFailureWindowSeconds,
+    },
+  });
+  if (config.standalone)
+    process.stdout.write(`${describeClients(standaloneClients, running.server.settings.tokenEndpoint)}\n`);
+
+  const shutdown = async (signal: string) => {
+    log.info("shutting down", { signal });
+    await running.close();
+    keys.stop();
+    await state.close();
+    for (const close of closers) await close().catch(() => {});
+    process.exit(0);
+  };
+  process.once("SIGINT", () => void shutdown("SIGINT"));
+  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+}
+
+await main();

@@ -1,0 +1,16 @@
+import type { Ctx } from "../context.ts";
+import { InvalidRequest, UnsupportedGrantType } from "../errors.ts";
+import { grants } from "../grants/index.ts";
+
+/** grant_type present, once, and served here (RFC 6749 §5.2 unsupported_grant_type). */
+export async function checkGrantType(ctx: Ctx, next: () => Promise<void>): Promise<void> {
+  const values = ctx.state.params.get("grant_type");
+  if (!values || values[0] === "") throw new InvalidRequest('the "grant_type" parameter is required');
+  if (values.length > 1) throw new InvalidRequest('the "grant_type" parameter must not be repeated');
+  const grantType = values[0] as string;
+  const grant = grants.get(grantType);
+  if (!grant) throw new UnsupportedGrantType(`grant_type "${grantType.slice(0, 100)}" is not supported`);
+  ctx.state.grantType = grantType;
+  ctx.state.grant = grant;
+  await next();
+}

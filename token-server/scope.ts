@@ -1,0 +1,25 @@
+// Scope (RFC 6749 §3.3): space-delimited NQCHAR tokens. The granted scope is the
+// requested one when every requested value is allowed, else the whole request is
+// refused; nothing requested means the client's default scopes.
+import type { ClientRecord } from "../registry/record.ts";
+import { InvalidRequest, InvalidScope } from "./errors.ts";
+
+const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
+const allowedSets = new WeakMap<ClientRecord, Set<string>>();
+
+/** The scope values granted, in request order without duplicates; empty when none. */
+export function resolveScope(record: ClientRecord, requested: string | undefined): string[] {
+  if (requested === undefined) return record.defaultScopes;
+  const values = requested.split(" ");
+  if (values.some((value) => !SCOPE_TOKEN.test(value)))
+    throw new InvalidRequest("scope must be space-delimited scope tokens (RFC 6749 §3.3)");
+  let allowed = allowedSets.get(record);
+  if (!allowed) {
+    allowed = new Set(record.scopes);
+    allowedSets.set(record, allowed);
+  }
+  const refused = values.filter((value) => !allowed.has(value));
+  if (refused.length > 0)
+    throw new InvalidScope(`this client may not request scope ${refused.map((v) => `"${v}"`).join(", ")}`);
+  return [...new Set(values)];
+}

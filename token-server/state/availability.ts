@@ -1,0 +1,40 @@
+// What the token server does while Redis (the token state) is down. This module
+// decides it; docs/token-server.md repeats it for operators.
+//
+// Keeps working, from process memory:
+//   - client_credentials with JWT access tokens: the client lookup is the in-memory
+//     registry (client-cache.ts), secrets are checked against its hashes, the token is
+//     signed locally, and its jti is random and never stored, so nothing is lost.
+//   - discovery, JWKS, health; failed-authentication counting (falls back to a
+//     per-process counter).
+//
+// Fails closed with 503 `temporarily_unavailable` (RFC 6749 §4.1.2.1 names the code,
+// RFC 7009 §2.2.1 the status), never with a guessed answer:
+//   - issuing opaque access tokens (they exist only in the state),
+//   - revocation (a revocation that is not stored would be a lie),
+//   - introspection of a token that is otherwise valid (without the revoked-jti set we
+//     cannot say "active": a revoked token would come back to life; "inactive" would
+//     break every resource server). Tokens that are inactive for local reasons (bad
+//     signature, expired, client disabled or deleted) still introspect as inactive.
+//   - private_key_jwt client authentication (its jti replay guard is in the state).
+//
+// Recovery needs nobody: node-redis reconnects with backoff, `available` turns true
+// again, and the next request uses Redis. A Redis that comes back empty has lost its
+// revoked-jti set and opaque tokens; run Redis with persistence where that matters.
+import { TemporarilyUnavailable } from "../errors.ts";
+
+/** Thrown by a token state that cannot answer now. */
+export class StateUnavailable extends Error {
+  override readonly name = "StateUnavailable";
+}
+
+/** Runs a token-state operation; an unavailable store becomes a 503 `temporarily_unavailable`. */
+export async function needState<T>(what: string, operation: () => Promise<T>): Promise<T> {
+  try {
+    return await operation();
+  } catch (error) {
+    if (error instanceof StateUnavailable)
+      throw new TemporarilyUnavailable(undefined, `token state unavailable while ${what}: ${error.message}`);
+    throw error;
+  }
+}

@@ -1,0 +1,33 @@
+// Redis key names of the token state. Separate from the registry's keys
+// (registry/keys.ts): the registry is written by the operator, this by token servers.
+// Versioned so an incompatible value shape can live beside the old one during an upgrade.
+export const STATE_PREFIX = "tollgate:state:v1";
+
+export const stateKeys = {
+  /** String "1" while a one-time value (a client assertion's jti) is spent; TTL = the value's remaining life. */
+  used: (namespace: string, id: string) => `${STATE_PREFIX}:used:${namespace}:${id}`,
+  /** String "1" for a revoked access token's jti; TTL = the token's remaining life. */
+  revokedJti: (jti: string) => `${STATE_PREFIX}:revoked:${jti}`,
+  /** JSON claims of an opaque access token, by the SHA-256 of the token; TTL = its life. */
+  opaqueToken: (hash: string) => `${STATE_PREFIX}:opaque:${hash}`,
+  /** JSON RefreshTokenRecord, by the SHA-256 of the refresh token; TTL = until the token expires. */
+  refreshToken: (hash: string) => `${STATE_PREFIX}:refresh:${hash}`,
+  /** List of a refresh-token family's members ("rt:<hash>", "jwt:<jti>:<exp>", "opaque:<hash>"); TTL = the family's life. */
+  familyMembers: (familyId: string) => `${STATE_PREFIX}:family:${familyId}:members`,
+  /** String "1" once a refresh-token family is revoked; TTL = the family's remaining life. */
+  familyRevoked: (familyId: string) => `${STATE_PREFIX}:family:${familyId}:revoked`,
+  /**
+   * JSON AuthorizationCodeRecord by the SHA-256 of the code; TTL = the code's life (60 s). The
+   * hash tag keeps it in one Redis Cluster slot with its spent copy, for the atomic take.
+   */
+  authorizationCode: (hash: string) => `${STATE_PREFIX}:code:{${hash}}`,
+  /** The same JSON once the code is taken, for replay detection; TTL = the life of the tokens issued from it. */
+  authorizationCodeSpent: (hash: string) => `${STATE_PREFIX}:code:{${hash}}:spent`,
+  /** JSON login session, pending authorization request or remembered consent (InteractionRecordKind). */
+  interactionRecord: (kind: string, id: string) => `${STATE_PREFIX}:${kind}:${id}`,
+  /**
+   * Integer count of failed authentications of a client in the current window; TTL = the window.
+   * The password grant counts under "password-user:<client>:<username>" and "password-client:<client>".
+   */
+  authFailures: (clientId: string) => `${STATE_PREFIX}:authfail:${clientId}`,
+} as const;
