@@ -1,22 +1,17 @@
-// Raw requests to the test API server, for the CRD tests: they need the exact status
+// Helpers for the CRD tests (raw requests come from the harness): they need the exact status
 // code, the Status body's causes, server-side apply and the Table Accept header, which
 // the generated clients hide or do not offer.
 import { readdirSync, readFileSync } from "node:fs";
-import { request as httpsRequest, type RequestOptions } from "node:https";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { API_VERSION, KIND, PLURAL } from "../../api/v1alpha1/oauthclient.ts";
+import { type ApiResponse, api, type Json } from "../harness/kube-api.ts";
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CRD_FILE = join(repoRoot, "crds", "tollgate.dev_oauthclients.yaml");
 export const EXAMPLES_DIR = join(repoRoot, "examples");
-
-export interface ApiResponse<T = unknown> {
-  status: number;
-  body: T;
-}
 
 /** A metav1.Status cause, as the API server reports each failed validation. */
 export interface Cause {
@@ -31,55 +26,6 @@ export interface StatusBody {
   reason: string;
   message: string;
   details?: { causes?: Cause[] };
-}
-
-export type Json = Record<string, unknown>;
-
-export interface RequestOptionsExtra {
-  contentType?: string;
-  accept?: string;
-  query?: Record<string, string>;
-}
-
-export async function api<T = Json>(
-  kubeConfig: KubeConfig,
-  method: string,
-  path: string,
-  body?: unknown,
-  extra: RequestOptionsExtra = {},
-): Promise<ApiResponse<T>> {
-  const server = kubeConfig.getCurrentCluster()?.server;
-  if (!server) throw new Error("kubeconfig has no current cluster");
-  const url = new URL(path, server);
-  for (const [key, value] of Object.entries(extra.query ?? {})) url.searchParams.set(key, value);
-  const options: RequestOptions = {
-    method,
-    headers: {
-      accept: extra.accept ?? "application/json",
-      ...(body === undefined ? {} : { "content-type": extra.contentType ?? "application/json" }),
-    },
-  };
-  await kubeConfig.applyToHTTPSOptions(options);
-  const payload = body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body);
-  return new Promise((resolve, reject) => {
-    const req = httpsRequest(url, options, (res) => {
-      let text = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        text += chunk;
-      });
-      res.on("end", () => {
-        try {
-          resolve({ status: res.statusCode ?? 0, body: (text ? JSON.parse(text) : undefined) as T });
-        } catch {
-          reject(new Error(`${method} ${path}: ${res.statusCode} with a body that is not JSON: ${text.slice(0, 500)}`));
-        }
-      });
-    });
-    req.on("error", reject);
-    req.setTimeout(30_000, () => req.destroy(new Error(`${method} ${path}: timeout`)));
-    req.end(payload);
-  });
 }
 
 export function collectionPath(namespace: string, plural = PLURAL): string {
@@ -132,43 +78,6 @@ export function exampleDocuments(): { file: string; doc: Json }[] {
   return out;
 }
 
-/**
- * Replaces the installed OAuthClient CRD with crds/ byte for byte (as JSON) and waits
- * until the API server enforces it. Needed because the harness installs CRDs through
- * client-node's typed ApiextensionsV1Api, whose serializer reads fields by their
- * TypeScript names and so silently drops `x-kubernetes-validations`, `default`, `enum`
- * and `x-kubernetes-list-*` from a plain parsed-YAML object. Harmless once the harness
- * sends the object as written: the replace is then a no-op.
- */
-export async function installCrdAsWritten(kubeConfig: KubeConfig): Promise<void> {
-  const crd = loadCrd();
-  const name = (crd.metadata as { name: string }).name;
-  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`;
-  const current = await api<{ metadata: { resourceVersion: string } }>(kubeConfig, "GET", path);
-  const body = {
-    ...crd,
-    metadata: { ...(crd.metadata as Json), resourceVersion: current.body.metadata.resourceVersion },
-  };
-  const replaced = await api(kubeConfig, "PUT", path, body);
-  if (replaced.status !== 200)
-    throw new Error(`replacing CRD ${name}: ${replaced.status} ${JSON.stringify(replaced.body)}`);
-  // The new schema takes effect asynchronously; defaulting comes from the same structural
-  // schema as the CEL rules, so a defaulted field shows the new handler is serving.
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    const probe = await api<{ spec?: Json }>(
-      kubeConfig,
-      "POST",
-      collectionPath("default"),
-      oauthClient("crd-probe", { grantTypes: ["client_credentials"] }),
-      { query: { dryRun: "All" } },
-    );
-    if (probe.status === 201 && probe.body.spec?.clientType === "confidential") return;
-    if (Date.now() > deadline) throw new Error(`CRD ${name} not enforced after 60s: ${JSON.stringify(probe.body)}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 export function loadCrd(): Json {
   const docs = parseAllDocuments(readFileSync(CRD_FILE, "utf8"));
   const [first] = docs;
@@ -185,3 +94,5 @@ export function secretValueFrom(docs: Json[], name: string, key: string): string
   const data = secret.data as Record<string, string> | undefined;
   return data?.[key] === undefined ? undefined : Buffer.from(data[key], "base64").toString("utf8");
 }
+
+export { type ApiResponse, api, type Json };

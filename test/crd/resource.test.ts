@@ -16,7 +16,6 @@ import {
   collectionPath,
   createNamespace,
   exampleDocuments,
-  installCrdAsWritten,
   type Json,
   oauthClient,
   objectPath,
@@ -28,7 +27,6 @@ const run = promisify(execFile);
 const cp = await startControlPlane();
 after(() => cp.stop());
 const kc = cp.kubeConfig;
-await installCrdAsWritten(kc);
 
 interface Resource {
   metadata: { name: string; generation: number; resourceVersion: string };
@@ -244,6 +242,16 @@ describe("the status subresource", () => {
 
     const read = await api<Resource>(kc, "GET", path);
     assert.deepEqual(read.body.status, readyStatus("orders.status", 2));
+
+    // A full update (PUT, as `kubectl replace` sends) that changes status keeps the stored status.
+    const put = await api<Resource>(kc, "PUT", path, {
+      ...read.body,
+      spec: { ...read.body.spec, displayName: "Orders v2" },
+      status: { ...readyStatus("forged", 3), clientId: "forged" },
+    });
+    assert.equal(put.status, 200, causes(put).join("; "));
+    assert.equal(put.body.spec.displayName, "Orders v2");
+    assert.deepEqual(put.body.status, readyStatus("orders.status", 2), "a PUT of the resource leaves status as it was");
   });
 
   test("the status schema is enforced too: conditions are metav1.Conditions", async () => {

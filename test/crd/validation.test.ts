@@ -13,8 +13,8 @@ import {
   causes,
   collectionPath,
   createNamespace,
-  installCrdAsWritten,
   type Json,
+  loadCrd,
   oauthClient,
   objectPath,
   type StatusBody,
@@ -23,7 +23,6 @@ import {
 const cp = await startControlPlane();
 after(() => cp.stop());
 const kc = cp.kubeConfig;
-await installCrdAsWritten(kc);
 const NS = "validation";
 await createNamespace(kc, NS);
 
@@ -38,7 +37,7 @@ const M = {
   fragment: 'a redirect URI must not contain a fragment ("#..."), RFC 6749 section 3.1.2',
   whitespace: "a redirect URI must not contain whitespace",
   redirectScheme:
-    "a redirect URI must be https (https://app.example.com/callback), http on a loopback address, or a private-use scheme in reverse-domain form with a single slash (com.example.app:/callback), RFC 8252 section 7",
+    "a redirect URI must be https (https://app.example.com/callback), http on a loopback address, or a private-use scheme in reverse-domain form with a single slash (com.example.app:/callback), RFC 8252 section 7; the scheme in lower case",
   httpsHost: "an https redirect URI must be an absolute URL with a host, like https://app.example.com/callback",
   httpLoopback:
     "plain http redirect URIs are allowed only on a loopback address (http://127.0.0.1, http://[::1] or http://localhost), RFC 8252 section 7.3; use https otherwise",
@@ -86,6 +85,10 @@ const M = {
   secretName:
     'must be a Secret name: lowercase letters, digits, "-" and ".", starting and ending with a letter or digit',
   secretKey: 'must be a Secret key: letters, digits, "-", "_" and "."',
+  metadataKeys:
+    'keys must be label/annotation keys: an optional DNS-subdomain prefix and "/", then a name of at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit (like app.kubernetes.io/name)',
+  labelValue:
+    'a label value is empty or at most 63 letters, digits, "-", "_" and ".", starting and ending with a letter or digit',
   longName:
     'the default Secret name "<metadata.name>-oauth-client" would be longer than 253 characters: use a name of at most 240 characters or set spec.credentials.secretName',
 };
@@ -224,6 +227,16 @@ const rejected: RejectCase[] = [
     name: "a JWT issuer with two key sources",
     spec: withIssuer({ jwksUri: "https://ci.example.com/jwks", jwksSecretRef: { name: "ci-jwks" } }),
     expect: [["spec.identityMapping.jwtIssuers[0]", M.issuerKeys]],
+  },
+  {
+    name: "the same JWT issuer twice",
+    spec: withIssuer(undefined, {
+      jwtIssuers: [
+        { issuer: "https://ci.example.com", jwksUri: "https://ci.example.com/jwks" },
+        { issuer: "https://ci.example.com", jwksUri: "https://ci.example.com/jwks-2" },
+      ],
+    }),
+    expect: [["spec.identityMapping.jwtIssuers[1]", "Duplicate value"]],
   },
   {
     name: "a JWT issuer's jwksUri over plain http",
@@ -461,6 +474,21 @@ const rejected: RejectCase[] = [
     spec: cc({ tokenEndpointAuthMethod: "private_key_jwt", jwksSecretRef: { name: "-jwks" } }),
     expect: [["spec.jwksSecretRef.name", M.secretName]],
   },
+  {
+    name: "a Secret label key with a space",
+    spec: cc({ credentials: { secretTemplate: { labels: { "team name": "payments" } } } }),
+    expect: [["spec.credentials.secretTemplate.labels", M.metadataKeys]],
+  },
+  {
+    name: "a Secret annotation key with two slashes",
+    spec: cc({ credentials: { secretTemplate: { annotations: { "example.com/a/b": "x" } } } }),
+    expect: [["spec.credentials.secretTemplate.annotations", M.metadataKeys]],
+  },
+  {
+    name: "a Secret label value with a space",
+    spec: cc({ credentials: { secretTemplate: { labels: { team: "payments team" } } } }),
+    expect: [["spec.credentials.secretTemplate.labels[team]", M.labelValue]],
+  },
   // Whole object
   {
     name: "a name too long for the default Secret name",
@@ -591,6 +619,17 @@ const accepted: AcceptCase[] = [
     name: "a grace period of a week and the rotation it fits in",
     spec: cc({ credentials: { rotation: { every: "168h", gracePeriod: "168h" } } }),
   },
+  {
+    name: "Secret labels and annotations of every allowed form",
+    spec: cc({
+      credentials: {
+        secretTemplate: {
+          labels: { "app.kubernetes.io/name": "orders", team: "", "x.y_z-1": "A.b_c-9" },
+          annotations: { "reloader.stakater.com/match": "true", note: 'free text: spaces, quotes " and all' },
+        },
+      },
+    }),
+  },
   { name: "adopting a named Secret", spec: cc({ credentials: { source: "adopt", secretName: "legacy-client" } }) },
   {
     name: "a long name with an explicit Secret name",
@@ -604,8 +643,12 @@ const accepted: AcceptCase[] = [
   },
 ];
 
+/** Every message the API server reported in this file, for the coverage check at the end. */
+const observed: string[] = [];
+
 function assertCauses(label: string, res: { status: number; body: unknown }, expected: Expected[]): void {
   const body = res.body as StatusBody;
+  observed.push(...(body.details?.causes ?? []).map((c) => c.message));
   assert.equal(res.status, 422, `${label}: expected 422 Invalid, got ${res.status}: ${JSON.stringify(body)}`);
   assert.equal(body.reason, "Invalid");
   const got: Cause[] = body.details?.causes ?? [];
@@ -690,4 +733,70 @@ describe("clientId never changes once applications may hold it", () => {
     const res = await mergePatch("early-id", { spec: { clientId: "early" } });
     assert.equal(res.status, 200, causes(res).join("; "));
   });
+});
+
+test("every rule in the CRD was seen rejecting a manifest above", () => {
+  const rules: { rule: string; message: string; dynamic: boolean }[] = [];
+  const walk = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (node && typeof node === "object") {
+      for (const [key, value] of Object.entries(node)) {
+        if (key === "x-kubernetes-validations")
+          for (const r of value as { rule: string; message: string; messageExpression?: string }[])
+            rules.push({ rule: r.rule, message: r.message, dynamic: r.messageExpression !== undefined });
+        else walk(value);
+      }
+    }
+  };
+  walk(loadCrd());
+  assert.ok(rules.length >= 40, `found only ${rules.length} rules: the walk is broken`);
+  // A messageExpression rule reports a computed message: it shares its opening words with the static one.
+  const seen = (r: (typeof rules)[number]) =>
+    observed.some((m) => (r.dynamic ? m.includes(r.message.slice(0, 21)) : m.endsWith(r.message)));
+  const untested = rules.filter((r) => !seen(r)).map((r) => `${r.rule}\n    (${r.message})`);
+  assert.deepEqual(untested, [], "rules that no test above made the API server report");
+});
+
+test("a client at every list's and string's size limit is validated within the API server's CEL cost budget", async () => {
+  // The CRD's static cost estimate is checked against a per-CRD limit when it is installed;
+  // an object is checked against a smaller runtime budget. Sizes here are the CRD's maxima.
+  const fill = (prefix: string, length: number) => prefix + "a".repeat(length - prefix.length);
+  const BEGIN = "-----BEGIN CERTIFICATE-----\n";
+  const END = "\n-----END CERTIFICATE-----";
+  const pem = (n: number) => BEGIN + fill(`Q${n}`, 16384 - BEGIN.length - END.length) + END;
+  const scopes = Array.from({ length: 64 }, (_, i) => fill(`s${i}:`, 128));
+  const audiences = Array.from({ length: 32 }, (_, i) => fill(`https://api${i}.example.com/`, 512));
+  const spec = {
+    grantTypes: ["authorization_code", "refresh_token", "client_credentials", "password", SAML2_BEARER, JWT_BEARER],
+    redirectUris: Array.from({ length: 32 }, (_, i) => fill(`https://app${i}.example.com/`, 2048)),
+    scopes,
+    defaultScopes: scopes,
+    audiences,
+    defaultAudience: audiences[31],
+    identityMapping: {
+      jwtIssuers: Array.from({ length: 16 }, (_, i) => ({
+        issuer: fill(`https://i${i}.example/`, 1024),
+        jwksUri: fill(`https://i${i}.example/`, 2048),
+      })),
+      samlIdps: Array.from({ length: 16 }, (_, i) => ({
+        entityId: fill(`e${i}`, 1024),
+        certificates: Array.from({ length: 8 }, (_, j) => pem(i * 8 + j)),
+      })),
+      claimMappings: Array.from({ length: 32 }, (_, i) => ({ from: fill(`f${i}`, 256), to: fill(`t${i}`, 256) })),
+      allowedSubjects: Array.from({ length: 256 }, (_, i) => fill(`u${i}`, 255)),
+      audiences: Array.from({ length: 16 }, (_, i) => fill(`urn:x:${i}:`, 512)),
+    },
+    credentials: {
+      secretTemplate: {
+        labels: Object.fromEntries(
+          Array.from({ length: 64 }, (_, i) => [fill(`example.com/l${i}-`, 75), fill(`v${i}`, 63)]),
+        ),
+        annotations: Object.fromEntries(
+          Array.from({ length: 64 }, (_, i) => [fill(`example.com/a${i}-`, 75), "x".repeat(8192)]),
+        ),
+      },
+    },
+  };
+  const res = await api(kc, "POST", collectionPath(NS), oauthClient("largest", spec), { query: { dryRun: "All" } });
+  assert.equal(res.status, 201, causes(res).join("; ") || JSON.stringify(res.body).slice(0, 1000));
 });

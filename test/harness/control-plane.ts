@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ApiextensionsV1Api, KubeConfig, type V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
+import { api } from "./kube-api.ts";
 import { freePort, type ManagedProcess, startProcess, waitFor } from "./processes.ts";
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -148,9 +149,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
   }
 }
 
-/** Creates (or replaces) every CRD in crds/ and waits until each is Established and served. */
+/**
+ * Server-side applies every CRD in crds/, exactly as written, and waits until each is
+ * Established and served. (A typed client would silently drop the CEL rules.)
+ */
 export async function installCrds(kubeConfig: KubeConfig, crdDir = CRD_DIR): Promise<V1CustomResourceDefinition[]> {
-  const api = kubeConfig.makeApiClient(ApiextensionsV1Api);
   const crds: V1CustomResourceDefinition[] = [];
   for (const file of readdirSync(crdDir).filter((f) => /\.ya?ml$/.test(f))) {
     for (const doc of parseAllDocuments(readFileSync(join(crdDir, file), "utf8"))) {
@@ -160,30 +163,31 @@ export async function installCrds(kubeConfig: KubeConfig, crdDir = CRD_DIR): Pro
   }
   for (const crd of crds) {
     const name = crd.metadata?.name ?? "";
-    try {
-      const existing = await api.readCustomResourceDefinition({ name });
-      crd.metadata = { ...crd.metadata, resourceVersion: existing.metadata?.resourceVersion };
-      await api.replaceCustomResourceDefinition({ name, body: crd });
-    } catch (error) {
-      if ((error as { code?: number }).code !== 404) throw error;
-      await api.createCustomResourceDefinition({ body: crd });
-    }
+    const applied = await api(
+      kubeConfig,
+      "PATCH",
+      `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${name}`,
+      crd,
+      {
+        contentType: "application/apply-patch+yaml",
+        query: { fieldManager: "tollgate-test-harness", force: "true" },
+      },
+    );
+    if (applied.status !== 200 && applied.status !== 201)
+      throw new Error(`applying CRD ${name}: ${applied.status} ${JSON.stringify(applied.body)}`);
   }
+  const extensions = kubeConfig.makeApiClient(ApiextensionsV1Api);
   for (const crd of crds) {
     const name = crd.metadata?.name ?? "";
     await waitFor(`CRD ${name} Established`, async () => {
-      const current = await api.readCustomResourceDefinition({ name });
+      const current = await extensions.readCustomResourceDefinition({ name });
       return current.status?.conditions?.some((c) => c.type === "Established" && c.status === "True") || undefined;
     });
     const { group, versions, names } = crd.spec;
     for (const version of versions.filter((v) => v.served)) {
       await waitFor(`${names.plural}.${group}/${version.name} in discovery`, async () => {
-        const cluster = kubeConfig.getCurrentCluster();
-        const user = kubeConfig.getCurrentUser();
-        const res = await insecureGet(`${cluster?.server}/apis/${group}/${version.name}`, user?.token ?? "");
-        if (res.status !== 200) return undefined;
-        const body = JSON.parse(res.body) as { resources?: { name: string }[] };
-        return body.resources?.some((r) => r.name === names.plural) || undefined;
+        const res = await api<{ resources?: { name: string }[] }>(kubeConfig, "GET", `/apis/${group}/${version.name}`);
+        return (res.status === 200 && res.body.resources?.some((r) => r.name === names.plural)) || undefined;
       });
     }
   }
