@@ -4,8 +4,11 @@
 // autocannon on loopback, in alternating rounds; then Tollgate's introspection, its
 // resident memory with 10,000 clients in the registry, and the two-worker figures.
 //
-// Knobs (environment): BENCH_SECONDS (8 per run), BENCH_ROUNDS (2; best round is
-// reported), BENCH_CONNECTIONS (16), BENCH_CLIENTS (10000).
+// Knobs (environment): BENCH_SECONDS (5 per run), BENCH_ROUNDS (5), BENCH_CONNECTIONS
+// (16), BENCH_CLIENTS (10000). On a machine shared with other work, single runs vary a
+// lot; the three servers run back to back in each round, so ratios are taken within a
+// round (paired) and the median over rounds is reported, along with each server's
+// median run and its CPU time per request.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,11 +21,16 @@ import { type LoadResult, runLoad } from "./lib/load.ts";
 import { putBenchClient, putOtherClients } from "./lib/registry-fill.ts";
 import { type ServerProcess, startServerProcess } from "./lib/server-process.ts";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 10_000);
 const TOLLGATE_READY = '"msg":"token server listening"';
+
+/** A load run and the server's CPU time per request during it (less sensitive to a shared machine). */
+interface Measured extends LoadResult {
+  cpuMicrosPerRequest: number;
+}
 
 interface Target {
   name: string;
@@ -86,19 +94,22 @@ async function main(): Promise<void> {
       { name: "oidc-provider", tokenUrl: `http://127.0.0.1:${oidcPort}/token`, server: oidc },
     ];
     for (const target of targets) await sanityCheck(target.tokenUrl);
+    await settle();
+    const rssFloor = await floor.rssMiB();
+    const rssOidc = await oidc.rssMiB();
 
     say(
-      `\nclient_credentials, ES256 JWT, client_secret_basic: ${CONNECTIONS} connections, ${SECONDS} s per run, best of ${ROUNDS} rounds`,
+      `\nclient_credentials, ES256 JWT, client_secret_basic: ${CONNECTIONS} connections, ${SECONDS} s per run, ${ROUNDS} rounds`,
     );
     for (const target of targets) await tokenLoad(target.tokenUrl, 2);
-    const best = new Map<string, LoadResult>();
+    const runs = new Map<string, Measured[]>(targets.map((target) => [target.name, []]));
     for (let round = 1; round <= ROUNDS; round++)
       for (const target of targets) {
-        const result = await tokenLoad(target.tokenUrl, SECONDS);
-        say(`  round ${round} ${target.name.padEnd(20)} ${format(result)}`);
-        const previous = best.get(target.name);
-        if (!previous || result.requestsPerSecond > previous.requestsPerSecond) best.set(target.name, result);
+        const result = await measured(target.server, () => tokenLoad(target.tokenUrl, SECONDS));
+        runs.get(target.name)?.push(result);
+        say(`  round ${round} ${target.name.padEnd(20)} ${format(result)}  ${cpuFormat(result)}`);
       }
+    const typical = new Map([...runs].map(([name, list]) => [name, medianRun(list)]));
     const rssAfterLoad = await tollgate.rssMiB();
 
     // Introspection of a JWT: verify the signature, check the registry, ask Redis for the revoked jti.
@@ -114,13 +125,15 @@ async function main(): Promise<void> {
       seconds: 2,
       connections: CONNECTIONS,
     });
-    const introspection = await runLoad({
-      url: `${tollgateUrl}/oauth2/introspect`,
-      body: `token=${issued.access_token}`,
-      headers: { "content-type": "application/x-www-form-urlencoded", authorization: BASIC_AUTHORIZATION },
-      seconds: SECONDS,
-      connections: CONNECTIONS,
-    });
+    const introspection = await measured(tollgate, () =>
+      runLoad({
+        url: `${tollgateUrl}/oauth2/introspect`,
+        body: `token=${issued.access_token}`,
+        headers: { "content-type": "application/x-www-form-urlencoded", authorization: BASIC_AUTHORIZATION },
+        seconds: SECONDS,
+        connections: CONNECTIONS,
+      }),
+    );
     for (const server of running.splice(0)) await server.stop();
 
     // Both cores: two worker processes per server on one port (the load generator shares the cores).
@@ -149,16 +162,26 @@ async function main(): Promise<void> {
     await floor2.stop();
     running.splice(0);
 
-    const t = best.get("tollgate") as LoadResult;
-    const f = best.get("floor (Koa + jose)") as LoadResult;
-    const o = best.get("oidc-provider") as LoadResult;
-    say("\nresults (one server process each, best round)");
-    for (const [name, result] of best) say(`  ${name.padEnd(20)} ${format(result)}`);
-    say(`  ${"tollgate introspect".padEnd(20)} ${format(introspection)}`);
-    say("\nratios");
-    say(`  tollgate / floor          ${(t.requestsPerSecond / f.requestsPerSecond).toFixed(2)}   (target >= 0.90)`);
-    say(`  tollgate / oidc-provider  ${(t.requestsPerSecond / o.requestsPerSecond).toFixed(2)}   (target >= 1.50)`);
-    say(`  floor / oidc-provider     ${(f.requestsPerSecond / o.requestsPerSecond).toFixed(2)}`);
+    const T = "tollgate";
+    const F = "floor (Koa + jose)";
+    const O = "oidc-provider";
+    const t = typical.get(T) as Measured;
+    const pairedRatio = (a: string, b: string, of: (m: Measured) => number) =>
+      median((runs.get(a) ?? []).map((run, i) => of(run) / of((runs.get(b) ?? [])[i] as Measured)));
+    const throughput = (m: Measured) => m.requestsPerSecond;
+    const cpuCost = (m: Measured) => 1 / m.cpuMicrosPerRequest;
+    say("\nresults (one server process each; the median run of each)");
+    for (const [name, result] of typical) say(`  ${name.padEnd(20)} ${format(result)}  ${cpuFormat(result)}`);
+    say(`  ${"tollgate introspect".padEnd(20)} ${format(introspection)}  ${cpuFormat(introspection)}`);
+    say("\nratios (median over rounds of the ratio within a round)");
+    say("                            throughput   by CPU per request");
+    const line = (label: string, a: string, b: string, target: string) =>
+      say(
+        `  ${label.padEnd(26)}${pairedRatio(a, b, throughput).toFixed(2).padStart(6)}${pairedRatio(a, b, cpuCost).toFixed(2).padStart(16)}   ${target}`,
+      );
+    line("tollgate / floor", T, F, "(target >= 0.90)");
+    line("tollgate / oidc-provider", T, O, "(target >= 1.50)");
+    line("floor / oidc-provider", F, O, "");
     say("\ntwo worker processes (both cores, shared with the load generator)");
     say(`  ${"tollgate x2".padEnd(20)} ${format(tollgateTwo)}`);
     say(`  ${"floor x2".padEnd(20)} ${format(floorTwo)}`);
@@ -168,7 +191,10 @@ async function main(): Promise<void> {
     say(
       `  1 client: ${rssOneClient.toFixed(1)} MiB; ${CLIENTS} clients: ${rssLoaded.toFixed(1)} MiB; after load: ${rssAfterLoad.toFixed(1)} MiB`,
     );
-    const failures = [...best.values(), introspection, tollgateTwo, floorTwo].filter(
+    say(
+      `  for scale, idle after one request: floor ${rssFloor.toFixed(1)} MiB, oidc-provider ${rssOidc.toFixed(1)} MiB`,
+    );
+    const failures = [...[...runs.values()].flat(), introspection, tollgateTwo, floorTwo].filter(
       (r) => r.non2xx > 0 || r.errors > 0,
     );
     if (failures.length > 0) throw new Error(`a run had non-2xx responses or errors: ${JSON.stringify(failures)}`);
@@ -183,10 +209,16 @@ async function main(): Promise<void> {
           rounds: ROUNDS,
           connections: CONNECTIONS,
           clients: CLIENTS,
-          issuance: Object.fromEntries(best),
+          issuance: Object.fromEntries(runs),
           introspection,
           twoWorkers: { tollgate: tollgateTwo, floor: floorTwo },
-          rssMiB: { oneClient: rssOneClient, loaded: rssLoaded, afterLoad: rssAfterLoad },
+          rssMiB: {
+            oneClient: rssOneClient,
+            loaded: rssLoaded,
+            afterLoad: rssAfterLoad,
+            floor: rssFloor,
+            oidcProvider: rssOidc,
+          },
         },
         null,
         2,
@@ -203,6 +235,30 @@ async function main(): Promise<void> {
 
 function tokenLoad(url: string, seconds: number): Promise<LoadResult> {
   return runLoad({ url, body: TOKEN_BODY, headers: TOKEN_HEADERS, seconds, connections: CONNECTIONS });
+}
+
+async function measured(server: ServerProcess, run: () => Promise<LoadResult>): Promise<Measured> {
+  const before = await server.cpuSeconds();
+  const result = await run();
+  const used = (await server.cpuSeconds()) - before;
+  return { ...result, cpuMicrosPerRequest: (used * 1e6) / Math.max(1, result.total) };
+}
+
+function medianRun(list: Measured[]): Measured {
+  const sorted = [...list].sort((a, b) => a.requestsPerSecond - b.requestsPerSecond);
+  return sorted[Math.floor((sorted.length - 1) / 2)] as Measured;
+}
+
+function cpuFormat(result: Measured): string {
+  return `${result.cpuMicrosPerRequest.toFixed(0).padStart(5)} µs CPU/request`;
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }
 
 function format(result: LoadResult): string {

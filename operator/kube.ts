@@ -20,12 +20,35 @@ export interface KubeClients {
 }
 
 export function makeClients(kubeConfig: KubeConfig): KubeClients {
+  shareConnections(kubeConfig);
   return {
     kubeConfig,
     core: kubeConfig.makeApiClient(CoreV1Api),
     custom: kubeConfig.makeApiClient(CustomObjectsApi),
     coordination: kubeConfig.makeApiClient(CoordinationV1Api),
     events: kubeConfig.makeApiClient(EventsV1Api),
+  };
+}
+
+const shared = new WeakSet<KubeConfig>();
+
+/**
+ * @kubernetes/client-node 2.0 builds a new undici Agent, so a new TLS connection, for
+ * every request (KubeConfig.createDispatcher). Under load that costs a handshake per
+ * call and leaves idle sockets behind until their keep-alive ends: 6 reconciles/s and
+ * hundreds of MiB instead of one pooled connection set. This keeps one dispatcher per
+ * cluster and user for the life of the KubeConfig (watches included).
+ */
+export function shareConnections(kubeConfig: KubeConfig): void {
+  if (shared.has(kubeConfig)) return;
+  shared.add(kubeConfig);
+  const target = kubeConfig as unknown as { createDispatcher(cluster: unknown, options: unknown): unknown };
+  const create = target.createDispatcher.bind(kubeConfig);
+  const cache = new Map<string, unknown>();
+  target.createDispatcher = (cluster, options) => {
+    const key = `${kubeConfig.getCurrentCluster()?.name}\0${kubeConfig.getCurrentUser()?.name}`;
+    if (!cache.has(key)) cache.set(key, create(cluster, options));
+    return cache.get(key);
   };
 }
 

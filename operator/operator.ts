@@ -16,7 +16,7 @@ import { type KubeClients, makeClients, objectKey } from "./kube.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { createMetrics, type OperatorMetrics } from "./metrics.ts";
-import { effectiveClientId } from "./reconcile/client-id.ts";
+import { effectiveClientId, holdsClientId } from "./reconcile/client-id.ts";
 import type { Claimant, ReconcileContext } from "./reconcile/context.ts";
 import { credentialsSecretName } from "./reconcile/credentials.ts";
 import { createEventRecorder } from "./reconcile/events.ts";
@@ -50,7 +50,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromDefault();
   const kube = makeClients(kubeConfig);
-  const registry = await RedisRegistry.connect(config.redisUrl);
+  const registry = await RedisRegistry.connect(config.redisUrl, { failFast: true });
   const metrics = createMetrics(CONTROLLER_NAME, { defaultMetrics: options.defaultMetrics ?? false });
 
   const scopes = config.namespaces.length ? config.namespaces : [""];
@@ -89,8 +89,10 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   let queue: WorkQueue | undefined;
   let controller: Controller | undefined;
   const enqueue = (key: string) => queue?.add(key);
-  oauthClients.onEvent((_type, object, previous) => {
-    enqueue(objectKey(object.metadata.namespace, object.metadata.name));
+  oauthClients.onEvent((type, object, previous) => {
+    // Our own status writes come back as updates; they change nothing to converge.
+    if (type !== "update" || !previous || !onlyStatusChanged(previous, object))
+      enqueue(objectKey(object.metadata.namespace, object.metadata.name));
     // Others claiming the same client ID may win or lose it now.
     for (const o of new Set([object, previous ?? object]))
       for (const key of oauthClients.byIndex("clientId", effectiveClientId(o))) enqueue(key);
@@ -124,6 +126,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
             name: o.metadata.name,
             uid: o.metadata.uid ?? "",
             creationTimestamp: o.metadata.creationTimestamp ?? "",
+            holds: holdsClientId(o),
           }),
         ),
     events: createEventRecorder(kube, REPORTING_CONTROLLER, identity, log),
@@ -222,6 +225,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
         clearInterval(depth);
         if (elector) await elector.stop();
         else await stopLeading();
+        await ctx.events.flush();
         await Promise.all([oauthClients.stop(), secrets.stop()]);
         await registry.close();
         await new Promise<void>((resolve) => health.server.close(() => resolve()));
@@ -231,6 +235,18 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       return stopping;
     },
   };
+}
+
+function onlyStatusChanged(previous: OAuthClient, next: OAuthClient): boolean {
+  const { metadata: a } = previous;
+  const { metadata: b } = next;
+  return (
+    a.generation === b.generation &&
+    a.deletionTimestamp === b.deletionTimestamp &&
+    JSON.stringify(a.annotations ?? {}) === JSON.stringify(b.annotations ?? {}) &&
+    JSON.stringify(a.labels ?? {}) === JSON.stringify(b.labels ?? {}) &&
+    JSON.stringify(a.finalizers ?? []) === JSON.stringify(b.finalizers ?? [])
+  );
 }
 
 function oauthClientSource(kube: KubeClients, namespace: string): ListWatchSource<OAuthClient> {

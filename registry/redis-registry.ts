@@ -14,8 +14,13 @@ export class RedisRegistry implements Registry {
     this.#client = client;
   }
 
-  static async connect(url: string): Promise<RedisRegistry> {
-    const client: RedisClientType = createClient({ url });
+  /**
+   * `failFast`: commands fail at once while the connection is down, instead of waiting
+   * in node-redis's offline queue until it is back (the operator reports the outage in
+   * status and retries with backoff rather than hold its workers).
+   */
+  static async connect(url: string, options: { failFast?: boolean } = {}): Promise<RedisRegistry> {
+    const client: RedisClientType = createClient({ url, disableOfflineQueue: options.failFast ?? false });
     // node-redis reconnects by itself; without a listener an error event would crash the process.
     client.on("error", () => {});
     await client.connect();

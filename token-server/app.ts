@@ -1,13 +1,17 @@
 // The Koa application: routes only. Each endpoint is its array of named steps in actions/.
 import { Router } from "@koa/router";
 import Koa from "koa";
+import compose from "koa-compose";
 import { discovery } from "./actions/discovery.ts";
 import { healthz, metricsEndpoint, readyz } from "./actions/health.ts";
 import { introspectionEndpoint } from "./actions/introspect.ts";
 import { jwks } from "./actions/jwks.ts";
 import { revocationEndpoint } from "./actions/revoke.ts";
 import { tokenEndpoint } from "./actions/token.ts";
+import { authorizeEndpoint, consentEndpoint, continueEndpoint, loginEndpoint } from "./authorize/endpoints.ts";
+import { AUTHORIZE_PATHS } from "./authorize/paths.ts";
 import type { RequestState, ServerSettings, TokenServer } from "./context.ts";
+import { serveStylesheet } from "./pages/stylesheet.ts";
 
 export const PATHS = {
   token: "/oauth2/token",
@@ -48,9 +52,19 @@ export function createApp(server: TokenServer): Koa<RequestState> {
   router.get(PATHS.jwks, jwks(server.keys));
   router.get(PATHS.metadata, discovery(server.settings, server.keys));
   router.get(PATHS.openidConfiguration, discovery(server.settings, server.keys));
+  router.get(AUTHORIZE_PATHS.authorize, ...authorizeEndpoint(server));
+  router.get(AUTHORIZE_PATHS.continue, ...continueEndpoint(server));
+  router.post(AUTHORIZE_PATHS.login, ...loginEndpoint(server));
+  router.post(AUTHORIZE_PATHS.consent, ...consentEndpoint(server));
+  router.get(AUTHORIZE_PATHS.stylesheet, serveStylesheet);
   router.get("/healthz", healthz);
   router.get("/readyz", readyz(server));
   router.get("/metrics", metricsEndpoint(server));
+  // The token endpoint is the hot path: its steps are composed once and reached by
+  // an exact test ahead of the router, sparing each token request the router's
+  // matching and per-request composition. The router keeps the route (405 for GET).
+  const tokenSteps = compose(tokenEndpoint(server));
+  app.use((ctx, next) => (ctx.method === "POST" && ctx.path === PATHS.token ? tokenSteps(ctx) : next()));
   app.use(router.routes());
   app.use(router.allowedMethods());
   return app;

@@ -25,6 +25,8 @@ export interface ClientLookup {
 export interface ClientCacheOptions {
   /** Full resync period; default 30 s. */
   resyncIntervalMs?: number;
+  /** How long start() waits for the first load; default 5 s. */
+  initialWaitMs?: number;
   /** How long records survive a registry that lost its data; default 10 min. */
   resetGraceMs?: number;
   log: Logger;
@@ -43,6 +45,7 @@ export class ClientCache implements ClientLookup {
   #queue: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
+  #pendingResync: Promise<void> | undefined;
 
   private constructor(reader: RegistryReader, options: ClientCacheOptions) {
     this.#reader = reader;
@@ -51,19 +54,30 @@ export class ClientCache implements ClientLookup {
   }
 
   /**
-   * Subscribes, then loads the snapshot (so no change falls between the two). If the
-   * first load fails, the cache is not ready and retries on the resync timer.
+   * Subscribes, then loads the snapshot (so no change falls between the two). Waits
+   * for that first load at most `initialWaitMs` (default 5 s): with Redis not up yet
+   * the server still starts, serves /healthz, and reports not ready until the load
+   * completes. A failed load is retried by the resync timer.
    */
   static async start(reader: RegistryReader, options: ClientCacheOptions): Promise<ClientCache> {
     const cache = new ClientCache(reader, options);
-    try {
-      cache.#unsubscribe = await reader.subscribe((change) => cache.#enqueue(() => cache.#apply(change)));
-    } catch (error) {
-      options.log.error("registry subscription failed; relying on periodic resync", { error });
-    }
-    await cache.resync();
+    const firstLoad = (async () => {
+      try {
+        cache.#unsubscribe = await reader.subscribe((change) => cache.#enqueue(() => cache.#apply(change)));
+      } catch (error) {
+        options.log.error("registry subscription failed; relying on periodic resync", { error });
+      }
+      await cache.resync();
+    })();
     cache.#timer = setInterval(() => void cache.resync(), options.resyncIntervalMs ?? 30_000);
     cache.#timer.unref();
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      firstLoad,
+      new Promise((resolve) => (timer = setTimeout(resolve, options.initialWaitMs ?? 5000))),
+    ]);
+    clearTimeout(timer);
+    if (!cache.ready) options.log.warn("registry not loaded yet; not ready until it is");
     return cache;
   }
 
@@ -89,7 +103,13 @@ export class ClientCache implements ClientLookup {
 
   /** Reloads the whole registry (after pending changes). */
   resync(): Promise<void> {
-    return this.#enqueue(() => this.#load());
+    // Resyncs waiting behind a slow one (Redis down) collapse into one.
+    if (this.#pendingResync) return this.#pendingResync;
+    this.#pendingResync = this.#enqueue(() => {
+      this.#pendingResync = undefined;
+      return this.#load();
+    });
+    return this.#pendingResync;
   }
 
   /** Resolves when every change received so far is applied (for tests and shutdown). */
@@ -119,17 +139,16 @@ export class ClientCache implements ClientLookup {
       await this.#load();
       return;
     }
-    if (change.op === "put") {
-      const record = await this.#reader.get(change.clientId);
-      if (record) this.#clients.set(record.clientId, record);
-      else this.#clients.delete(change.clientId);
-      this.#retained.delete(change.clientId);
-    } else {
+    // The record is re-read whatever the message says, so a late message cannot undo
+    // a newer state (a delete arriving after the client was re-created).
+    const record = await this.#reader.get(change.clientId);
+    this.#retained.delete(change.clientId);
+    if (record) this.#clients.set(record.clientId, record);
+    else {
       this.#clients.delete(change.clientId);
-      this.#retained.delete(change.clientId);
-      // The message carries no time; now is at or after the real deletion. The next
-      // resync replaces it with the stored value.
-      this.#tombstones.set(change.clientId, Math.floor(Date.now() / 1000));
+      // A delete message carries no time; now is at or after the real deletion. The
+      // next resync replaces it with the stored value.
+      if (change.op === "delete") this.#tombstones.set(change.clientId, Math.floor(Date.now() / 1000));
     }
     if (!known) this.#revision = change.revision;
   }

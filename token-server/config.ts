@@ -16,6 +16,8 @@
 //   --max-body-bytes         TOLLGATE_MAX_BODY_BYTES      16384
 //   --auth-failure-limit     TOLLGATE_AUTH_FAILURE_LIMIT  10 (failed authentications per client ...)
 //   --auth-failure-window    TOLLGATE_AUTH_FAILURE_WINDOW 60 (... per this many seconds)
+//   --users-file             TOLLGATE_USERS_FILE          none: bcrypt htpasswd lines, the password grant's
+//                                                         directory for clients that name none (re-read on change)
 import { parseArgs } from "node:util";
 import { type LogLevel, parseLogLevel } from "./logger.ts";
 import { DEFAULT_SIGNING_ALGORITHM, isSigningAlgorithm, type SigningAlgorithm } from "./signing-keys.ts";
@@ -36,6 +38,7 @@ export interface Config {
   maxBodyBytes: number;
   authFailureLimit: number;
   authFailureWindowSeconds: number;
+  usersFile: string | undefined;
 }
 
 const OPTIONS = {
@@ -53,6 +56,7 @@ const OPTIONS = {
   "max-body-bytes": { type: "string" },
   "auth-failure-limit": { type: "string" },
   "auth-failure-window": { type: "string" },
+  "users-file": { type: "string" },
   help: { type: "boolean" },
 } as const;
 
@@ -95,6 +99,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "--auth-failure-window",
       1,
     ),
+    usersFile: pick("users-file", "USERS_FILE"),
   };
   if (!config.standalone && !config.signingKeysDir && !config.help)
     throw new Error("--signing-keys-dir (TOLLGATE_SIGNING_KEYS_DIR) is required unless --standalone");

@@ -24,6 +24,8 @@ export interface ServerSettings {
   authFailureWindowSeconds: number;
   /** Leeway for exp/nbf/iat of client assertions, seconds. */
   clockToleranceSeconds: number;
+  /** The password grant's server-wide user directory (config.ts --users-file); optional. */
+  usersFile?: string;
 }
 
 export interface TokenServer {

@@ -2,7 +2,7 @@
 // token costs one signature) and the public JWKS. Loaded from a key directory (see
 // signing-keys.ts for the format) and reloaded when its files change, or generated in
 // memory for standalone mode.
-import { readFile } from "node:fs/promises";
+import { readFile, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { type CryptoKey, importJWK, type JWK } from "jose";
 import type { Logger } from "./logger.ts";
@@ -118,11 +118,17 @@ export class KeyRing {
   }
 }
 
+/**
+ * Reads the key files as one consistent set. A mounted Secret's files are symlinks
+ * into `..data`, which the kubelet swaps atomically: reading through the resolved
+ * `..data` keeps a swap between two reads from mixing old and new files.
+ */
 async function readKeyFiles(dir: string): Promise<Partial<Record<KeySlot, string>>> {
+  const base = await realpath(join(dir, "..data")).catch(() => dir);
   const texts: Partial<Record<KeySlot, string>> = {};
   for (const slot of Object.keys(KEY_FILES) as KeySlot[]) {
     try {
-      texts[slot] = await readFile(join(dir, KEY_FILES[slot]), "utf8");
+      texts[slot] = await readFile(join(base, KEY_FILES[slot]), "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
     }

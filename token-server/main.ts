@@ -6,7 +6,7 @@ import { loadConfig, USAGE } from "./config.ts";
 import { KeyRing } from "./key-ring.ts";
 import { createLogger } from "./logger.ts";
 import { startTokenServer } from "./server.ts";
-import { describeClients, loadManifests, type StandaloneClient } from "./standalone.ts";
+import type { StandaloneClient } from "./standalone.ts";
 import { MemoryTokenState } from "./state/memory-state.ts";
 import { RedisTokenState } from "./state/redis-state.ts";
 import type { TokenState } from "./state/token-state.ts";
@@ -30,6 +30,8 @@ async function main(): Promise<void> {
   let standaloneClients: StandaloneClient[] = [];
   const closers: (() => Promise<void>)[] = [];
   if (config.standalone) {
+    // Imported here only: a cluster deployment has no use for the manifest reader.
+    const { loadManifests } = await import("./standalone.ts");
     const loaded = await loadManifests(config.manifestsDir, log);
     registry = loaded.registry;
     standaloneClients = loaded.clients;
@@ -43,7 +45,9 @@ async function main(): Promise<void> {
       socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
     });
     client.on("error", (error: Error) => log.warn("registry Redis connection error", { error }));
-    await client.connect();
+    // Not awaited: with Redis not up yet the server starts anyway and is not ready
+    // until the registry loads (client-cache.ts).
+    client.connect().catch((error: Error) => log.warn("registry Redis connection error", { error }));
     const redisRegistry = new RedisRegistry(client);
     closers.push(() => redisRegistry.close());
     registry = redisRegistry;
@@ -67,10 +71,13 @@ async function main(): Promise<void> {
       maxBodyBytes: config.maxBodyBytes,
       authFailureLimit: config.authFailureLimit,
       authFailureWindowSeconds: config.authFailureWindowSeconds,
+      ...(config.usersFile === undefined ? {} : { usersFile: config.usersFile }),
     },
   });
-  if (config.standalone)
+  if (config.standalone) {
+    const { describeClients } = await import("./standalone.ts");
     process.stdout.write(`${describeClients(standaloneClients, running.server.settings.tokenEndpoint)}\n`);
+  }
 
   const shutdown = async (signal: string) => {
     log.info("shutting down", { signal });

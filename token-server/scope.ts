@@ -10,16 +10,19 @@ const allowedSets = new WeakMap<ClientRecord, Set<string>>();
 /** The scope values granted, in request order without duplicates; empty when none. */
 export function resolveScope(record: ClientRecord, requested: string | undefined): string[] {
   if (requested === undefined) return record.defaultScopes;
-  const values = requested.split(" ");
-  if (values.some((value) => !SCOPE_TOKEN.test(value)))
-    throw new InvalidRequest("scope must be space-delimited scope tokens (RFC 6749 §3.3)");
   let allowed = allowedSets.get(record);
   if (!allowed) {
     allowed = new Set(record.scopes);
     allowedSets.set(record, allowed);
   }
-  const refused = values.filter((value) => !allowed.has(value));
-  if (refused.length > 0)
-    throw new InvalidScope(`this client may not request scope ${refused.map((v) => `"${v}"`).join(", ")}`);
-  return [...new Set(values)];
+  const granted: string[] = [];
+  const refused: string[] = [];
+  for (const value of requested.split(" ")) {
+    if (!SCOPE_TOKEN.test(value))
+      throw new InvalidRequest("scope must be space-delimited scope tokens (RFC 6749 §3.3)");
+    if (!allowed.has(value)) refused.push(`"${value}"`);
+    else if (!granted.includes(value)) granted.push(value);
+  }
+  if (refused.length > 0) throw new InvalidScope(`this client may not request scope ${refused.join(", ")}`);
+  return granted;
 }

@@ -24,6 +24,8 @@ export interface TokenServerOptions {
   log: Logger;
   settings?: Partial<Omit<ServerSettings, "issuer">>;
   resyncIntervalMs?: number;
+  /** How long to wait for the first registry load before listening anyway; default 5 s. */
+  registryWaitMs?: number;
   processMetrics?: boolean;
 }
 
@@ -42,6 +44,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
   const clients = await ClientCache.start(options.registry, {
     log: options.log,
     ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
+    ...(options.registryWaitMs === undefined ? {} : { initialWaitMs: options.registryWaitMs }),
   });
   const http = createServer({ keepAliveTimeout: 65_000 });
   await new Promise<void>((resolve, reject) => {

@@ -3,11 +3,16 @@
 import { spawn } from "node:child_process";
 import { readFile } from "node:fs/promises";
 
+/** USER_HZ on Linux. */
+const CLOCK_TICKS_PER_SECOND = 100;
+
 export interface ServerProcess {
   pid: number;
   output(): string;
   /** Resident set size of the process (the primary only, for cluster runs), in MiB. */
   rssMiB(): Promise<number>;
+  /** CPU time (user + system, all threads) the process has used so far, in seconds. */
+  cpuSeconds(): Promise<number>;
   stop(): Promise<void>;
 }
 
@@ -50,6 +55,12 @@ export async function startServerProcess(
       const status = await readFile(`/proc/${child.pid}/status`, "utf8");
       const kib = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? "0");
       return kib / 1024;
+    },
+    async cpuSeconds() {
+      const stat = await readFile(`/proc/${child.pid}/stat`, "utf8");
+      // Fields after the parenthesised command name; utime and stime are the 14th and 15th overall.
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_SECOND;
     },
     async stop() {
       try {

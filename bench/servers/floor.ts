@@ -48,4 +48,5 @@ app.use(async (ctx) => {
   ctx.set("Cache-Control", "no-store");
   ctx.body = { access_token: token, token_type: "Bearer", expires_in: 600, scope: params.get("scope") };
 });
+process.once("SIGINT", () => process.exit(0));
 app.listen(port, "127.0.0.1", () => process.stdout.write(`READY http://127.0.0.1:${port}\n`));

@@ -125,7 +125,7 @@ export class Informer<T extends KubeObject> {
     return this.#synced;
   }
 
-  /** Milliseconds since the watch last delivered anything (for health checks). */
+  /** Milliseconds since the last list, watch connection or watch event (for health checks). */
   idleMs(): number {
     return Date.now() - this.#lastActivity;
   }
@@ -254,7 +254,9 @@ export class Informer<T extends KubeObject> {
         const rv = object.metadata?.resourceVersion;
         if (rv) this.#resourceVersion = rv;
       };
+      let ended = false;
       const done = (error: unknown) => {
+        ended = true;
         this.#abort = undefined;
         if (expired) reject(Object.assign(new Error("watch expired"), { statusCode: GONE }));
         else if (error && !this.#stopped) reject(error);
@@ -268,6 +270,9 @@ export class Informer<T extends KubeObject> {
           done,
         )
         .then((controller) => {
+          if (ended) return;
+          // Connected (the server answered 200): the API server is reachable, so not idle.
+          this.#lastActivity = Date.now();
           this.#abort = controller;
           if (this.#stopped) controller.abort();
         }, reject);

@@ -28,4 +28,6 @@ export interface Claimant {
   name: string;
   uid: string;
   creationTimestamp: string;
+  /** Its ClientIdAvailable condition is True: it holds the ID now. */
+  holds: boolean;
 }

@@ -32,7 +32,7 @@ export async function finalize(ctx: ReconcileContext, resource: OAuthClient): Pr
   if (ours && !clientIdConflict(ctx, resource, clientId)) {
     await ctx.registry.delete(clientId, Math.floor(ctx.now() / 1000));
     if (record)
-      await ctx.events.emit(
+      ctx.events.emit(
         resource,
         "Normal",
         EventReason.ClientRemoved,

@@ -79,7 +79,7 @@ export class OAuthClientReconciler implements Reconciler {
         .condition({ type: ConditionType.ClientIdAvailable, status: "False", reason: "ClientIdConflict", message })
         .skipped(later, "ClientIdConflict", "Not attempted while the client ID is taken")
         .summarize();
-      if (!wasConflict) await ctx.events.emit(resource, "Warning", EventReason.ClientIdConflict, message);
+      if (!wasConflict) ctx.events.emit(resource, "Warning", EventReason.ClientIdConflict, message);
       await writeStatus(ctx, resource, status.build());
       log.info("client ID conflict", { clientId, other: `${other.namespace}/${other.name}` });
       return {};
@@ -91,7 +91,18 @@ export class OAuthClientReconciler implements Reconciler {
       message: `Client ID "${clientId}" belongs to this OAuthClient`,
     });
 
-    const existingRecord = await ctx.registry.get(clientId);
+    let existingRecord: Awaited<ReturnType<typeof ctx.registry.get>>;
+    try {
+      existingRecord = await ctx.registry.get(clientId);
+    } catch (error) {
+      const message = `Cannot read the registry (Redis): ${errorText(error)}; retrying`;
+      status
+        .condition({ type: ConditionType.RegistryReady, status: "False", reason: "RegistryUnavailable", message })
+        .summarize();
+      ctx.events.emit(resource, "Warning", EventReason.RegistryWriteFailed, message);
+      await writeStatus(ctx, resource, status.build()).catch(() => {});
+      throw error;
+    }
     const outcome = await resolveCredentials(ctx, resource, existingRecord);
     if (!outcome.ready) {
       status
@@ -143,14 +154,14 @@ export class OAuthClientReconciler implements Reconciler {
       throw error;
     }
     const changeEvent = CHANGE_EVENT[credentials.change];
-    if (changeEvent) await ctx.events.emit(resource, changeEvent[0], changeEvent[1], credentials.message);
+    if (changeEvent) ctx.events.emit(resource, changeEvent[0], changeEvent[1], credentials.message);
 
     const compiled = compile(ctx, resource, clientId, credentials);
     if (!compiled.ok) {
       const reason = /SecretRef/.test(compiled.field) ? "InvalidReferencedSecret" : "InvalidSpec";
       const message = `${compiled.message}; the registry keeps the last good record, if any`;
       status.condition({ type: ConditionType.RegistryReady, status: "False", reason, message }).summarize();
-      await ctx.events.emit(resource, "Warning", EventReason.InvalidSpec, compiled.message);
+      ctx.events.emit(resource, "Warning", EventReason.InvalidSpec, compiled.message);
       await writeStatus(ctx, resource, this.#withRotation(status, credentials).build());
       log.info("cannot compile registry record", { field: compiled.field, error: compiled.message });
       return {};
@@ -164,7 +175,7 @@ export class OAuthClientReconciler implements Reconciler {
       status
         .condition({ type: ConditionType.RegistryReady, status: "False", reason: "RegistryWriteFailed", message })
         .summarize();
-      await ctx.events.emit(resource, "Warning", EventReason.RegistryWriteFailed, message);
+      ctx.events.emit(resource, "Warning", EventReason.RegistryWriteFailed, message);
       await writeStatus(ctx, resource, this.#withRotation(status, credentials).build()).catch(() => {});
       throw error;
     }

@@ -2,6 +2,7 @@
 // Deployment would run): only the Lease holder writes; when it dies without releasing
 // the Lease, the other takes over within the lease duration and converges; a graceful
 // stop releases the Lease at once. The leader also manages the signing-key Secret.
+// Last, with no replica left running, an operator limited to one namespace.
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -11,11 +12,13 @@ import {
   CLIENT_CREDENTIALS,
   createClient,
   createNamespace,
+  getClient,
   getSecret,
   ISSUER,
   metricsText,
   oauthClient,
   secretString,
+  startTestOperator,
   startWorld,
   type World,
   waitForReady,
@@ -146,4 +149,23 @@ test("a graceful stop (SIGTERM) releases the Lease at once", async () => {
   await replicas.get("replica-b")?.process.stop(10_000);
   assert.ok(Date.now() - stoppedAt < 5_000, "stopped gracefully, without being killed");
   assert.equal(await leaseHolder(), undefined, "the Lease was released");
+});
+
+test("a namespaced operator (--namespaces) reconciles its namespaces only", async () => {
+  const inside = await createNamespace(world, "watched");
+  const outside = await createNamespace(world, "ignored");
+  const operator = await startTestOperator(world, { namespaces: [inside], resyncPeriodMs: 1_000 });
+  try {
+    await operator.synced();
+    await createClient(world, oauthClient(outside, "elsewhere", CLIENT_CREDENTIALS));
+    await createClient(world, oauthClient(inside, "mine", CLIENT_CREDENTIALS));
+    await waitForReady(world, inside, "mine");
+    await new Promise((r) => setTimeout(r, 2_000)); // two resyncs
+    const ignored = await getClient(world, outside, "elsewhere");
+    assert.equal(ignored?.status, undefined, "not touched");
+    assert.equal(ignored?.metadata.finalizers, undefined);
+    assert.equal(await world.registry.get(`elsewhere.${outside}`), undefined);
+  } finally {
+    await operator.stop();
+  }
 });

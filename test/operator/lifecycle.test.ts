@@ -11,7 +11,6 @@ import {
   createClient,
   createNamespace,
   deleteClient,
-  eventsFor,
   getClient,
   getSecret,
   ISSUER,
@@ -23,6 +22,7 @@ import {
   startWorld,
   type World,
   waitForClient,
+  waitForEvent,
   waitForGone,
   waitForReady,
   waitForRecord,
@@ -100,11 +100,7 @@ test("apply: Ready, a Secret with the keys and an owner reference, a registry re
   assert.ok(verifySecret(clientSecret, record.secrets[0]?.hash ?? ""), "the record's hash matches the Secret's secret");
   assert.ok(!JSON.stringify(record).includes(clientSecret), "the raw secret is not in the registry");
 
-  const events = await eventsFor(world, ns, "orders");
-  assert.ok(
-    events.some((e) => e.reason === "CredentialsCreated"),
-    JSON.stringify(events),
-  );
+  await waitForEvent(world, ns, "orders", "CredentialsCreated", "Normal");
 
   // A converged resource is not rewritten on resync: its resourceVersion stays put.
   const before = await getClient(world, ns, "orders");
@@ -219,9 +215,7 @@ test("client-ID conflict: the later resource is not Ready and names the other; t
   assert.equal(await getSecret(world, nsB, "second-oauth-client"), undefined);
   const record = await world.registry.get("shared-client");
   assert.equal(record?.sourceUid, first.metadata.uid, "the first resource keeps the record");
-  assert.ok(
-    (await eventsFor(world, nsB, "second")).some((e) => e.reason === "ClientIdConflict" && e.type === "Warning"),
-  );
+  await waitForEvent(world, nsB, "second", "ClientIdConflict", "Warning");
 
   // Deleting the loser must not unregister the winner.
   await deleteClient(world, nsB, "second");

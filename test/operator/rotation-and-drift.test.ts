@@ -15,7 +15,6 @@ import {
   condition,
   createClient,
   createNamespace,
-  eventsFor,
   getSecret,
   oauthClient,
   patchClient,
@@ -24,6 +23,7 @@ import {
   startWorld,
   type World,
   waitForClient,
+  waitForEvent,
   waitForReady,
   waitForRecord,
 } from "./support.ts";
@@ -79,7 +79,7 @@ test("rotation by annotation: a new secret, the previous one valid through the g
     (record?.revokeTokensIssuedBefore ?? 0) >= Math.floor(requestedAt / 1000),
     "tokens issued before the rotation are dead",
   );
-  assert.ok((await eventsFor(world, ns, "rotor")).some((e) => e.reason === "SecretRotated"));
+  await waitForEvent(world, ns, "rotor", "SecretRotated", "Normal");
 
   // The same annotation value is not a new request: no second rotation on later reconciles.
   await patchClient(world, ns, "rotor", { spec: { displayName: "Rotor" } });
@@ -172,11 +172,7 @@ test("drift: a deleted Secret is recreated with a new secret and the same client
     (r) => r?.secrets.length === 1 && verifySecret(fresh, r.secrets[0]?.hash ?? ""),
   );
   assert.ok(!verifySecret(old, record?.secrets[0]?.hash ?? ""));
-  const events = await eventsFor(world, ns, "deleted");
-  assert.ok(
-    events.some((e) => e.reason === "SecretRegenerated" && e.type === "Warning"),
-    JSON.stringify(events),
-  );
+  await waitForEvent(world, ns, "deleted", "SecretRegenerated", "Warning");
 });
 
 test("drift: a registry entry deleted by hand, and a Redis flushed empty, are rebuilt without anyone acting", async () => {

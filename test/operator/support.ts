@@ -276,3 +276,12 @@ export async function waitForGone(world: World, namespace: string, name: string,
     },
   );
 }
+
+/** Waits for an Event about the object with this reason (Events are written in the background). */
+export async function waitForEvent(world: World, namespace: string, name: string, reason: string, type?: string) {
+  return waitFor(`an Event ${reason} about ${namespace}/${name}`, async () =>
+    (await eventsFor(world, namespace, name)).find(
+      (e) => e.reason === reason && (type === undefined || e.type === type),
+    ),
+  );
+}

@@ -105,3 +105,17 @@ test("a registry that comes back empty keeps missing clients for the grace perio
   await writer.put(kept);
   await seen(c, kept.clientId);
 });
+
+test("a late or replayed delete notification does not drop a client that exists", async () => {
+  const c = await cache();
+  const client = clientRecord();
+  await writer.put(client);
+  await seen(c, client.clientId);
+  await raw.publish(registryKeys.changes, JSON.stringify({ op: "delete", clientId: client.clientId, revision: 1 }));
+  const marker = clientRecord();
+  await writer.put(marker);
+  await seen(c, marker.clientId);
+  await c.settled();
+  assert.ok(c.get(client.clientId), "still there");
+  assert.equal(c.tombstone(client.clientId), undefined);
+});

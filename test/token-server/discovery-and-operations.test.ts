@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
 import type { RegistryReader } from "../../registry/record.ts";
+import { grants } from "../../token-server/grants/index.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
 import { createLogger } from "../../token-server/logger.ts";
 import { startTokenServer } from "../../token-server/server.ts";
@@ -21,14 +22,20 @@ test("metadata at both well-known URLs, identical, naming what the server does",
   const a = await (await fetch(`${stack.url}/.well-known/oauth-authorization-server`)).json();
   const b = await (await fetch(`${stack.url}/.well-known/openid-configuration`)).json();
   assert.deepEqual(a, b);
-  assert.deepEqual(a, {
+  assert.ok((a as { grant_types_supported: string[] }).grant_types_supported.includes("client_credentials"));
+  assert.ok(
+    Array.isArray((a as { response_types_supported: unknown }).response_types_supported),
+    "RFC 8414 requires it",
+  );
+  // The members this server's client-credentials side owns; other endpoints add their own.
+  const expected: Record<string, unknown> = {
     issuer: stack.url,
     token_endpoint: `${stack.url}/oauth2/token`,
     jwks_uri: `${stack.url}/oauth2/jwks`,
     introspection_endpoint: `${stack.url}/oauth2/introspect`,
     revocation_endpoint: `${stack.url}/oauth2/revoke`,
-    grant_types_supported: ["client_credentials"],
-    response_types_supported: [],
+    // Every grant module registered.
+    grant_types_supported: [...grants.keys()],
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
     token_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
     introspection_endpoint_auth_methods_supported: [
@@ -46,7 +53,9 @@ test("metadata at both well-known URLs, identical, naming what the server does",
     ],
     revocation_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
     access_token_signing_alg_values_supported: ["ES256", "EdDSA", "RS256", "PS256"],
-  });
+  };
+  for (const [member, value] of Object.entries(expected))
+    assert.deepEqual((a as Record<string, unknown>)[member], value, member);
   // openid-client accepts it (it checks the issuer matches).
   const config = await oauthClient(stack, "x", oauth.ClientSecretBasic("y"));
   assert.equal(config.serverMetadata().issuer, stack.url);

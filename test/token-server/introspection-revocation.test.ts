@@ -86,7 +86,7 @@ test("revoking an opaque token deletes it", async () => {
   assert.equal((await oauth.tokenIntrospection(resourceServer, token)).active, false);
 });
 
-test("a client may not revoke another client's live token: 400 invalid_request, token stays active", async () => {
+test("a client may not revoke another client's live token: 400 invalid_grant, token stays active", async () => {
   const { token } = await issued();
   const other = await issued();
   const response = await post(`${stack.url}/oauth2/revoke`, `token=${encodeURIComponent(token)}`, {
@@ -95,7 +95,7 @@ test("a client may not revoke another client's live token: 400 invalid_request, 
   });
   assert.equal(response.status, 400);
   assert.deepEqual(response.body, {
-    error: "invalid_request",
+    error: "invalid_grant",
     error_description: "the token was not issued to this client",
   });
   assert.equal((await oauth.tokenIntrospection(resourceServer, token)).active, true);

@@ -6,7 +6,14 @@ import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { createClient, type RedisClientType } from "redis";
+import { RedisRegistry } from "../../registry/redis-registry.ts";
+import { KeyRing } from "../../token-server/key-ring.ts";
+import { createLogger } from "../../token-server/logger.ts";
+import { startTokenServer } from "../../token-server/server.ts";
+import { RedisTokenState } from "../../token-server/state/redis-state.ts";
 import { waitFor } from "../harness/processes.ts";
+import { removeRedisDir, startRedis } from "../harness/redis.ts";
 import { basic, clientRecord, post, type Stack, startStack } from "./fixtures.ts";
 
 let stack: Stack;
@@ -116,4 +123,52 @@ test("Redis down: JWT issuance continues, state-needing paths fail closed with 5
   await load;
   assert.deepEqual([...statuses.keys()], [200], `load statuses: ${JSON.stringify([...statuses])}`);
   assert.ok(sent > 200, `only ${sent} requests were sent`);
+});
+
+test("started while Redis is down: live but not ready, and ready by itself once Redis is up", async () => {
+  const redis = await startRedis();
+  await redis.stop();
+  const registryClient: RedisClientType = createClient({
+    url: redis.url,
+    socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 300) },
+  });
+  registryClient.on("error", () => {});
+  registryClient.connect().catch(() => {});
+  const registry = new RedisRegistry(registryClient);
+  const state = RedisTokenState.start({ url: redis.url });
+  const running = await startTokenServer({
+    host: "127.0.0.1",
+    port: 0,
+    registry,
+    state,
+    keys: await KeyRing.generated("ES256"),
+    log: createLogger({ level: "error", write: () => {} }),
+    registryWaitMs: 200,
+  });
+  try {
+    assert.equal((await fetch(`${running.url}/healthz`)).status, 200);
+    const notReady = await fetch(`${running.url}/readyz`);
+    assert.equal(notReady.status, 503);
+    assert.equal(((await notReady.json()) as { registry: string }).registry, "not loaded");
+    await redis.restart();
+    const writer = await RedisRegistry.connect(redis.url);
+    const client = clientRecord();
+    await writer.put(client);
+    await writer.close();
+    await waitFor("ready", async () => (await fetch(`${running.url}/readyz`)).status === 200 || undefined, {
+      timeoutMs: 15_000,
+    });
+    await waitFor("the client", async () => running.clients.get(client.clientId) ?? undefined, { timeoutMs: 15_000 });
+    const response = await post(`${running.url}/oauth2/token`, "grant_type=client_credentials", {
+      ...FORM,
+      authorization: basic(client.clientId, client.secret),
+    });
+    assert.equal(response.status, 200, response.text);
+  } finally {
+    await running.close();
+    await state.close();
+    await registry.close().catch(() => {});
+    await redis.stop();
+    await removeRedisDir(redis);
+  }
 });

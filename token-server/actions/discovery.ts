@@ -1,6 +1,8 @@
 // RFC 8414 authorization server metadata, served at /.well-known/oauth-authorization-server
 // and, identical, at /.well-known/openid-configuration (for client libraries that only
 // look there). Lists only what this server does now; later grants extend it.
+import { authorizationEndpoint } from "../authorize/paths.ts";
+import { PKCE_METHODS } from "../authorize/pkce.ts";
 import type { Ctx, ServerSettings } from "../context.ts";
 import { grants } from "../grants/index.ts";
 import type { KeyRing } from "../key-ring.ts";
@@ -17,8 +19,12 @@ export function metadata(settings: ServerSettings, keys: KeyRing): Record<string
     introspection_endpoint: settings.introspectionEndpoint,
     revocation_endpoint: settings.revocationEndpoint,
     grant_types_supported: [...grants.keys()],
-    // RFC 8414 requires this member; no authorization endpoint is served yet.
-    response_types_supported: [],
+    authorization_endpoint: authorizationEndpoint(settings.issuer),
+    response_types_supported: ["code"],
+    response_modes_supported: ["query"],
+    code_challenge_methods_supported: [...PKCE_METHODS],
+    // RFC 9207: every authorization response carries `iss`.
+    authorization_response_iss_parameter_supported: true,
     token_endpoint_auth_methods_supported: AUTH_METHODS,
     token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGORITHMS,
     introspection_endpoint_auth_methods_supported: AUTH_METHODS,

@@ -7,11 +7,14 @@
 // "authenticated, but not for this grant", while a disabled client may not use the
 // token, introspection or revocation endpoints at all.
 import type { ClientRecord } from "../../registry/record.ts";
+import { hashSecret, verifySecret } from "../../registry/secret-hash.ts";
 import type { Ctx } from "../context.ts";
 import { InvalidClient } from "../errors.ts";
 import { checkSecret } from "./check-secret.ts";
 import { type Credentials, extractCredentials } from "./extract-credentials.ts";
 import { assertedClientId, verifyAssertion } from "./verify-assertion.ts";
+
+const UNKNOWN_CLIENT_HASH = hashSecret("no client has this secret");
 
 export async function authenticateClient(ctx: Ctx, next: () => Promise<void>): Promise<void> {
   const credentials = extractCredentials(ctx);
@@ -22,7 +25,11 @@ export async function authenticateClient(ctx: Ctx, next: () => Promise<void>): P
   }
   const { clients, failures } = ctx.state.server;
   const record = clients.get(clientId);
-  if (!record) throw new InvalidClient("client authentication failed", `unknown client "${clientId.slice(0, 200)}"`);
+  if (!record) {
+    // The same hash work as for a known client, so response time does not tell which IDs exist.
+    if ("secret" in credentials) verifySecret(credentials.secret, UNKNOWN_CLIENT_HASH);
+    throw new InvalidClient("client authentication failed", `unknown client "${clientId.slice(0, 200)}"`);
+  }
   failures.check(record.clientId);
   if (record.tokenEndpointAuthMethod !== credentials.method)
     throw new InvalidClient(

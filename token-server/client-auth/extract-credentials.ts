@@ -50,8 +50,11 @@ export function extractCredentials(ctx: Ctx): Credentials {
 
 /** RFC 6749 §2.3.1 and appendix B: id and secret are each form-urlencoded before Basic encoding. */
 function decodeBasic(header: string): { clientId: string; secret: string } {
-  const [scheme, encoded, ...rest] = header.trim().split(/\s+/);
-  if (scheme?.toLowerCase() !== "basic" || !encoded || rest.length > 0)
+  const trimmed = header.trim();
+  const space = trimmed.indexOf(" ");
+  const scheme = space === -1 ? trimmed : trimmed.slice(0, space);
+  const encoded = space === -1 ? "" : trimmed.slice(space + 1).trimStart();
+  if (scheme.toLowerCase() !== "basic" || encoded === "" || /\s/.test(encoded))
     throw new InvalidClient("the Authorization header must use the Basic scheme");
   const decoded = Buffer.from(encoded, "base64").toString("utf8");
   const colon = decoded.indexOf(":");
@@ -67,5 +70,6 @@ function decodeBasic(header: string): { clientId: string; secret: string } {
 }
 
 function formDecode(text: string): string {
+  if (!text.includes("%") && !text.includes("+")) return text;
   return decodeURIComponent(text.replaceAll("+", " "));
 }

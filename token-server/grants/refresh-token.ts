@@ -45,7 +45,9 @@ export const refreshToken: Grant = {
       throw new InvalidGrant(INVALID, "refresh-token family revoked");
     const scope = narrowedScope(client, record, param(ctx, "scope"));
 
-    const mode = client.refreshToken.issuance;
+    // RFC 9700 §4.14.2: a public client's refresh tokens rotate, whatever was registered.
+    const registered = client.refreshToken.issuance;
+    const mode = registered === "reuse" && client.clientType === "public" ? "rotate" : registered;
     if (mode !== "reuse") {
       // Atomic: of two requests with the same token, exactly one wins; the other is reuse.
       const first = await needState("rotating a refresh token", () =>

@@ -1,10 +1,12 @@
 // The outermost step of every endpoint: gives the request its server and endpoint
 // name, renders OAuth errors as RFC 6749 §5.2 bodies, counts the outcome and times it.
-import type { Ctx, TokenServer } from "../context.ts";
+import type { Ctx, Params, TokenServer } from "../context.ts";
 import { InvalidClient, OAuthError, ServerError } from "../errors.ts";
 import { sendJson } from "../respond.ts";
 
 export const BASIC_REALM = "tollgate";
+/** Until parseForm runs; never written to. */
+const NO_PARAMS: Params = new Map();
 
 export function observe(server: TokenServer, endpoint: string) {
   const { metrics, log } = server;
@@ -25,7 +27,7 @@ export function observe(server: TokenServer, endpoint: string) {
     const started = performance.now();
     ctx.state.server = server;
     ctx.state.endpoint = endpoint;
-    ctx.state.params = new Map();
+    ctx.state.params = NO_PARAMS;
     let outcome = "ok";
     try {
       await next();

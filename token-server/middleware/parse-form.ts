@@ -26,14 +26,26 @@ export async function parseForm(ctx: Ctx, next: () => Promise<void>): Promise<vo
 async function readBody(ctx: Ctx, limit: number): Promise<string> {
   const declared = Number(ctx.get("content-length") || "0");
   if (declared > limit) throw tooLarge(limit);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of ctx.req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) throw tooLarge(limit);
-    chunks.push(chunk);
-  }
-  const bytes = chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
+  // Plain stream events rather than an async iterator: cheaper on the hot path.
+  const bytes = await new Promise<Buffer>((resolve, reject) => {
+    const request = ctx.req;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limit) {
+        // Stop collecting but keep draining, so the error response can still be written.
+        request.off("data", onData);
+        request.resume();
+        reject(tooLarge(limit));
+        return;
+      }
+      chunks.push(chunk);
+    };
+    request.on("data", onData);
+    request.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
+    request.once("error", reject);
+  });
   try {
     return utf8.decode(bytes);
   } catch {
@@ -66,6 +78,7 @@ export function decodeForm(body: string): Params {
 }
 
 function decodeComponent(raw: string): string {
+  if (!raw.includes("%") && !raw.includes("+")) return raw;
   if (BAD_ESCAPE.test(raw)) throw new InvalidRequest("the request body is malformed", "invalid percent-encoding");
   try {
     return decodeURIComponent(raw.replaceAll("+", " "));

@@ -7,6 +7,7 @@
 //     signed locally, and its jti is random and never stored, so nothing is lost.
 //   - discovery, JWKS, health; failed-authentication counting (falls back to a
 //     per-process counter).
+//   - the password grant without a refresh token (users/, grants/password.ts).
 //
 // Fails closed with 503 `temporarily_unavailable` (RFC 6749 §4.1.2.1 names the code,
 // RFC 7009 §2.2.1 the status), never with a guessed answer:
@@ -17,6 +18,13 @@
 //     break every resource server). Tokens that are inactive for local reasons (bad
 //     signature, expired, client disabled or deleted) still introspect as inactive.
 //   - private_key_jwt client authentication (its jti replay guard is in the state).
+//   - the authorization code flow: login sessions, pending requests, consent and codes
+//     live in the state. Once the redirect URI is verified the browser is sent back to
+//     the client with `temporarily_unavailable`; before that it gets a 503 page.
+//   - the JWT and SAML 2.0 bearer grants (the assertion-ID replay guard is in the
+//     state), and refresh tokens: issuing, using and revoking them (they exist only
+//     in the state). The password grant keeps working where it issues no refresh
+//     token; its failure throttle falls back to the per-process counter.
 //
 // Recovery needs nobody: node-redis reconnects with backoff, `available` turns true
 // again, and the next request uses Redis. A Redis that comes back empty has lost its

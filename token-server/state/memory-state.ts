@@ -5,6 +5,7 @@ import type {
   AccessTokenClaims,
   AuthorizationCodeRecord,
   FailureCount,
+  FamilyMember,
   InteractionRecordKind,
   RefreshTokenRecord,
   TakenAuthorizationCode,
@@ -67,20 +68,27 @@ export class MemoryTokenState implements TokenState {
     this.#entries.delete(`refresh:${hash}`);
   }
 
-  async addFamilyMembers(familyId: string, members: string[], ttlSeconds: number): Promise<boolean> {
+  async addFamilyMembers(familyId: string, members: FamilyMember[], ttlSeconds: number): Promise<boolean> {
     const key = `family:${familyId}:members`;
-    const entry = this.#entries.get(key);
-    const expiresAt = Date.now() + Math.max(1, ttlSeconds) * 1000;
-    if (entry && entry.expiresAt > Date.now()) {
-      (entry.value as string[]).push(...members);
-      entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
-    } else this.#entries.set(key, { value: [...members], expiresAt });
+    const now = Date.now();
+    const expiresAt = now + Math.max(1, ttlSeconds) * 1000;
+    let entry = this.#entries.get(key);
+    if (!entry || entry.expiresAt <= now) {
+      entry = { value: new Map<string, number>(), expiresAt };
+      this.#entries.set(key, entry);
+    }
+    const set = entry.value as Map<string, number>;
+    for (const [id, until] of set) if (until * 1000 <= now) set.delete(id);
+    for (const member of members) set.set(member.id, member.expiresAt);
+    entry.expiresAt = Math.max(entry.expiresAt, expiresAt);
     return this.#read(`family:${familyId}:revoked`) === undefined;
   }
 
-  async revokeFamily(familyId: string, ttlSeconds: number): Promise<string[]> {
+  async revokeFamily(familyId: string, ttlSeconds: number): Promise<FamilyMember[]> {
     this.#write(`family:${familyId}:revoked`, true, ttlSeconds);
-    return [...((this.#read(`family:${familyId}:members`) as string[] | undefined) ?? [])];
+    const set = this.#read(`family:${familyId}:members`) as Map<string, number> | undefined;
+    const now = Date.now();
+    return [...(set ?? [])].filter(([, until]) => until * 1000 > now).map(([id, expiresAt]) => ({ id, expiresAt }));
   }
 
   async isFamilyRevoked(familyId: string): Promise<boolean> {

@@ -9,6 +9,7 @@ import type {
   AccessTokenClaims,
   AuthorizationCodeRecord,
   FailureCount,
+  FamilyMember,
   InteractionRecordKind,
   RefreshTokenRecord,
   TakenAuthorizationCode,
@@ -106,30 +107,37 @@ export class RedisTokenState implements TokenState {
     await this.#run(() => this.#client.del(stateKeys.refreshToken(hash)));
   }
 
-  async addFamilyMembers(familyId: string, members: string[], ttlSeconds: number): Promise<boolean> {
+  async addFamilyMembers(familyId: string, members: FamilyMember[], ttlSeconds: number): Promise<boolean> {
     const key = stateKeys.familyMembers(familyId);
-    // GT: a family's life only grows (rotateAndReset extends it); a fresh key gets it as is.
-    const [, , , revoked] = await this.#run(() =>
+    const now = Math.floor(Date.now() / 1000);
+    // GT: a family's life only grows (rotateAndReset extends it); NX: a new key gets it as is.
+    const replies = await this.#run(() =>
       this.#client
         .multi()
-        .rPush(key, members)
+        .zRemRangeByScore(key, "-inf", now)
+        .zAdd(
+          key,
+          members.map((member) => ({ score: member.expiresAt, value: member.id })),
+        )
         .expire(key, ttl(ttlSeconds).value, "GT")
         .expire(key, ttl(ttlSeconds).value, "NX")
         .exists(stateKeys.familyRevoked(familyId))
         .exec(),
     );
-    return Number(revoked) === 0;
+    return Number(replies[4]) === 0;
   }
 
-  async revokeFamily(familyId: string, ttlSeconds: number): Promise<string[]> {
-    const [, members] = await this.#run(() =>
+  async revokeFamily(familyId: string, ttlSeconds: number): Promise<FamilyMember[]> {
+    const now = Math.floor(Date.now() / 1000);
+    const replies = await this.#run(() =>
       this.#client
         .multi()
         .set(stateKeys.familyRevoked(familyId), "1", { expiration: ttl(ttlSeconds) })
-        .lRange(stateKeys.familyMembers(familyId), 0, -1)
+        .zRangeByScoreWithScores(stateKeys.familyMembers(familyId), `(${now}`, "+inf")
         .exec(),
     );
-    return (members as unknown as string[]) ?? [];
+    const members = (replies[1] as unknown as { value: string; score: number }[] | null) ?? [];
+    return members.map(({ value, score }) => ({ id: value, expiresAt: score }));
   }
 
   async isFamilyRevoked(familyId: string): Promise<boolean> {

@@ -68,6 +68,12 @@ export interface TakenAuthorizationCode {
 /** Short records of the browser side of the authorization endpoint (token-server/sessions, authorize/). */
 export type InteractionRecordKind = "session" | "interaction" | "consent";
 
+/** A member of a refresh-token family: "rt:<hash>", "jwt:<jti>" or "opaque:<hash>", kept until it expires (epoch seconds). */
+export interface FamilyMember {
+  id: string;
+  expiresAt: number;
+}
+
 export interface FailureCount {
   count: number;
   /** Seconds until the window (and the count) ends. */
@@ -89,12 +95,13 @@ export interface TokenState {
   deleteRefreshToken(hash: string): Promise<void>;
   /**
    * Adds members (refresh-token hashes, access-token references) to a refresh-token
-   * family and keeps the family for at least `ttlSeconds`. False when the family is
-   * revoked already, so the caller can take back what it just issued.
+   * family, drops members that have expired, and keeps the family for at least
+   * `ttlSeconds`. False when the family is revoked already, so the caller can take back
+   * what it just issued.
    */
-  addFamilyMembers(familyId: string, members: string[], ttlSeconds: number): Promise<boolean>;
-  /** Marks the family revoked for `ttlSeconds` and returns every member it had. */
-  revokeFamily(familyId: string, ttlSeconds: number): Promise<string[]>;
+  addFamilyMembers(familyId: string, members: FamilyMember[], ttlSeconds: number): Promise<boolean>;
+  /** Marks the family revoked for `ttlSeconds` and returns every member it had that has not expired. */
+  revokeFamily(familyId: string, ttlSeconds: number): Promise<FamilyMember[]>;
   isFamilyRevoked(familyId: string): Promise<boolean>;
   putAuthorizationCode(hash: string, record: AuthorizationCodeRecord, ttlSeconds: number): Promise<void>;
   /**

@@ -8,8 +8,9 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { ClientRecord } from "../../registry/record.ts";
 import type { TokenServer } from "../context.ts";
+import { InvalidRequest } from "../errors.ts";
 import { needState } from "../state/availability.ts";
-import type { RefreshTokenRecord } from "../state/token-state.ts";
+import type { FamilyMember, RefreshTokenRecord } from "../state/token-state.ts";
 import type { IssuedAccessToken } from "./issue-access-token.ts";
 import { hashOpaqueToken } from "./opaque-access-token.ts";
 
@@ -41,6 +42,10 @@ export interface NewGrant {
   claims: Record<string, unknown>;
   /** The access token issued with it, recorded in the new family. */
   accessToken: IssuedAccessToken;
+  /** A family ID chosen before issuance (the authorization code's, so a replayed code can revoke it); default a new one. */
+  familyId?: string;
+  /** When the user authenticated (authorization code); default now. */
+  authTime?: number;
 }
 
 /** Starts a new family: the first refresh token of a grant, valid for the client's refresh lifetime. */
@@ -48,13 +53,13 @@ export async function issueRefreshToken(server: TokenServer, grant: NewGrant): P
   const now = Math.floor(Date.now() / 1000);
   const record: RefreshTokenRecord = {
     clientId: grant.client.clientId,
-    familyId: randomUUID(),
+    familyId: grant.familyId ?? randomUUID(),
     sub: grant.sub,
     scope: grant.scope,
     audience: grant.audience,
     claims: grant.claims,
     grantType: grant.grantType,
-    authTime: now,
+    authTime: grant.authTime ?? now,
     issuedAt: now,
     expiresAt: now + grant.client.refreshToken.lifetimeSeconds,
   };
@@ -88,15 +93,20 @@ export async function recordAccessToken(
   return live;
 }
 
-async function storeRefreshToken(server: TokenServer, record: RefreshTokenRecord, members: string[]): Promise<string> {
+async function storeRefreshToken(
+  server: TokenServer,
+  record: RefreshTokenRecord,
+  members: FamilyMember[],
+): Promise<string> {
   const token = `${REFRESH_PREFIX}${randomBytes(32).toString("base64url")}`;
   const hash = hashRefreshToken(token);
   const ttl = record.expiresAt - Math.floor(Date.now() / 1000);
   await needState("storing a refresh token", async () => {
     await server.state.putRefreshToken(hash, record, ttl);
-    const live = await server.state.addFamilyMembers(record.familyId, [`rt:${hash}`, ...members], familyTtl(record));
+    const all = [{ id: `rt:${hash}`, expiresAt: record.expiresAt }, ...members];
+    const live = await server.state.addFamilyMembers(record.familyId, all, familyTtl(record));
     if (!live) {
-      await revokeMembers(server, [`rt:${hash}`, ...members]);
+      await revokeMembers(server, all);
       throw new FamilyRevoked();
     }
   });
@@ -136,27 +146,48 @@ export async function revokeFamily(server: TokenServer, record: RefreshTokenReco
   });
 }
 
-async function revokeMembers(server: TokenServer, members: string[]): Promise<void> {
+async function revokeMembers(server: TokenServer, members: FamilyMember[]): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
   await needState("revoking a refresh-token family's tokens", () =>
     Promise.all(
-      members.map(async (member) => {
-        const [kind, id, exp] = member.split(":");
-        if (!id) return;
+      members.map(async ({ id: member, expiresAt }) => {
+        const colon = member.indexOf(":");
+        const [kind, id] = [member.slice(0, colon), member.slice(colon + 1)];
         if (kind === "rt") await server.state.deleteRefreshToken(id);
         else if (kind === "opaque") await server.state.deleteOpaqueToken(id);
-        else if (kind === "jwt" && Number(exp) > now) await server.state.revokeJti(id, Number(exp) - now);
+        else if (kind === "jwt" && expiresAt > now) await server.state.revokeJti(id, expiresAt - now);
       }),
     ),
   );
 }
 
-function accessTokenMember(issued: IssuedAccessToken): string {
-  return issued.format === "opaque" ? `opaque:${hashOpaqueToken(issued.token)}` : `jwt:${issued.jti}:${issued.exp}`;
+function accessTokenMember(issued: IssuedAccessToken): FamilyMember {
+  return {
+    id: issued.format === "opaque" ? `opaque:${hashOpaqueToken(issued.token)}` : `jwt:${issued.jti}`,
+    expiresAt: issued.exp,
+  };
 }
 
 /** A family's records must outlive its longest-lived member: its refresh tokens and the access tokens they bring. */
 function familyTtl(record: RefreshTokenRecord): number {
   const now = Math.floor(Date.now() / 1000);
   return Math.max(1, record.expiresAt - now) + 24 * 3600;
+}
+
+/**
+ * RFC 7009 for refresh tokens: true when `token` is refresh-token shaped and handled
+ * (revoked with its family, or unknown: nothing to do); throws when it belongs to
+ * another client. False for anything else, which the caller handles as an access token.
+ */
+export async function revokeRefreshToken(
+  server: TokenServer,
+  token: string,
+  clientId: string | undefined,
+): Promise<boolean> {
+  if (!isRefreshTokenShaped(token)) return false;
+  const record = await findRefreshToken(server, token);
+  if (!record) return true;
+  if (record.clientId !== clientId) throw new InvalidRequest("the token was not issued to this client");
+  await revokeFamily(server, record, "revoked by the client (RFC 7009)");
+  return true;
 }

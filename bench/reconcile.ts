@@ -1,0 +1,140 @@
+// Reconcile throughput: N OAuthClients (TOLLGATE_BENCH_CLIENTS, default 1000) applied
+// to a real kube-apiserver with one operator process running (operator/main.ts, as in
+// production), timed until every one is Ready for its generation and every registry
+// record is in Redis. Prints the rate and the operator's peak RSS (VmHWM).
+//
+//   npm run bench                     # with the other benchmarks
+//   node bench/reconcile.ts           # alone
+//   TOLLGATE_BENCH_CLIENTS=200 TOLLGATE_BENCH_CONCURRENCY=8 node bench/reconcile.ts
+import { readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { API_VERSION, GROUP, KIND, type OAuthClient, PLURAL, VERSION } from "../api/v1alpha1/oauthclient.ts";
+import { makeClients } from "../operator/kube.ts";
+import { RedisRegistry } from "../registry/redis-registry.ts";
+import { startControlPlane } from "../test/harness/control-plane.ts";
+import { freePort, startProcess, waitFor } from "../test/harness/processes.ts";
+import { startRedis } from "../test/harness/redis.ts";
+
+const clients = Number(process.env.TOLLGATE_BENCH_CLIENTS ?? 1000);
+const concurrency = Number(process.env.TOLLGATE_BENCH_CONCURRENCY ?? 8);
+const applyParallelism = 16;
+const namespace = "bench";
+
+const [cp, redis] = await Promise.all([startControlPlane(), startRedis()]);
+const registry = await RedisRegistry.connect(redis.url);
+const kube = makeClients(cp.kubeConfig);
+const port = await freePort();
+const operator = startProcess(
+  process.execPath,
+  [
+    join(import.meta.dirname, "..", "operator", "main.ts"),
+    `--kubeconfig=${cp.kubeconfigPath}`,
+    `--redis-url=${redis.url}`,
+    "--issuer=https://tokens.bench.test",
+    "--metrics-host=127.0.0.1",
+    `--metrics-port=${port}`,
+    "--leader-elect=false",
+    `--concurrency=${concurrency}`,
+    "--signing-keys-secret=",
+    "--log-level=warn",
+  ],
+  join(tmpdir(), `tollgate-bench-operator-${process.pid}.log`),
+);
+
+try {
+  await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
+  await waitFor("the operator's /readyz", async () => {
+    if (operator.child.exitCode !== null) throw new Error(`the operator exited; see ${operator.logFile}`);
+    return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200 || undefined;
+  });
+
+  const started = performance.now();
+  let next = 0;
+  const applyOne = async (i: number) => {
+    const body: OAuthClient = {
+      apiVersion: API_VERSION,
+      kind: KIND,
+      metadata: { name: `client-${i}`, namespace },
+      spec: {
+        grantTypes: ["client_credentials"],
+        subject: `svc-${i}`,
+        scopes: ["read", "write"],
+        defaultScopes: ["read"],
+      },
+    };
+    await kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body });
+  };
+  await Promise.all(
+    Array.from({ length: applyParallelism }, async () => {
+      for (let i = next++; i < clients; i = next++) await applyOne(i);
+    }),
+  );
+  const applied = performance.now();
+
+  let ready = 0;
+  let registered = 0;
+  await waitFor(
+    `${clients} clients Ready and registered`,
+    async () => {
+      ready = await countReady();
+      registered = (await registry.snapshot()).clients.size;
+      return (ready === clients && registered === clients) || undefined;
+    },
+    { timeoutMs: 30 * 60_000, intervalMs: 1000 },
+  );
+  const converged = performance.now();
+  const seconds = (converged - started) / 1000;
+  const peakRss = peakRssBytes(operator.child.pid ?? 0);
+  const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+  const metric = (name: string) =>
+    [...metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, "gm"))].reduce(
+      (n, m) => n + Number(m[1]),
+      0,
+    );
+  const reconciles = metric("controller_runtime_reconcile_total");
+  const reconcileSeconds = metric("controller_runtime_reconcile_time_seconds_sum");
+  process.stdout.write(
+    [
+      `operator reconcile: ${clients} OAuthClients, concurrency ${concurrency}`,
+      `  applied in            ${((applied - started) / 1000).toFixed(1)} s`,
+      `  all Ready + registered ${seconds.toFixed(1)} s after the first apply`,
+      `  rate                  ${(clients / seconds).toFixed(1)} clients/s`,
+      `  operator peak RSS     ${(peakRss / 1024 / 1024).toFixed(0)} MiB`,
+      `  reconciles            ${reconciles} (${(reconciles / clients).toFixed(1)} per client, mean ${((reconcileSeconds / reconciles) * 1000).toFixed(0)} ms)`,
+      "",
+    ].join("\n"),
+  );
+} finally {
+  await operator.stop();
+  await registry.close();
+  await Promise.all([cp.stop(), redis.stop()]);
+}
+
+async function countReady(): Promise<number> {
+  let count = 0;
+  let continueToken: string | undefined;
+  do {
+    const page = (await kube.custom.listNamespacedCustomObject({
+      group: GROUP,
+      version: VERSION,
+      namespace,
+      plural: PLURAL,
+      limit: 500,
+      _continue: continueToken,
+    })) as { items: OAuthClient[]; metadata?: { _continue?: string; continue?: string } };
+    for (const item of page.items) {
+      const readyCondition = item.status?.conditions?.find((c) => c.type === "Ready");
+      if (readyCondition?.status === "True" && item.status?.observedGeneration === item.metadata.generation) count += 1;
+    }
+    continueToken = page.metadata?._continue ?? page.metadata?.continue ?? undefined;
+  } while (continueToken);
+  return count;
+}
+
+/** VmHWM: the peak resident set size of a process, from the kernel. */
+function peakRssBytes(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0);
+  return kb * 1024;
+}

@@ -1,0 +1,186 @@
+// RFC 6749 §4.3 password grant against bcrypt htpasswd directories: the client's own
+// (identity mapping `users`) and the server-wide --users-file. Wrong password and
+// unknown user must not be told apart by answer or by time; failures are throttled.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import bcrypt from "bcryptjs";
+import type { GrantType } from "../../api/v1alpha1/oauthclient.ts";
+import type { CompiledIdentityMapping } from "../../registry/record.ts";
+import { loadConfig } from "../../token-server/config.ts";
+import { PASSWORD_THROTTLE } from "../../token-server/users/password-throttle.ts";
+import { clientRecord, type Stack, startStack, verifyIndependently } from "../token-server/fixtures.ts";
+import { tokenRequest } from "./support.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "tollgate-users-"));
+const usersFile = join(dir, "htpasswd");
+let stack: Stack;
+
+/** An htpasswd line as `htpasswd -B` writes it ($2y$). */
+function line(user: string, password: string, cost = 4): string {
+  return `${user}:${bcrypt.hashSync(password, cost).replace(/^\$2b\$/, "$2y$")}`;
+}
+
+before(async () => {
+  writeFileSync(usersFile, `# server-wide users\n${line("dora", "dora-pw-1")}\n`);
+  stack = await startStack({ usersFile });
+});
+after(async () => {
+  await stack?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function mapping(users: string[]): CompiledIdentityMapping {
+  return { jwtIssuers: [], samlIdps: [], claimMappings: [], audiences: [], maxAssertionAgeSeconds: 300, users };
+}
+
+async function client(users: string[] | undefined, grantTypes: GrantType[] = ["password", "refresh_token"]) {
+  const record = clientRecord({
+    grantTypes,
+    ...(users ? { identityMapping: mapping(users) } : {}),
+  });
+  await stack.put(record);
+  return record;
+}
+
+function passwordGrant(record: { clientId: string; secret: string }, username: string, password: string) {
+  return tokenRequest(stack.url, record, { grant_type: "password", username, password });
+}
+
+test("right credentials: a token for the user (sub = username), and a refresh token", async () => {
+  const record = await client([line("alice", "correct horse"), line("bob", "battery staple")]);
+  const result = await passwordGrant(record, "alice", "correct horse");
+  assert.equal(result.status, 200, JSON.stringify(result.body));
+  assert.equal(result.headers.get("cache-control"), "no-store");
+  assert.match(String(result.body.refresh_token), /^tgrt_[A-Za-z0-9_-]{43}$/);
+  const claims = await verifyIndependently(stack, result.body.access_token as string, "https://orders.example");
+  assert.equal(claims.sub, "alice");
+  assert.equal(claims.client_id, record.clientId);
+  assert.equal(claims.scope, "orders.read");
+});
+
+test("no refresh token unless the client has the refresh_token grant", async () => {
+  const record = await client([line("alice", "pw")], ["password"]);
+  const result = await passwordGrant(record, "alice", "pw");
+  assert.equal(result.status, 200);
+  assert.equal(result.body.refresh_token, undefined);
+});
+
+test("wrong password and unknown user get the very same answer", async () => {
+  const record = await client([line("alice", "correct horse")]);
+  const wrong = await passwordGrant(record, "alice", "wrong");
+  const unknown = await passwordGrant(record, "nobody", "wrong");
+  for (const result of [wrong, unknown]) {
+    assert.equal(result.status, 400);
+    assert.deepEqual(result.body, { error: "invalid_grant", error_description: "the username or password is wrong" });
+    assert.equal(result.headers.get("retry-after"), null);
+  }
+  const missing = await tokenRequest(stack.url, record, { grant_type: "password", username: "alice" });
+  assert.deepEqual(missing.body, {
+    error: "invalid_request",
+    error_description: 'the "password" parameter is required',
+  });
+});
+
+test("the server-wide users file serves clients without a directory, and follows its changes", async () => {
+  const record = await client(undefined);
+  assert.equal((await passwordGrant(record, "dora", "dora-pw-1")).status, 200);
+  writeFileSync(usersFile, `${line("dora", "dora-pw-2")}\n`);
+  const old = await passwordGrant(record, "dora", "dora-pw-1");
+  assert.equal(old.body.error_description, "the username or password is wrong");
+  assert.equal((await passwordGrant(record, "dora", "dora-pw-2")).status, 200);
+});
+
+test("--users-file and TOLLGATE_USERS_FILE configure the server-wide directory", () => {
+  assert.equal(
+    loadConfig(["--standalone", "--users-file", "/etc/tollgate/htpasswd"], {}).usersFile,
+    "/etc/tollgate/htpasswd",
+  );
+  assert.equal(loadConfig(["--standalone"], { TOLLGATE_USERS_FILE: "/run/users" }).usersFile, "/run/users");
+  assert.equal(loadConfig(["--standalone"], {}).usersFile, undefined);
+});
+
+test("per-user throttling: after the limit even the right password is refused, other users are not", async () => {
+  const record = await client([line("bob", "bob-pw"), line("carol", "carol-pw")]);
+  for (let i = 0; i < PASSWORD_THROTTLE.userLimit; i++)
+    assert.equal(
+      (await passwordGrant(record, "bob", `guess-${i}`)).body.error_description,
+      "the username or password is wrong",
+    );
+  const locked = await passwordGrant(record, "bob", "bob-pw");
+  assert.equal(locked.status, 400);
+  assert.equal(locked.body.error, "invalid_grant");
+  assert.match(String(locked.body.error_description), /^too many failed sign-in attempts; retry after \d+ seconds$/);
+  assert.ok(Number(locked.headers.get("retry-after")) > 0);
+  // An unknown username is throttled the same way, so the lock tells nobody who exists.
+  for (let i = 0; i < PASSWORD_THROTTLE.userLimit; i++) await passwordGrant(record, "mallory", `guess-${i}`);
+  assert.match(String((await passwordGrant(record, "mallory", "x")).body.error_description), /^too many failed/);
+  assert.equal((await passwordGrant(record, "carol", "carol-pw")).status, 200);
+});
+
+test("per-client throttling: many failures across usernames lock the client's password grant", async () => {
+  const record = await client([line("erin", "erin-pw")]);
+  const spray = Array.from({ length: PASSWORD_THROTTLE.clientLimit }, () =>
+    passwordGrant(record, `user-${randomUUID()}`, "Winter2026!"),
+  );
+  for (const result of await Promise.all(spray)) assert.equal(result.status, 400);
+  const locked = await passwordGrant(record, "erin", "erin-pw");
+  assert.match(String(locked.body.error_description), /^too many failed sign-in attempts/);
+  // Another client's users are unaffected.
+  const other = await client([line("erin", "erin-pw")]);
+  assert.equal((await passwordGrant(other, "erin", "erin-pw")).status, 200);
+});
+
+test("timing: unknown user and wrong password both cost one bcrypt comparison", async (t) => {
+  // Cost 9 hashes: one comparison is tens of milliseconds, far above the request's other
+  // work, so skipping the dummy comparison for unknown users would show at once.
+  const cost = 9;
+  const users = ["t1", "t2", "t3", "t4", "t5"];
+  const record = await client(users.map((user) => line(user, `${user}-password`, cost)));
+  const reference = bcrypt.hashSync("reference", cost);
+  const compare: number[] = [];
+  await bcrypt.compare("warm-up", reference);
+  for (let i = 0; i < 7; i++) {
+    const started = performance.now();
+    await bcrypt.compare("not it", reference);
+    compare.push(performance.now() - started);
+  }
+  const bcryptCost = median(compare);
+
+  const timed = async (username: string, password: string) => {
+    const started = performance.now();
+    const result = await passwordGrant(record, username, password);
+    const elapsed = performance.now() - started;
+    assert.equal(result.body.error_description, "the username or password is wrong");
+    return elapsed;
+  };
+  const unknown: number[] = [];
+  const wrong: number[] = [];
+  // Interleaved, so load from anything else on the machine falls on both alike. Each known
+  // user gets 3 failures, below the per-user limit; 30 in all, below the client limit.
+  for (let i = 0; i < 15; i++) {
+    // Alternating which goes first, so neither always follows the other.
+    if (i % 2 === 0) unknown.push(await timed(`ghost-${i}`, "wrong"));
+    wrong.push(await timed(users[i % users.length] as string, "wrong"));
+    if (i % 2 === 1) unknown.push(await timed(`ghost-${i}`, "wrong"));
+  }
+  const [mUnknown, mWrong] = [median(unknown), median(wrong)];
+  const report = `bcrypt ${bcryptCost.toFixed(1)} ms; unknown ${mUnknown.toFixed(1)} ms; wrong ${mWrong.toFixed(1)} ms`;
+  t.diagnostic(report);
+  // Without the dummy comparison an unknown user answers in a few milliseconds.
+  assert.ok(mUnknown > 0.6 * bcryptCost, `unknown users must cost a bcrypt comparison: ${report}`);
+  assert.ok(mWrong > 0.6 * bcryptCost, `wrong passwords cost a bcrypt comparison: ${report}`);
+  // Within a quarter of a request's cost; a skipped comparison would differ by almost all of it.
+  assert.ok(Math.abs(mUnknown - mWrong) < 0.25 * Math.max(mUnknown, mWrong), `medians must match: ${report}`);
+});
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}

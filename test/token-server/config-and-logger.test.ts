@@ -1,0 +1,63 @@
+// The configuration loader's precedence and defaults, and the logger's redaction.
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { loadConfig } from "../../token-server/config.ts";
+import { createLogger } from "../../token-server/logger.ts";
+
+test("standalone defaults: loopback, port 8080, examples/, ES256", () => {
+  const config = loadConfig(["--standalone"], {});
+  assert.equal(config.standalone, true);
+  assert.equal(config.host, "127.0.0.1");
+  assert.equal(config.port, 8080);
+  assert.equal(config.manifestsDir, "examples");
+  assert.equal(config.signingAlg, "ES256");
+  assert.equal(config.issuer, undefined);
+  assert.equal(config.authFailureLimit, 10);
+  assert.equal(config.authFailureWindowSeconds, 60);
+  assert.equal(config.maxBodyBytes, 16384);
+});
+
+test("cluster mode needs a signing-key directory and listens on all interfaces by default", () => {
+  assert.throws(() => loadConfig([], {}), /--signing-keys-dir \(TOLLGATE_SIGNING_KEYS_DIR\) is required/);
+  const config = loadConfig([], { TOLLGATE_SIGNING_KEYS_DIR: "/keys" });
+  assert.equal(config.host, "0.0.0.0");
+  assert.equal(config.redisUrl, "redis://127.0.0.1:6379");
+  assert.equal(config.signingKeysDir, "/keys");
+});
+
+test("flags win over TOLLGATE_* variables, which win over defaults; bad values are refused", () => {
+  const env = { TOLLGATE_PORT: "9000", TOLLGATE_ISSUER: "https://env.example", TOLLGATE_SIGNING_ALG: "EdDSA" };
+  const config = loadConfig(["--standalone", "--port", "9100"], env);
+  assert.equal(config.port, 9100);
+  assert.equal(config.issuer, "https://env.example");
+  assert.equal(config.signingAlg, "EdDSA");
+  assert.throws(() => loadConfig(["--standalone", "--port=-1"], {}), /--port must be an integer >= 0/);
+  assert.throws(() => loadConfig(["--standalone", "--signing-alg", "HS256"], {}), /not supported/);
+  assert.throws(() => loadConfig(["--standalone", "--nope"], {}), /Unknown option/);
+});
+
+test("the logger writes one JSON object per line and never a credential-named field", () => {
+  const lines: string[] = [];
+  const log = createLogger({ level: "info", write: (line) => lines.push(line) }).child({ component: "test" });
+  log.debug("hidden below the level");
+  log.info("refused", {
+    client_id: "orders",
+    client_secret: "s3cret",
+    access_token: "eyJ.x.y",
+    client_assertion: "eyJ.a.b",
+    authorization: "Basic abc",
+    password: "hunter2",
+    error: new Error("boom"),
+  });
+  assert.equal(lines.length, 1);
+  assert.ok(lines[0]?.endsWith("\n"));
+  const entry = JSON.parse(lines[0] as string);
+  assert.equal(entry.level, "info");
+  assert.equal(entry.msg, "refused");
+  assert.equal(entry.component, "test");
+  assert.equal(entry.client_id, "orders");
+  for (const field of ["client_secret", "access_token", "client_assertion", "authorization", "password"])
+    assert.equal(entry[field], "[redacted]", field);
+  assert.deepEqual(entry.error, { name: "Error", message: "boom" });
+  for (const secret of ["s3cret", "eyJ", "Basic abc", "hunter2"]) assert.ok(!(lines[0] as string).includes(secret));
+});

@@ -1,0 +1,46 @@
+// Authorization codes (RFC 6749 §4.1.2, §10.5): 256 random bits, stored only as their
+// SHA-256 for AUTHORIZATION_CODE_LIFETIME_SECONDS, bound to the client, the redirect
+// URI, the PKCE challenge, the scope, audience and user. The token endpoint takes a
+// code exactly once (grants/authorization-code.ts).
+import { createHash, randomBytes, randomUUID } from "node:crypto";
+import type { SessionUser } from "../sessions/sessions.ts";
+import { needState } from "../state/availability.ts";
+import type { AuthorizationCodeRecord } from "../state/token-state.ts";
+import type { AuthorizeCtx, PendingAuthorization } from "./context.ts";
+import { redirectToClient } from "./respond.ts";
+
+/** One minute: the redirect and the exchange take a second or two; a leaked code should die fast. */
+export const AUTHORIZATION_CODE_LIFETIME_SECONDS = 60;
+
+export function hashAuthorizationCode(code: string): string {
+  return createHash("sha256").update(code).digest("base64url");
+}
+
+/** Issues a code for the request and redirects the browser to the client with it. */
+export async function issueCodeAndRedirect(
+  ctx: AuthorizeCtx,
+  pending: PendingAuthorization,
+  user: SessionUser,
+): Promise<void> {
+  const code = randomBytes(32).toString("base64url");
+  const now = Math.floor(Date.now() / 1000);
+  const record: AuthorizationCodeRecord = {
+    clientId: pending.clientId,
+    redirectUri: pending.redirectUri,
+    redirectUriInRequest: pending.redirectUriInRequest,
+    scope: pending.scope,
+    audience: pending.audience,
+    sub: user.sub,
+    authTime: user.authTime,
+    familyId: randomUUID(),
+    issuedAt: now,
+    expiresAt: now + AUTHORIZATION_CODE_LIFETIME_SECONDS,
+  };
+  if (pending.codeChallenge !== undefined) record.codeChallenge = pending.codeChallenge;
+  const { server } = ctx.state;
+  await needState("storing an authorization code", () =>
+    server.state.putAuthorizationCode(hashAuthorizationCode(code), record, AUTHORIZATION_CODE_LIFETIME_SECONDS),
+  );
+  server.log.info("authorization code issued", { client_id: pending.clientId, sub: user.sub, family: record.familyId });
+  redirectToClient(ctx, { code });
+}

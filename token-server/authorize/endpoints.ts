@@ -1,0 +1,70 @@
+// The authorization endpoint (RFC 6749 §3.1, §4.1.1) and its pages, each an array of
+// named steps in the order the specs ask for them: the client and its redirect URI
+// first, since nothing may be redirected before they are verified.
+import type { Step, TokenServer } from "../context.ts";
+import { parseForm } from "../middleware/parse-form.ts";
+import { checkClient } from "./check-client.ts";
+import { checkCsrf } from "./check-csrf.ts";
+import { checkPkce } from "./check-pkce.ts";
+import { checkPrompt } from "./check-prompt.ts";
+import { checkRedirectUri } from "./check-redirect-uri.ts";
+import { checkCodeGrantAllowed, checkResponseType, rejectRepeatedParameters } from "./check-request.ts";
+import { checkScopeAndAudience } from "./check-scope.ts";
+import { type AuthorizeCtx, asSteps, pendingOf } from "./context.ts";
+import { loadPendingRequest } from "./load-pending.ts";
+import { observeInteraction } from "./observe-interaction.ts";
+import { parseQuery } from "./parse-query.ts";
+import { proceed } from "./proceed.ts";
+import { recordConsent } from "./record-consent.ts";
+import { signInUser } from "./sign-in.ts";
+import { startAuthorization } from "./start.ts";
+
+/** GET /oauth2/authorize */
+export function authorizeEndpoint(server: TokenServer): Step[] {
+  return asSteps([
+    observeInteraction(server, "authorize"),
+    parseQuery,
+    checkClient,
+    checkRedirectUri,
+    rejectRepeatedParameters,
+    checkResponseType,
+    checkCodeGrantAllowed,
+    checkPkce,
+    checkScopeAndAudience,
+    checkPrompt,
+    startAuthorization,
+  ]);
+}
+
+/** GET /oauth2/authorize/continue?request=ID, where sign-in sends the browser next. */
+export function continueEndpoint(server: TokenServer): Step[] {
+  return asSteps([observeInteraction(server, "authorize"), parseQuery, loadPendingRequest, continueAuthorization]);
+}
+
+/** POST /oauth2/authorize/login */
+export function loginEndpoint(server: TokenServer): Step[] {
+  return asSteps([
+    observeInteraction(server, "authorize_login"),
+    parseForm,
+    rejectRepeatedParameters,
+    loadPendingRequest,
+    checkCsrf("login"),
+    signInUser,
+  ]);
+}
+
+/** POST /oauth2/authorize/consent */
+export function consentEndpoint(server: TokenServer): Step[] {
+  return asSteps([
+    observeInteraction(server, "authorize_consent"),
+    parseForm,
+    rejectRepeatedParameters,
+    loadPendingRequest,
+    checkCsrf("consent"),
+    recordConsent,
+  ]);
+}
+
+async function continueAuthorization(ctx: AuthorizeCtx): Promise<void> {
+  await proceed(ctx, pendingOf(ctx));
+}

@@ -1,0 +1,179 @@
+// RFC 7523 §2.1 and §3 (with RFC 7521 §4.1): a JWT from an issuer the client trusts
+// becomes an access token for its subject. The checks, in order, each failure an
+// `invalid_grant` whose description tells the integrator what to fix and nothing the
+// logs alone should know:
+//   a JWT; iss trusted by this client's identity mapping; alg on that issuer's
+//   allow-list and asymmetric (never `none`, never HS*: a public key must not double
+//   as an HMAC secret); signature by a key of that issuer; aud naming this server
+//   (issuer, token endpoint, or the mapping's audiences); exp present and future;
+//   nbf and iat not in the future (clock tolerance from the server settings); not
+//   older than the mapping's maximum age; the subject claim present and allowed; the
+//   jti present and unused (kept spent until exp).
+import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
+import type { CompiledIdentityMapping, CompiledJwtIssuer } from "../../registry/record.ts";
+import {
+  acceptedAudiences,
+  checkSubject,
+  identityMapping,
+  mapClaims,
+  useAssertionOnce,
+} from "../assertions/identity-mapping.ts";
+import { issuerKeys } from "../assertions/issuer-keys.ts";
+import { resolveAudience } from "../audience.ts";
+import { authenticatedClient, type Ctx, param, type ServerSettings } from "../context.ts";
+import { InvalidGrant, InvalidRequest } from "../errors.ts";
+import { resolveScope } from "../scope.ts";
+import { respondWithTokens } from "../tokens/token-response.ts";
+import type { Grant } from "./grant.ts";
+
+export const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
+
+/** Asymmetric JWS algorithms only; an issuer's allow-list is intersected with these. */
+const ASYMMETRIC = new Set([
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+]);
+/** A JWT assertion is a few hundred bytes to a few KiB; the form body limit bounds it too. */
+const MAX_ASSERTION_LENGTH = 16 * 1024;
+
+export const jwtBearer: Grant = {
+  parameters: new Set(["assertion", "scope", "resource", "audience"]),
+  multiValued: new Set(["resource", "audience"]),
+  async handler(ctx: Ctx): Promise<void> {
+    const client = authenticatedClient(ctx);
+    const { server, params } = ctx.state;
+    const assertion = param(ctx, "assertion");
+    if (!assertion) throw new InvalidRequest('the "assertion" parameter is required');
+    if (assertion.length > MAX_ASSERTION_LENGTH)
+      throw new InvalidGrant(`the assertion is longer than ${MAX_ASSERTION_LENGTH} characters`);
+    const mapping = identityMapping(client);
+    const scope = resolveScope(client, param(ctx, "scope"));
+    const audience = resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer);
+    const claims = await verifyJwtAssertion(server.settings, mapping, assertion);
+    const issuer = claims.iss as string;
+    const subjectClaim = mapping.jwtIssuers.find((i) => i.issuer === issuer)?.subjectClaim ?? "sub";
+    const sub = checkSubject(mapping, claims[subjectClaim], `its "${subjectClaim}" claim`);
+    const now = Math.floor(Date.now() / 1000);
+    await useAssertionOnce(
+      server,
+      "jwt-bearer",
+      issuer,
+      claims.jti as string,
+      (claims.exp as number) - now + server.settings.clockToleranceSeconds,
+    );
+    await respondWithTokens(ctx, {
+      client,
+      grantType: JWT_BEARER,
+      sub,
+      scope,
+      audience,
+      claims: mapClaims(mapping, (name) => claims[name]),
+    });
+  },
+};
+
+/** Verifies the assertion and returns its claims; every failure is an InvalidGrant. */
+export async function verifyJwtAssertion(
+  settings: ServerSettings,
+  mapping: CompiledIdentityMapping,
+  assertion: string,
+): Promise<JWTPayload> {
+  let alg: string | undefined;
+  let iss: string | undefined;
+  try {
+    alg = decodeProtectedHeader(assertion).alg;
+    iss = decodeJwt(assertion).iss;
+  } catch {
+    throw new InvalidGrant("the assertion is not a signed JWT (RFC 7519 compact serialization)");
+  }
+  if (alg === undefined || alg === "none" || alg.toLowerCase() === "none")
+    throw new InvalidGrant('the assertion must be signed; alg "none" is not accepted');
+  if (/^HS/i.test(alg))
+    throw new InvalidGrant(`the assertion must be signed with the issuer's private key; ${alg} (HMAC) is not accepted`);
+  if (typeof iss !== "string" || iss === "") throw new InvalidGrant('the assertion has no "iss" claim');
+  const issuer = mapping.jwtIssuers.find((candidate) => candidate.issuer === iss);
+  if (!issuer) throw new InvalidGrant("the assertion's issuer is not trusted by this client", `iss "${iss}"`);
+  const algorithms = issuer.algorithms.filter((a) => ASYMMETRIC.has(a));
+  if (!algorithms.includes(alg))
+    throw new InvalidGrant(
+      `the assertion is signed with ${alg}; this issuer is trusted for ${algorithms.join(", ") || "no algorithm"} only`,
+    );
+  const keys = issuerKeys(issuer);
+  if (!keys) throw new InvalidGrant("this client has no keys for the assertion's issuer", `issuer ${iss}`);
+  const audiences = acceptedAudiences(settings, mapping);
+  const tolerance = settings.clockToleranceSeconds;
+  let payload: JWTPayload;
+  try {
+    ({ payload } = await jwtVerify(assertion, keys, {
+      issuer: issuer.issuer,
+      audience: audiences,
+      algorithms,
+      clockTolerance: tolerance,
+      requiredClaims: ["exp", "jti"],
+    }));
+  } catch (error) {
+    throw explain(error, issuer, settings);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const maxAge = mapping.maxAssertionAgeSeconds;
+  if (typeof payload.jti !== "string" || payload.jti === "")
+    throw new InvalidGrant('the assertion\'s "jti" must be a non-empty string (it is used once)');
+  if (payload.iat !== undefined) {
+    if (payload.iat > now + tolerance) throw new InvalidGrant('the assertion\'s "iat" is in the future');
+    if (now - payload.iat > maxAge + tolerance)
+      throw new InvalidGrant(`the assertion is older than ${maxAge} seconds (by its "iat"); request a fresh one`);
+  } else if ((payload.exp as number) - now > maxAge + tolerance)
+    // Without iat the age is unknown: the assertion may not outlive the maximum age from now.
+    throw new InvalidGrant(`an assertion without "iat" must expire within ${maxAge} seconds`);
+  return payload;
+}
+
+function explain(error: unknown, issuer: CompiledJwtIssuer, settings: ServerSettings): InvalidGrant {
+  const detail = error instanceof errors.JOSEError ? `${error.code}: ${error.message}` : String(error);
+  if (error instanceof errors.JWTExpired) return new InvalidGrant("the assertion has expired", detail);
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    switch (error.claim) {
+      case "aud":
+        return new InvalidGrant(
+          `the assertion's "aud" must name this server: ${settings.tokenEndpoint} or ${settings.issuer}`,
+          detail,
+        );
+      case "nbf":
+        return new InvalidGrant("the assertion is not valid yet (nbf)", detail);
+      case "iat":
+        return new InvalidGrant('the assertion\'s "iat" is not acceptable', detail);
+      case "exp":
+        return new InvalidGrant('the assertion must have an "exp" claim', detail);
+      case "jti":
+        return new InvalidGrant('the assertion must have a "jti" claim (it is used once)', detail);
+      default:
+        return new InvalidGrant(`the assertion's "${error.claim}" claim is not acceptable`, detail);
+    }
+  }
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return new InvalidGrant("no key of the assertion's issuer matches its header (kid, alg)", detail);
+  if (error instanceof errors.JWKSMultipleMatchingKeys)
+    return new InvalidGrant("several keys of the issuer match; the assertion must name its key with kid", detail);
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return new InvalidGrant("the assertion's signature does not verify with the issuer's keys", detail);
+  const fetchFailed =
+    error instanceof errors.JWKSTimeout ||
+    error instanceof errors.JWKSInvalid ||
+    !(error instanceof errors.JOSEError) ||
+    (error.code === "ERR_JOSE_GENERIC" && issuer.jwksUri !== undefined);
+  if (fetchFailed)
+    return new InvalidGrant(
+      `the keys of the assertion's issuer could not be fetched${issuer.jwksUri ? "; retry later" : ""}`,
+      detail,
+    );
+  return new InvalidGrant("the assertion is not a valid JWT", detail);
+}

@@ -1,0 +1,45 @@
+// RFC 6749 §4.3: the resource owner's username and password, checked against the
+// client's user directory (identity mapping `users`, bcrypt htpasswd lines from a
+// Secret) or else the server-wide one (--users-file). A wrong password and an unknown
+// user get the same answer after the same work (users/user-directory.ts); failures are
+// throttled per user and per client (users/password-throttle.ts). The token's sub is
+// the username. RFC 9700 §2.4 says not to use this grant; it exists for clients
+// migrating from a platform that had it, registered explicitly per client.
+import { resolveAudience } from "../audience.ts";
+import { authenticatedClient, type Ctx, param } from "../context.ts";
+import { InvalidGrant, InvalidRequest } from "../errors.ts";
+import { resolveScope } from "../scope.ts";
+import { respondWithTokens } from "../tokens/token-response.ts";
+import { defaultUsers } from "../users/default-users.ts";
+import { checkPasswordThrottle, recordPasswordFailure } from "../users/password-throttle.ts";
+import { checkPassword, userDirectory } from "../users/user-directory.ts";
+import type { Grant } from "./grant.ts";
+
+/** bcrypt reads at most 72 bytes of a password; longer input only costs time. */
+const MAX_PASSWORD_BYTES = 1024;
+const MAX_USERNAME_LENGTH = 256;
+
+export const password: Grant = {
+  parameters: new Set(["username", "password", "scope", "resource", "audience"]),
+  multiValued: new Set(["resource", "audience"]),
+  async handler(ctx: Ctx): Promise<void> {
+    const client = authenticatedClient(ctx);
+    const { server, params } = ctx.state;
+    const username = param(ctx, "username");
+    const secret = param(ctx, "password");
+    if (!username) throw new InvalidRequest('the "username" parameter is required');
+    if (secret === undefined) throw new InvalidRequest('the "password" parameter is required');
+    if (username.length > MAX_USERNAME_LENGTH || Buffer.byteLength(secret) > MAX_PASSWORD_BYTES)
+      throw new InvalidRequest("the username or password is too long");
+    const scope = resolveScope(client, param(ctx, "scope"));
+    const audience = resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer);
+    const lines = client.identityMapping?.users ?? defaultUsers(server.settings.usersFile);
+    if (!lines) throw new InvalidGrant("no user directory is configured for this client");
+    checkPasswordThrottle(server.state, client.clientId, username);
+    if (!(await checkPassword(userDirectory(lines), username, secret))) {
+      await recordPasswordFailure(server.state, client.clientId, username);
+      throw new InvalidGrant("the username or password is wrong");
+    }
+    await respondWithTokens(ctx, { client, grantType: "password", sub: username, scope, audience, claims: {} });
+  },
+};

@@ -1,0 +1,150 @@
+// RFC 7522 §2.1 and §3 (with RFC 7521 §4.1): a SAML 2.0 assertion from an identity
+// provider the client trusts becomes an access token for its subject. Parsing and
+// signature verification are in saml/ (size limit, no DTD, signature wrapping refused
+// by construction); this module checks the verified assertion:
+//   Version 2.0; Issuer trusted (and the one whose certificates verified it);
+//   AudienceRestriction present and each one naming this server (issuer, token
+//   endpoint, or the mapping's audiences); a bearer SubjectConfirmation whose Recipient
+//   is this token endpoint and whose NotOnOrAfter is future (NotBefore past); the
+//   Conditions window; IssueInstant within the maximum age; the subject (NameID or
+//   the IdP's subjectAttribute) present and allowed; the assertion ID used once.
+// Times use the server's clock tolerance. Every failure is `invalid_grant`.
+import type { CompiledIdentityMapping, CompiledSamlIdp } from "../../registry/record.ts";
+import {
+  acceptedAudiences,
+  checkSubject,
+  identityMapping,
+  mapClaims,
+  useAssertionOnce,
+} from "../assertions/identity-mapping.ts";
+import { resolveAudience } from "../audience.ts";
+import { authenticatedClient, type Ctx, param, type ServerSettings } from "../context.ts";
+import { InvalidGrant, InvalidRequest } from "../errors.ts";
+import { decodeAssertion } from "../saml/decode-assertion.ts";
+import { parseXml } from "../saml/parse-xml.ts";
+import { claimedIssuer, readAssertion, type SamlAssertion } from "../saml/read-assertion.ts";
+import { signedShape, verifySignedAssertion } from "../saml/verify-signature.ts";
+import { resolveScope } from "../scope.ts";
+import { respondWithTokens } from "../tokens/token-response.ts";
+import type { Grant } from "./grant.ts";
+
+export const SAML2_BEARER = "urn:ietf:params:oauth:grant-type:saml2-bearer";
+
+export const saml2Bearer: Grant = {
+  parameters: new Set(["assertion", "scope", "resource", "audience"]),
+  multiValued: new Set(["resource", "audience"]),
+  async handler(ctx: Ctx): Promise<void> {
+    const client = authenticatedClient(ctx);
+    const { server, params } = ctx.state;
+    const encoded = param(ctx, "assertion");
+    if (!encoded) throw new InvalidRequest('the "assertion" parameter is required');
+    const mapping = identityMapping(client);
+    const scope = resolveScope(client, param(ctx, "scope"));
+    const audience = resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer);
+    const { assertion, idp } = verifySamlAssertion(server.settings, mapping, encoded);
+    const sub = checkSubject(
+      mapping,
+      idp.subjectAttribute ? assertion.attributes.get(idp.subjectAttribute)?.[0] : assertion.nameId,
+      idp.subjectAttribute ? `its "${idp.subjectAttribute}" attribute` : "its <NameID>",
+    );
+    const expiresAt = Math.min(...[assertion.notOnOrAfter, ...bearerExpiries(assertion)].filter(isFiniteNumber));
+    const ttl = Math.ceil((expiresAt - Date.now()) / 1000) + server.settings.clockToleranceSeconds;
+    await useAssertionOnce(server, "saml2-bearer", idp.entityId, assertion.id, ttl);
+    await respondWithTokens(ctx, {
+      client,
+      grantType: SAML2_BEARER,
+      sub,
+      scope,
+      audience,
+      claims: mapClaims(mapping, (name) => {
+        const values = assertion.attributes.get(name);
+        if (!values || values.length === 0) return undefined;
+        return values.length === 1 ? values[0] : values;
+      }),
+    });
+  },
+};
+
+/** Decodes, parses, verifies and checks an assertion; returns it with the IdP that signed it. */
+export function verifySamlAssertion(
+  settings: ServerSettings,
+  mapping: CompiledIdentityMapping,
+  encoded: string,
+): { assertion: SamlAssertion; idp: CompiledSamlIdp } {
+  const xml = decodeAssertion(encoded);
+  let root: ReturnType<typeof parseXml>["root"];
+  try {
+    ({ root } = parseXml(xml));
+  } catch (error) {
+    throw new InvalidGrant("the assertion is not well-formed XML", (error as Error).message);
+  }
+  signedShape(root);
+  const claimed = claimedIssuer(root);
+  if (!claimed) throw new InvalidGrant("the assertion must have exactly one <Issuer>");
+  const idp = mapping.samlIdps.find((candidate) => candidate.entityId === claimed);
+  if (!idp) throw new InvalidGrant("the assertion's issuer is not trusted by this client", `Issuer "${claimed}"`);
+  const signed = verifySignedAssertion(xml, root, idp.certificates);
+  const assertion = readAssertion(signed);
+  if (assertion.issuer !== idp.entityId) throw new InvalidGrant("the signed assertion's <Issuer> is not trusted");
+  if (assertion.version !== "2.0") throw new InvalidGrant('the assertion must be SAML Version="2.0"');
+  checkAudience(settings, mapping, assertion);
+  checkTimes(settings, mapping, assertion);
+  return { assertion, idp };
+}
+
+function checkAudience(settings: ServerSettings, mapping: CompiledIdentityMapping, assertion: SamlAssertion): void {
+  const accepted = acceptedAudiences(settings, mapping);
+  if (assertion.audienceRestrictions.length === 0)
+    throw new InvalidGrant(`the assertion must have an <AudienceRestriction> naming ${settings.tokenEndpoint}`);
+  for (const restriction of assertion.audienceRestrictions)
+    if (!restriction.some((value) => accepted.includes(value)))
+      throw new InvalidGrant(
+        `the assertion's <AudienceRestriction> must name this server: ${settings.tokenEndpoint} or ${settings.issuer}`,
+      );
+}
+
+function checkTimes(settings: ServerSettings, mapping: CompiledIdentityMapping, assertion: SamlAssertion): void {
+  const now = Date.now();
+  const tolerance = settings.clockToleranceSeconds * 1000;
+  if (!Number.isFinite(assertion.issueInstant)) throw new InvalidGrant("the assertion has no valid IssueInstant");
+  if (assertion.issueInstant > now + tolerance) throw new InvalidGrant("the assertion's IssueInstant is in the future");
+  if (now - assertion.issueInstant > mapping.maxAssertionAgeSeconds * 1000 + tolerance)
+    throw new InvalidGrant(
+      `the assertion is older than ${mapping.maxAssertionAgeSeconds} seconds (by its IssueInstant); request a fresh one`,
+    );
+  const { notBefore, notOnOrAfter } = assertion;
+  if (Number.isNaN(notBefore) || Number.isNaN(notOnOrAfter))
+    throw new InvalidGrant("the assertion's <Conditions> are malformed");
+  if (notBefore !== undefined && notBefore > now + tolerance)
+    throw new InvalidGrant("the assertion is not valid yet (Conditions NotBefore)");
+  if (notOnOrAfter !== undefined && notOnOrAfter <= now - tolerance)
+    throw new InvalidGrant("the assertion has expired (Conditions NotOnOrAfter)");
+  const bearers = assertion.bearerConfirmations;
+  if (bearers.length === 0)
+    throw new InvalidGrant(
+      'the assertion needs a <SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">',
+    );
+  const forUs = bearers.filter((b) => b.recipient === settings.tokenEndpoint);
+  if (forUs.length === 0)
+    throw new InvalidGrant(`the bearer <SubjectConfirmationData> Recipient must be ${settings.tokenEndpoint}`);
+  const live = forUs.filter(
+    (b) =>
+      b.notOnOrAfter !== undefined &&
+      b.notOnOrAfter > now - tolerance &&
+      !(b.notBefore !== undefined && (Number.isNaN(b.notBefore) || b.notBefore > now + tolerance)),
+  );
+  if (live.length === 0) {
+    if (forUs.every((b) => b.notOnOrAfter === undefined || Number.isNaN(b.notOnOrAfter)))
+      throw new InvalidGrant("the bearer <SubjectConfirmationData> must have a NotOnOrAfter");
+    throw new InvalidGrant("the assertion's bearer confirmation has expired or is not valid yet");
+  }
+  assertion.bearerConfirmations = live;
+}
+
+function bearerExpiries(assertion: SamlAssertion): (number | undefined)[] {
+  return [Math.max(...assertion.bearerConfirmations.map((b) => b.notOnOrAfter ?? 0))];
+}
+
+function isFiniteNumber(value: number | undefined): value is number {
+  return value !== undefined && Number.isFinite(value);
+}

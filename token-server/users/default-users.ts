@@ -1,0 +1,33 @@
+// The server-wide user directory (--users-file, TOLLGATE_USERS_FILE): used by the
+// password grant for clients whose identity mapping names no directory of their own.
+// The file is re-read when it changes (a mounted Secret is updated in place), checked
+// with one stat per use.
+import { readFileSync, statSync } from "node:fs";
+
+interface Loaded {
+  path: string;
+  stamp: string;
+  lines: string[];
+}
+
+let loaded: Loaded | undefined;
+
+/** The file's htpasswd lines, or undefined when no file is configured or it cannot be read. */
+export function defaultUsers(path: string | undefined): string[] | undefined {
+  if (!path) return undefined;
+  let stamp: string;
+  try {
+    const stat = statSync(path);
+    stamp = `${stat.mtimeMs}:${stat.size}:${stat.ino}`;
+  } catch {
+    return undefined;
+  }
+  if (loaded?.path === path && loaded.stamp === stamp) return loaded.lines;
+  try {
+    const lines = readFileSync(path, "utf8").split(/\r?\n/);
+    loaded = { path, stamp, lines };
+    return lines;
+  } catch {
+    return undefined;
+  }
+}
