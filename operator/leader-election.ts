@@ -70,7 +70,8 @@ export class LeaderElector {
     while (!this.#stopped) {
       let held = false;
       try {
-        held = await this.#tryAcquireOrRenew();
+        // A hung request must not keep a leader from noticing that its deadline passed.
+        held = await withTimeout(this.#tryAcquireOrRenew(), this.#options.renewDeadlineMs);
       } catch (error) {
         this.#log.warn("lease update failed", { error: errorText(error) });
       }
@@ -190,5 +191,17 @@ export class LeaderElector {
     lease.spec = { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, renewTime: now, acquireTime: now };
     await this.#kube.coordination.replaceNamespacedLease({ namespace, name, body: lease });
     this.#log.info("released the lease");
+  }
+}
+
+async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`lease request took longer than ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
   }
 }

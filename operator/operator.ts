@@ -138,24 +138,33 @@ export async function startOperator(config: OperatorConfig, options: StartOption
     ? startSigningKeyManager(kube, config, log.child({ controller: "signing-keys" }))
     : undefined;
 
-  const startLeading = async () => {
+  // Each leadership term starts the controller once the caches are synced. The wait
+  // happens outside the elector's loop (which must keep renewing meanwhile), and a term
+  // that ended before the caches synced starts nothing.
+  let term = 0;
+  const startLeading = () => {
+    const myTerm = ++term;
     metrics.leader.set({ name: CONTROLLER_NAME }, 1);
-    await oauthClients.waitForSync();
-    await secrets.waitForSync();
-    queue = new WorkQueue();
-    controller = new Controller({
-      name: CONTROLLER_NAME,
-      queue,
-      reconciler,
-      concurrency: config.concurrency,
-      log,
-      observer: metrics,
-    });
-    for (const key of oauthClients.keys()) queue.add(key);
-    controller.start();
-    signingKeys?.start();
+    void (async () => {
+      await oauthClients.waitForSync();
+      await secrets.waitForSync();
+      if (myTerm !== term) return;
+      queue = new WorkQueue();
+      controller = new Controller({
+        name: CONTROLLER_NAME,
+        queue,
+        reconciler,
+        concurrency: config.concurrency,
+        log,
+        observer: metrics,
+      });
+      for (const key of oauthClients.keys()) queue.add(key);
+      controller.start();
+      signingKeys?.start();
+    })();
   };
   const stopLeading = async () => {
+    term += 1;
     metrics.leader.set({ name: CONTROLLER_NAME }, 0);
     const running = controller;
     queue = undefined;
@@ -188,7 +197,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       )
     : undefined;
   if (elector) elector.start();
-  else void startLeading();
+  else startLeading();
 
   const allInformers = [...oauthClients.members, ...secrets.members];
   const health = await startHealthServer(config.metricsHost, config.metricsPort, {

@@ -66,6 +66,8 @@ export interface AssertionOptions {
   subjectId?: string;
   /** With subjectId: put the signature inside <Subject> rather than as a child of <Assertion>. */
   signatureInSubject?: boolean;
+  /** Sign with RSA-SHA1 and a SHA-1 digest (what old IdPs still do). */
+  sha1?: boolean;
 }
 
 function iso(offsetSeconds: number): string {
@@ -73,8 +75,12 @@ function iso(offsetSeconds: number): string {
 }
 
 /** The XML-DSig template xmlsec1 fills in: enveloped, exclusive c14n, RSA-SHA256, SHA-256. */
-export function signatureTemplate(referenceId: string): string {
-  return `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="http://www.w3.org/2001/04/xmldsig-more#rsa-sha256"/><ds:Reference URI="#${referenceId}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="http://www.w3.org/2001/04/xmlenc#sha256"/><ds:DigestValue></ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data></ds:X509Data></ds:KeyInfo></ds:Signature>`;
+export function signatureTemplate(referenceId: string, sha1 = false): string {
+  const signatureMethod = sha1
+    ? "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
+    : "http://www.w3.org/2001/04/xmldsig-more#rsa-sha256";
+  const digestMethod = sha1 ? "http://www.w3.org/2000/09/xmldsig#sha1" : "http://www.w3.org/2001/04/xmlenc#sha256";
+  return `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo><ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/><ds:SignatureMethod Algorithm="${signatureMethod}"/><ds:Reference URI="#${referenceId}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms><ds:DigestMethod Algorithm="${digestMethod}"/><ds:DigestValue></ds:DigestValue></ds:Reference></ds:SignedInfo><ds:SignatureValue></ds:SignatureValue><ds:KeyInfo><ds:X509Data></ds:X509Data></ds:KeyInfo></ds:Signature>`;
 }
 
 export function assertionXml(options: AssertionOptions): string {
@@ -89,7 +95,7 @@ export function assertionXml(options: AssertionOptions): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <saml:Assertion xmlns:saml="${SAML}" ID="${id}" Version="2.0" IssueInstant="${iso(-(options.issuedAgo ?? 0))}">
   <saml:Issuer>${options.issuer}</saml:Issuer>
-  ${options.unsigned || options.signatureInSubject ? "" : signatureTemplate(options.subjectId ?? id)}
+  ${options.unsigned || options.signatureInSubject ? "" : signatureTemplate(options.subjectId ?? id, options.sha1)}
   <saml:Subject${options.subjectId ? ` ID="${options.subjectId}"` : ""}>
     ${options.subjectId && options.signatureInSubject ? signatureTemplate(options.subjectId) : ""}
     <saml:NameID Format="urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress">${options.nameId ?? "alice@example.com"}</saml:NameID>

@@ -101,6 +101,11 @@ test("the subject can come from an attribute (subjectAttribute), and the audienc
   });
   const claims = await accepted(record, signed({ audience: stack.url, attributes: { uid: ["u-1234"] } }));
   assert.equal(claims.sub, "u-1234");
+  await refused(
+    record,
+    signed({ attributes: { uid: ["u-1", "u-2"] } }),
+    'the assertion has no subject in a single-valued "uid" attribute',
+  );
 });
 
 test("unsigned, tampered, and signed by an untrusted certificate (whatever its KeyInfo says): refused", async () => {
@@ -116,6 +121,15 @@ test("unsigned, tampered, and signed by an untrusted certificate (whatever its K
     record,
     signed({}, untrusted),
     "the assertion's signature does not verify with the identity provider's registered certificates",
+  );
+});
+
+test("RSA-SHA1 signatures are refused even when they verify", async () => {
+  const record = await client();
+  await refused(
+    record,
+    signed({ sha1: true }),
+    "the assertion is signed with an algorithm not accepted here (use RSA-SHA256)",
   );
 });
 

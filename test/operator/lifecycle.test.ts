@@ -108,10 +108,13 @@ test("apply: Ready, a Secret with the keys and an owner reference, a registry re
   await new Promise((r) => setTimeout(r, 6_000)); // longer than the 5 s resync period
   assert.equal((await getClient(world, ns, "orders"))?.metadata.resourceVersion, before?.metadata.resourceVersion);
   assert.equal((await world.registry.get(clientId))?.updatedAt, recordBefore?.updatedAt);
-  assert.match(
-    await metricsText(operator.port),
-    /controller_runtime_reconcile_total\{controller="oauthclient",result="success"\} [1-9]/,
-  );
+  for (const probe of ["healthz", "readyz"])
+    assert.equal((await fetch(`http://127.0.0.1:${operator.port}/${probe}`)).status, 200, probe);
+  const metrics = await metricsText(operator.port);
+  assert.match(metrics, /controller_runtime_reconcile_total\{controller="oauthclient",result="success"\} [1-9]/);
+  assert.match(metrics, /controller_runtime_reconcile_time_seconds_count\{controller="oauthclient"\} [1-9]/);
+  assert.match(metrics, /workqueue_depth\{name="oauthclient"\} \d+/);
+  assert.match(metrics, /tollgate_registry_write_errors_total 0/);
 });
 
 test("edit the spec: the registry follows; the secret and client ID stay", async () => {

@@ -1,4 +1,4 @@
-// Secret rotation (by annotation and by schedule) and drift repair, on a real API
+// Secret rotation (by annotation and by schedule), drift repair and outages, on a real API
 // server and a real Redis, under one running operator: every case is a change to the
 // world that a person (or a crash) could make, and the assertions read the world back.
 import assert from "node:assert/strict";
@@ -193,6 +193,28 @@ test("drift: a registry entry deleted by hand, and a Redis flushed empty, are re
   } finally {
     await redis.close();
   }
+});
+
+test("Redis down: not Ready (RegistryUnavailable) with a Warning Event; Redis back, empty: converges", async () => {
+  const ns = await createNamespace(world, "outage");
+  await world.redis.stop();
+  try {
+    await createClient(world, oauthClient(ns, "patient", CLIENT_CREDENTIALS));
+    const waiting = await waitForClient(
+      world,
+      ns,
+      "patient",
+      "RegistryUnavailable",
+      (r) => condition(r, "Ready")?.reason === "RegistryUnavailable",
+    );
+    assert.equal(condition(waiting, "Ready")?.status, "False");
+    assert.match(condition(waiting, "RegistryReady")?.message ?? "", /Cannot read the registry/);
+    await waitForEvent(world, ns, "patient", "RegistryWriteFailed", "Warning");
+  } finally {
+    await world.redis.restart();
+  }
+  await waitForReady(world, ns, "patient");
+  assert.ok(await waitForRecord(world, `patient.${ns}`, "written once Redis is back", (r) => r !== undefined));
 });
 
 test("the API server restarts under the running operator: the watches recover and later changes converge", async () => {

@@ -42,12 +42,11 @@ export const saml2Bearer: Grant = {
     const scope = resolveScope(client, param(ctx, "scope"));
     const audience = resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer);
     const { assertion, idp } = verifySamlAssertion(server.settings, mapping, encoded);
-    const sub = checkSubject(
-      mapping,
-      idp.subjectAttribute ? assertion.attributes.get(idp.subjectAttribute)?.[0] : assertion.nameId,
-      idp.subjectAttribute ? `its "${idp.subjectAttribute}" attribute` : "its <NameID>",
-    );
-    const expiresAt = Math.min(...[assertion.notOnOrAfter, ...bearerExpiries(assertion)].filter(isFiniteNumber));
+    const sub = checkSubject(mapping, subjectOf(assertion, idp), subjectSource(idp));
+    // Spent for as long as the assertion could still be accepted: its latest bearer
+    // confirmation, unless the Conditions end it sooner.
+    const confirmedUntil = Math.max(...assertion.bearerConfirmations.map((b) => b.notOnOrAfter ?? 0));
+    const expiresAt = Math.min(confirmedUntil, assertion.notOnOrAfter ?? Number.POSITIVE_INFINITY);
     const ttl = Math.ceil((expiresAt - Date.now()) / 1000) + server.settings.clockToleranceSeconds;
     await useAssertionOnce(server, "saml2-bearer", idp.entityId, assertion.id, ttl);
     await respondWithTokens(ctx, {
@@ -141,10 +140,13 @@ function checkTimes(settings: ServerSettings, mapping: CompiledIdentityMapping, 
   assertion.bearerConfirmations = live;
 }
 
-function bearerExpiries(assertion: SamlAssertion): (number | undefined)[] {
-  return [Math.max(...assertion.bearerConfirmations.map((b) => b.notOnOrAfter ?? 0))];
+/** The NameID, or the single value of the IdP's subject attribute (several values name nobody). */
+function subjectOf(assertion: SamlAssertion, idp: CompiledSamlIdp): string | undefined {
+  if (!idp.subjectAttribute) return assertion.nameId;
+  const values = assertion.attributes.get(idp.subjectAttribute);
+  return values?.length === 1 ? values[0] : undefined;
 }
 
-function isFiniteNumber(value: number | undefined): value is number {
-  return value !== undefined && Number.isFinite(value);
+function subjectSource(idp: CompiledSamlIdp): string {
+  return idp.subjectAttribute ? `a single-valued "${idp.subjectAttribute}" attribute` : "its <NameID>";
 }
