@@ -28,6 +28,8 @@ const port = await freePort();
 const operator = startProcess(
   process.execPath,
   [
+    // e.g. TOLLGATE_BENCH_OPERATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the operator.
+    ...(process.env.TOLLGATE_BENCH_OPERATOR_NODE_ARGS ?? "").split(" ").filter(Boolean),
     join(import.meta.dirname, "..", "operator", "main.ts"),
     `--kubeconfig=${cp.kubeconfigPath}`,
     `--redis-url=${redis.url}`,
@@ -86,6 +88,7 @@ try {
   const converged = performance.now();
   const seconds = (converged - started) / 1000;
   const peakRss = peakRssBytes(operator.child.pid ?? 0);
+  const cpuSeconds = cpuSecondsOf(operator.child.pid ?? 0);
   const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
   const metric = (name: string) =>
     [...metrics.matchAll(new RegExp(`^${name}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`, "gm"))].reduce(
@@ -101,6 +104,7 @@ try {
       `  all Ready + registered ${seconds.toFixed(1)} s after the first apply`,
       `  rate                  ${(clients / seconds).toFixed(1)} clients/s`,
       `  operator peak RSS     ${(peakRss / 1024 / 1024).toFixed(0)} MiB`,
+      `  operator CPU          ${cpuSeconds.toFixed(1)} s (user + system, start-up included)`,
       `  reconciles            ${reconciles} (${(reconciles / clients).toFixed(1)} per client, mean ${((reconcileSeconds / reconciles) * 1000).toFixed(0)} ms)`,
       "",
     ].join("\n"),
@@ -137,4 +141,11 @@ function peakRssBytes(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = Number(/^VmHWM:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0);
   return kb * 1024;
+}
+
+/** utime + stime of a process, from /proc/<pid>/stat (clock ticks, 100 per second on Linux). */
+function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }

@@ -24,6 +24,10 @@ export class MemoryRegistry implements Registry {
     return record && structuredClone(record);
   }
 
+  async revision(): Promise<number> {
+    return this.#revision;
+  }
+
   async snapshot(): Promise<RegistrySnapshot> {
     return {
       revision: this.#revision,

@@ -111,6 +111,8 @@ export interface RegistryReader {
   /** Calls back on every change; returns a function that unsubscribes. */
   subscribe(onChange: (change: RegistryChange) => void): Promise<() => Promise<void>>;
   get(clientId: string): Promise<ClientRecord | undefined>;
+  /** The current revision alone: a cheap "has anything changed?" before a full snapshot. */
+  revision?(): Promise<number>;
 }
 
 export type Registry = RegistryWriter & RegistryReader;

@@ -44,6 +44,10 @@ export class RedisRegistry implements Registry {
     return raw == null ? undefined : parseRecord(raw);
   }
 
+  async revision(): Promise<number> {
+    return Number((await this.#client.get(registryKeys.revision)) ?? 0);
+  }
+
   async snapshot(): Promise<RegistrySnapshot> {
     const [revision, clients, tombstones] = await this.#client
       .multi()

@@ -11,7 +11,7 @@
 //   --signing-alg            TOLLGATE_SIGNING_ALG         ES256 (standalone's generated key)
 //   --manifests              TOLLGATE_MANIFESTS_DIR       examples (standalone)
 //   --log-level              TOLLGATE_LOG_LEVEL           info
-//   --resync-interval        TOLLGATE_RESYNC_INTERVAL     30 (seconds, full registry resync)
+//   --resync-interval        TOLLGATE_RESYNC_INTERVAL     30 (seconds, registry revision check; full resync on change and every 10th)
 //   --keys-poll-interval     TOLLGATE_KEYS_POLL_INTERVAL  5 (seconds, signing-key directory poll)
 //   --max-body-bytes         TOLLGATE_MAX_BODY_BYTES      16384
 //   --auth-failure-limit     TOLLGATE_AUTH_FAILURE_LIMIT  10 (failed authentications per client ...)

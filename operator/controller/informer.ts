@@ -280,6 +280,10 @@ export class Informer<T extends KubeObject> {
   }
 
   #upsert(object: T): void {
+    // managedFields are often the larger half of an object and nothing here reads them
+    // (client-go's informers drop them with a transform for the same reason).
+    if (object.metadata && "managedFields" in object.metadata)
+      delete (object.metadata as { managedFields?: unknown }).managedFields;
     const key = keyOf(object);
     const previous = this.#objects.get(key);
     if (previous && previous.metadata?.resourceVersion === object.metadata?.resourceVersion) return;

@@ -64,7 +64,6 @@ export class OAuthClientReconciler implements Reconciler {
     const clientId = effectiveClientId(resource);
     const namespace = resource.metadata.namespace ?? "default";
     const status = new StatusBuilder(resource, now).set({
-      clientId,
       secretName: credentialsSecretName(resource),
       issuer: ctx.issuer,
       tokenEndpoint: ctx.tokenEndpoint,
@@ -74,7 +73,9 @@ export class OAuthClientReconciler implements Reconciler {
     const other = clientIdConflict(ctx, resource, clientId);
     if (other) {
       const wasConflict = status.get(ConditionType.ClientIdAvailable)?.reason === "ClientIdConflict";
-      const message = `Client ID "${clientId}" is already used by OAuthClient ${other.namespace}/${other.name}, created earlier; set a unique spec.clientId, or delete one of them`;
+      // status.clientId stays unset: the ID is not this resource's, and the CRD lets spec.clientId
+      // be added later only while status.clientId is empty.
+      const message = `Client ID "${clientId}" is already used by OAuthClient ${other.namespace}/${other.name}; this one is not registered. Give it a unique spec.clientId (recreate it if it already sets one), or delete the other`;
       status
         .condition({ type: ConditionType.ClientIdAvailable, status: "False", reason: "ClientIdConflict", message })
         .skipped(later, "ClientIdConflict", "Not attempted while the client ID is taken")
@@ -84,7 +85,7 @@ export class OAuthClientReconciler implements Reconciler {
       log.info("client ID conflict", { clientId, other: `${other.namespace}/${other.name}` });
       return {};
     }
-    status.condition({
+    status.set({ clientId }).condition({
       type: ConditionType.ClientIdAvailable,
       status: "True",
       reason: "ClientIdAssigned",

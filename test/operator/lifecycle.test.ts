@@ -133,6 +133,67 @@ test("edit the spec: the registry follows; the secret and client ID stay", async
   assert.equal(secretString(await getSecret(world, ns, "app-oauth-client"), "client_secret"), secretBefore);
 });
 
+test("a configured Secret name and key names are honoured", async () => {
+  const ns = await createNamespace(world, "keys");
+  await createClient(
+    world,
+    oauthClient(ns, "envy", {
+      ...CLIENT_CREDENTIALS,
+      credentials: {
+        secretName: "envy-env",
+        keys: { clientId: "CLIENT_ID", clientSecret: "CLIENT_SECRET", tokenEndpoint: "TOKEN_URL", issuer: "ISSUER" },
+      },
+    }),
+  );
+  const ready = await waitForReady(world, ns, "envy");
+  assert.equal(ready.status?.secretName, "envy-env");
+  const secret = await getSecret(world, ns, "envy-env");
+  assert.deepEqual(Object.keys(secret?.data ?? {}).sort(), ["CLIENT_ID", "CLIENT_SECRET", "ISSUER", "TOKEN_URL"]);
+  assert.equal(secretString(secret, "CLIENT_ID"), `envy.${ns}`);
+  assert.equal(await getSecret(world, ns, "envy-oauth-client"), undefined);
+  const record = await world.registry.get(`envy.${ns}`);
+  assert.ok(verifySecret(secretString(secret, "CLIENT_SECRET") ?? "", record?.secrets[0]?.hash ?? ""));
+});
+
+test("a public client gets a Secret without a client secret, and a record without secret hashes", async () => {
+  const ns = await createNamespace(world, "public");
+  await createClient(
+    world,
+    oauthClient(ns, "spa", {
+      clientType: "public",
+      grantTypes: ["authorization_code"],
+      redirectUris: ["https://app.example.com/callback"],
+    }),
+  );
+  await waitForReady(world, ns, "spa");
+  const secret = await getSecret(world, ns, "spa-oauth-client");
+  assert.deepEqual(Object.keys(secret?.data ?? {}).sort(), ["client_id", "issuer", "token_endpoint"]);
+  const record = await world.registry.get(`spa.${ns}`);
+  assert.deepEqual(record?.secrets, []);
+  assert.equal(record?.tokenEndpointAuthMethod, "none");
+});
+
+test("a Secret of the configured name that is not ours is left alone, and the condition says why", async () => {
+  const ns = await createNamespace(world, "taken");
+  await world.kube.core.createNamespacedSecret({
+    namespace: ns,
+    body: { metadata: { name: "squatter-oauth-client" }, stringData: { client_secret: "someone-elses" } },
+  });
+  await createClient(world, oauthClient(ns, "squatter", CLIENT_CREDENTIALS));
+  const blocked = await waitForClient(
+    world,
+    ns,
+    "squatter",
+    "SecretNotOwned",
+    (r) => condition(r, "Ready")?.reason === "SecretNotOwned",
+  );
+  assert.match(condition(blocked, "CredentialsReady")?.message ?? "", /credentials\.source: adopt/);
+  const secret = await getSecret(world, ns, "squatter-oauth-client");
+  assert.equal(secretString(secret, "client_secret"), "someone-elses");
+  assert.equal(secret?.metadata?.ownerReferences, undefined);
+  assert.equal(await world.registry.get(`squatter.${ns}`), undefined);
+});
+
 test("delete: the registry entry goes, a tombstone stays, the finalizer is released", async () => {
   const ns = await createNamespace(world, "delete");
   await createClient(world, oauthClient(ns, "gone", CLIENT_CREDENTIALS));
@@ -214,6 +275,7 @@ test("client-ID conflict: the later resource is not Ready and names the other; t
     (r) => condition(r, "Ready")?.reason === "ClientIdConflict",
   );
   assert.equal(condition(loser, "Ready")?.status, "False");
+  assert.equal(loser.status?.clientId, undefined, "the ID is not recorded as this resource's");
   assert.match(condition(loser, "Ready")?.message ?? "", new RegExp(`${nsA}/first`));
   assert.equal(await getSecret(world, nsB, "second-oauth-client"), undefined);
   const record = await world.registry.get("shared-client");

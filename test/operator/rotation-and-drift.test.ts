@@ -87,6 +87,18 @@ test("rotation by annotation: a new secret, the previous one valid through the g
   assert.equal(secretString(await getSecret(world, ns, "rotor-oauth-client"), "client_secret"), fresh);
 });
 
+test("the grace window ends on time: the previous secret leaves the registry and the Secret without any event", async () => {
+  const spec = { ...CLIENT_CREDENTIALS, credentials: { rotation: { gracePeriod: "2s" } } };
+  const { ns, clientId, clientSecret: old } = await readyClient("brief", spec);
+  await patchClient(world, ns, "brief", { metadata: { annotations: { [ROTATE_ANNOTATION]: "now" } } });
+  const during = await waitForRecord(world, clientId, "in the grace window", (r) => r?.secrets.length === 2);
+  assert.ok(verifySecret(old, during?.secrets[1]?.hash ?? ""));
+  const after = await waitForRecord(world, clientId, "after the grace window", (r) => r?.secrets.length === 1, 15_000);
+  assert.ok(!verifySecret(old, after?.secrets[0]?.hash ?? ""));
+  const annotations = (await getSecret(world, ns, "brief-oauth-client"))?.metadata?.annotations ?? {};
+  assert.equal(annotations[SecretAnnotation.previousHash], undefined);
+});
+
 test("rotation on schedule: due when the secret is older than rotation.every", async () => {
   const spec = { ...CLIENT_CREDENTIALS, credentials: { rotation: { every: "24h", gracePeriod: "1h" } } };
   const { ns, clientId, clientSecret: old } = await readyClient("sched", spec);

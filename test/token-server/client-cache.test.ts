@@ -33,7 +33,9 @@ after(async () => {
   if (redis) await removeRedisDir(redis);
 });
 
-async function cache(options: { resyncIntervalMs?: number; resetGraceMs?: number } = {}): Promise<ClientCache> {
+async function cache(
+  options: { resyncIntervalMs?: number; resetGraceMs?: number; fullResyncEvery?: number } = {},
+): Promise<ClientCache> {
   const reader = await RedisRegistry.connect(redis.url);
   readers.push(reader);
   const started = await ClientCache.start(reader, { log, ...options });
@@ -118,4 +120,16 @@ test("a late or replayed delete notification does not drop a client that exists"
   await c.settled();
   assert.ok(c.get(client.clientId), "still there");
   assert.equal(c.tombstone(client.clientId), undefined);
+});
+
+test("the periodic check loads a snapshot only when the revision moved (or every Nth period)", async () => {
+  const c = await cache({ resyncIntervalMs: 50, fullResyncEvery: 1000 });
+  const silent = clientRecord();
+  // Written without a revision bump or a notification: the cheap check sees no change.
+  await raw.hSet(registryKeys.clients, silent.clientId, JSON.stringify(silent));
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  assert.equal(c.get(silent.clientId), undefined);
+  // The revision moves (a write whose notification was lost): the next check resyncs.
+  await raw.incr(registryKeys.revision);
+  await seen(c, silent.clientId);
 });

@@ -1,6 +1,8 @@
 // Every error path of the token endpoint: exact status, headers and RFC 6749 §5.2 body.
 import assert from "node:assert/strict";
+import { connect } from "node:net";
 import { after, before, test } from "node:test";
+import { waitFor } from "../harness/processes.ts";
 import { basic, clientRecord, post, type Stack, startStack } from "./fixtures.ts";
 
 let stack: Stack;
@@ -289,4 +291,27 @@ test("client_id in the body that differs from the Basic one: 400 invalid_request
     "invalid_request",
     "client_id in the body does not match the Authorization header",
   );
+});
+
+test("a client that goes away mid-body does not leave the request hanging", async () => {
+  const metric = async () => {
+    const text = await (await fetch(`${stack.url}/metrics`)).text();
+    const line =
+      /^tollgate_token_server_requests_total\{endpoint="token",grant_type="",outcome="invalid_request"\} (\d+)$/m.exec(
+        text,
+      );
+    return Number(line?.[1] ?? 0);
+  };
+  const before = await metric();
+  const { port } = new URL(stack.url);
+  const socket = connect(Number(port), "127.0.0.1");
+  await new Promise<void>((resolve) => socket.once("connect", () => resolve()));
+  socket.write(
+    `POST /oauth2/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: ${basic(client.clientId, client.secret)}\r\nContent-Length: 500\r\n\r\ngrant_type=client_credentials&scope=`,
+  );
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  socket.destroy();
+  await waitFor("the abandoned request to finish", async () => (await metric()) === before + 1 || undefined, {
+    timeoutMs: 5000,
+  });
 });

@@ -44,7 +44,11 @@ async function readBody(ctx: Ctx, limit: number): Promise<string> {
     };
     request.on("data", onData);
     request.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
-    request.once("error", reject);
+    // A client that goes away mid-body ("aborted" error, or just a close before the
+    // end): refused, not left waiting.
+    const cut = () => reject(new InvalidRequest("the request body was not received in full"));
+    request.once("error", cut);
+    request.once("close", cut);
   });
   try {
     return utf8.decode(bytes);
