@@ -4,8 +4,8 @@
 // and nowhere else: `node operator/main.ts --help` prints this table.
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
+import type { LogLevel } from "../common/logger.ts";
 import { parseDuration } from "../registry/duration.ts";
-import type { LogLevel } from "./log.ts";
 
 export interface OperatorConfig {
   /** Path to a kubeconfig; unset: $KUBECONFIG, ~/.kube/config or the in-cluster service account. */

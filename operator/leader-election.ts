@@ -11,9 +11,9 @@
 // - on a graceful stop the leader releases the Lease so a successor starts at once.
 import type { V1Lease } from "@kubernetes/client-node";
 import { V1MicroTime } from "@kubernetes/client-node";
+import { errorText, type Logger } from "../common/logger.ts";
 import type { KubeClients } from "./kube.ts";
 import { isConflict, isNotFound } from "./kube.ts";
-import { errorText, type Logger } from "./log.ts";
 
 export interface LeaderElectionOptions {
   namespace: string;

@@ -1,8 +1,9 @@
 // The operator process: `npm run operator -- --help`. Configuration: config.ts.
 // SIGTERM or SIGINT stops it gracefully (reconciles in flight finish, the Lease is
 // released so another replica takes over at once); a second signal exits at once.
+
+import { createLogger } from "../common/logger.ts";
 import { loadConfig, usage } from "./config.ts";
-import { createLogger } from "./log.ts";
 import { startOperator } from "./operator.ts";
 
 if (process.argv.includes("--help") || process.argv.includes("-h")) {
@@ -17,7 +18,7 @@ try {
   process.stderr.write(`${(error as Error).message}\n\n${usage()}`);
   process.exit(2);
 }
-const log = createLogger(config.logLevel);
+const log = createLogger({ level: config.logLevel });
 process.on("unhandledRejection", (reason) => log.error("unhandled rejection", { error: reason }));
 
 const operator = await startOperator(config, { log, defaultMetrics: true });

@@ -4,6 +4,7 @@
 // what tests and the benchmark start in-process.
 import { KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import { GROUP, type OAuthClient, PLURAL, VERSION } from "../api/v1alpha1/oauthclient.ts";
+import { createLogger, type Logger } from "../common/logger.ts";
 import { referencedSecrets } from "../registry/compile.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { type OperatorConfig, tokenEndpointOf } from "./config.ts";
@@ -14,7 +15,6 @@ import { WorkQueue } from "./controller/work-queue.ts";
 import { startHealthServer } from "./health-server.ts";
 import { type KubeClients, makeClients, objectKey } from "./kube.ts";
 import { LeaderElector } from "./leader-election.ts";
-import { createLogger, type Logger } from "./log.ts";
 import { createMetrics, type OperatorMetrics } from "./metrics.ts";
 import { effectiveClientId, holdsClientId } from "./reconcile/client-id.ts";
 import type { Claimant, ReconcileContext } from "./reconcile/context.ts";
@@ -45,7 +45,7 @@ export interface StartOptions {
 }
 
 export async function startOperator(config: OperatorConfig, options: StartOptions = {}): Promise<RunningOperator> {
-  const log = options.log ?? createLogger(config.logLevel);
+  const log = options.log ?? createLogger({ level: config.logLevel });
   const kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromDefault();

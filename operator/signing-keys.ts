@@ -6,6 +6,7 @@
 // last rotation is an annotation on the Secret, so restarts and leader changes keep
 // the schedule. Runs only on the leader.
 import type { V1Secret } from "@kubernetes/client-node";
+import { errorText, type Logger } from "../common/logger.ts";
 import {
   generateSigningKey,
   isSigningAlgorithm,
@@ -16,7 +17,6 @@ import {
 } from "../token-server/signing-keys.ts";
 import type { OperatorConfig } from "./config.ts";
 import { isConflict, type KubeClients } from "./kube.ts";
-import { errorText, type Logger } from "./log.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "./reconcile/secret.ts";
 
 export const SIGNING_KEYS_ROTATED_AT = "tollgate.dev/signing-keys-rotated-at";

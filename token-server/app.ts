@@ -11,6 +11,7 @@ import { tokenEndpoint } from "./actions/token.ts";
 import { authorizeEndpoint, consentEndpoint, continueEndpoint, loginEndpoint } from "./authorize/endpoints.ts";
 import { AUTHORIZE_PATHS } from "./authorize/paths.ts";
 import type { RequestState, ServerSettings, TokenServer } from "./context.ts";
+import { DEFAULT_MAX_BODY_BYTES } from "./middleware/parse-form.ts";
 import { serveStylesheet } from "./pages/stylesheet.ts";
 
 export const PATHS = {
@@ -31,7 +32,7 @@ export function settingsFor(issuer: string, overrides: Partial<Omit<ServerSettin
     introspectionEndpoint: `${base}${PATHS.introspect}`,
     revocationEndpoint: `${base}${PATHS.revoke}`,
     jwksUri: `${base}${PATHS.jwks}`,
-    maxBodyBytes: 16 * 1024,
+    maxBodyBytes: DEFAULT_MAX_BODY_BYTES,
     authFailureLimit: 10,
     authFailureWindowSeconds: 60,
     clockToleranceSeconds: 30,

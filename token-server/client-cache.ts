@@ -14,8 +14,9 @@
 // out until the operator repairs it: when a snapshot's revision is lower than the one
 // already seen, records missing from it are kept (not tombstoned ones) for
 // `resetGraceMs`, long enough for the operator's resync to rewrite them.
+
+import type { Logger } from "../common/logger.ts";
 import type { ClientRecord, RegistryChange, RegistryReader } from "../registry/record.ts";
-import type { Logger } from "./logger.ts";
 
 export interface ClientLookup {
   get(clientId: string): ClientRecord | undefined;

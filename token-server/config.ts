@@ -13,13 +13,14 @@
 //   --log-level              TOLLGATE_LOG_LEVEL           info
 //   --resync-interval        TOLLGATE_RESYNC_INTERVAL     30 (seconds, registry revision check; full resync on change and every 10th)
 //   --keys-poll-interval     TOLLGATE_KEYS_POLL_INTERVAL  5 (seconds, signing-key directory poll)
-//   --max-body-bytes         TOLLGATE_MAX_BODY_BYTES      16384
+//   --max-body-bytes         TOLLGATE_MAX_BODY_BYTES      98304 (96 KiB: the largest SAML assertion, base64url, fits)
 //   --auth-failure-limit     TOLLGATE_AUTH_FAILURE_LIMIT  10 (failed authentications per client ...)
 //   --auth-failure-window    TOLLGATE_AUTH_FAILURE_WINDOW 60 (... per this many seconds)
 //   --users-file             TOLLGATE_USERS_FILE          none: bcrypt htpasswd lines, the password grant's
 //                                                         directory for clients that name none (re-read on change)
 import { parseArgs } from "node:util";
-import { type LogLevel, parseLogLevel } from "./logger.ts";
+import { type LogLevel, parseLogLevel } from "../common/logger.ts";
+import { DEFAULT_MAX_BODY_BYTES } from "./middleware/parse-form.ts";
 import { DEFAULT_SIGNING_ALGORITHM, isSigningAlgorithm, type SigningAlgorithm } from "./signing-keys.ts";
 
 export interface Config {
@@ -92,7 +93,11 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       "--keys-poll-interval",
       1,
     ),
-    maxBodyBytes: integer(pick("max-body-bytes", "MAX_BODY_BYTES") ?? "16384", "--max-body-bytes", 256),
+    maxBodyBytes: integer(
+      pick("max-body-bytes", "MAX_BODY_BYTES") ?? String(DEFAULT_MAX_BODY_BYTES),
+      "--max-body-bytes",
+      256,
+    ),
     authFailureLimit: integer(pick("auth-failure-limit", "AUTH_FAILURE_LIMIT") ?? "10", "--auth-failure-limit", 1),
     authFailureWindowSeconds: integer(
       pick("auth-failure-window", "AUTH_FAILURE_WINDOW") ?? "60",

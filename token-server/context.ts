@@ -2,12 +2,12 @@
 // the per-request state Koa carries in ctx.state.
 import type { ParameterizedContext } from "koa";
 import type { TokenEndpointAuthMethod } from "../api/v1alpha1/oauthclient.ts";
+import type { Logger } from "../common/logger.ts";
 import type { ClientRecord } from "../registry/record.ts";
 import type { FailureLimiter } from "./client-auth/failure-limiter.ts";
 import type { ClientLookup } from "./client-cache.ts";
 import type { Grant } from "./grants/grant.ts";
 import type { KeyRing } from "./key-ring.ts";
-import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import type { TokenState } from "./state/token-state.ts";
 

@@ -1,6 +1,20 @@
 // One error class per OAuth error code (RFC 6749 §5.2, RFC 6750 §3.1, RFC 7009 §2.2.1,
 // RFC 8707 §2). `description` is what the client sees as `error_description`; `detail`
 // is for the logs only and may name things the client must not learn.
+//
+// RFC 6749 §5.2 (and §4.1.2.1 for redirects) limits error_description to %x20-21 /
+// %x23-5B / %x5D-7E: no `"`, no `\`, nothing outside printable ASCII. Every answer
+// (token endpoint JSON, introspection and revocation, authorization redirects and
+// pages) reads `description`, so the constructor makes it conform, here and only here.
+
+/** `"` becomes `'`, `\` becomes `/`, `§` the word "section"; anything else outside the set is dropped. */
+export function wireDescription(text: string): string {
+  return text
+    .replaceAll('"', "'")
+    .replaceAll("\\", "/")
+    .replaceAll("§", "section ")
+    .replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, "");
+}
 
 export class OAuthError extends Error {
   readonly error: string;
@@ -15,7 +29,7 @@ export class OAuthError extends Error {
     this.name = new.target.name;
     this.error = error;
     this.status = status;
-    this.description = description;
+    this.description = wireDescription(description);
     this.detail = detail;
   }
 

@@ -5,7 +5,7 @@
 import { readFile, realpath } from "node:fs/promises";
 import { join } from "node:path";
 import { type CryptoKey, importJWK, type JWK } from "jose";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../common/logger.ts";
 import {
   generateSigningKey,
   KEY_FILES,

@@ -1,10 +1,10 @@
 // Entry point: `node token-server/main.ts [--standalone] ...` (flags in config.ts).
 import { createClient, type RedisClientType } from "redis";
+import { createLogger } from "../common/logger.ts";
 import type { RegistryReader } from "../registry/record.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { loadConfig, USAGE } from "./config.ts";
 import { KeyRing } from "./key-ring.ts";
-import { createLogger } from "./logger.ts";
 import { startTokenServer } from "./server.ts";
 import type { StandaloneClient } from "./standalone.ts";
 import { MemoryTokenState } from "./state/memory-state.ts";

@@ -2,13 +2,13 @@
 // and the benchmark alike, so they all run the same thing.
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Logger } from "../common/logger.ts";
 import type { RegistryReader } from "../registry/record.ts";
 import { createApp, settingsFor } from "./app.ts";
 import { FailureLimiter } from "./client-auth/failure-limiter.ts";
 import { ClientCache } from "./client-cache.ts";
 import type { ServerSettings, TokenServer } from "./context.ts";
 import type { KeyRing } from "./key-ring.ts";
-import type { Logger } from "./logger.ts";
 import { createMetrics } from "./metrics.ts";
 import type { TokenState } from "./state/token-state.ts";
 

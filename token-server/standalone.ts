@@ -6,11 +6,11 @@ import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { API_VERSION, KIND, type OAuthClient } from "../api/v1alpha1/oauthclient.ts";
+import type { Logger } from "../common/logger.ts";
 import { compileRecord, defaultClientId, type SecretReference } from "../registry/compile.ts";
 import { MemoryRegistry } from "../registry/memory-registry.ts";
 import type { ClientRecord } from "../registry/record.ts";
 import { generateSecret, hashSecret } from "../registry/secret-hash.ts";
-import type { Logger } from "./logger.ts";
 
 export interface StandaloneClient {
   record: ClientRecord;

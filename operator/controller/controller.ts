@@ -3,7 +3,7 @@
 // to the key next. This file is the one place that turns a reconcile's outcome into a
 // requeue, a log line and a metric.
 
-import { errorText, type Logger } from "../log.ts";
+import { errorText, type Logger } from "../../common/logger.ts";
 import type { WorkQueue } from "./work-queue.ts";
 
 /**

@@ -15,7 +15,7 @@
 //   cannot freeze the cache.
 // - Network errors and 5xx are retried with exponential backoff, forever, until stop().
 import { type KubeConfig, Watch } from "@kubernetes/client-node";
-import { errorText, type Logger } from "../log.ts";
+import { errorText, type Logger } from "../../common/logger.ts";
 
 export interface KubeObject {
   metadata?: {

@@ -6,8 +6,8 @@
 import { randomBytes } from "node:crypto";
 import { V1MicroTime } from "@kubernetes/client-node";
 import { API_VERSION, KIND, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
+import { errorText, type Logger } from "../../common/logger.ts";
 import type { KubeClients } from "../kube.ts";
-import { errorText, type Logger } from "../log.ts";
 
 export type EventType = "Normal" | "Warning";
 

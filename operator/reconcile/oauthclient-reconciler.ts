@@ -9,9 +9,9 @@
 // - a failed write (API server, Redis): a False condition where it can still be
 //   written, an Event, and an error, so the key is retried with backoff.
 import { GROUP, type OAuthClient, PLURAL, VERSION } from "../../api/v1alpha1/oauthclient.ts";
+import { errorText, type Logger } from "../../common/logger.ts";
 import type { Reconciler, Request, Result } from "../controller/controller.ts";
 import { isNotFound } from "../kube.ts";
-import { errorText, type Logger } from "../log.ts";
 import { clientIdConflict, effectiveClientId } from "./client-id.ts";
 import type { ReconcileContext } from "./context.ts";
 import {

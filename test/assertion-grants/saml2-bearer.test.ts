@@ -25,8 +25,8 @@ let previousIdpCert: Signer;
 let untrusted: Signer;
 
 before(async () => {
-  // A 64 KiB assertion must reach the grant's own limit, not the form body's default 16 KiB.
-  stack = await startStack({ maxBodyBytes: 256 * 1024 });
+  // The default form body limit (96 KiB): the grant's own 64 KiB limit is the one a client meets.
+  stack = await startStack();
   idp = makeSigner("idp");
   previousIdpCert = makeSigner("idp-previous");
   untrusted = makeSigner("attacker");
@@ -93,6 +93,15 @@ test("an xmlsec1-signed assertion gets a token for its NameID, with mapped attri
   assert.equal(claims.client_id, record.clientId);
   assert.equal(claims.email, "alice@example.com");
   assert.deepEqual(claims.groups, ["ops", "dev"]);
+});
+
+test("an assertion of nearly 64 KiB fits the default form body limit and gets a token", async () => {
+  const record = await client();
+  const xml = signed({ nameId: "alice@example.com", attributes: { email: ["x".repeat(60 * 1024)] } });
+  assert.ok(Buffer.byteLength(xml) > 61 * 1024 && Buffer.byteLength(xml) <= 64 * 1024, `${Buffer.byteLength(xml)}`);
+  const claims = await accepted(record, xml);
+  assert.equal(claims.sub, "alice@example.com");
+  assert.equal((claims.email as string).length, 60 * 1024);
 });
 
 test("the subject can come from an attribute (subjectAttribute), and the audience may be the issuer", async () => {
@@ -282,7 +291,9 @@ test("a DTD, with or without an external entity, is refused before parsing", asy
 
 test("oversized, not base64url, not XML: refused with what to fix", async () => {
   const record = await client();
-  const big = signed({ attributes: { padding: ["x".repeat(70 * 1024)] } });
+  // Over the grant's 64 KiB, still under the default form body limit: the grant's own answer.
+  const big = signed({ attributes: { padding: ["x".repeat(66 * 1024)] } });
+  assert.ok(encode(big).length < 96 * 1024 - 200, `${encode(big).length}`);
   await refused(record, big, "the assertion is larger than 65536 bytes");
   const standardBase64 = Buffer.from(`${signed()}??>>`).toString("base64");
   const result = await tokenRequest(stack.url, record, { grant_type: GRANT, assertion: standardBase64 });

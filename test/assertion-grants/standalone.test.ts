@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { KeyRing } from "../../token-server/key-ring.ts";
-import { createLogger } from "../../token-server/logger.ts";
+import { createLogger } from "../../common/logger.ts";
 import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
 import { loadManifests, type StandaloneClient } from "../../token-server/standalone.ts";
 import { MemoryTokenState } from "../../token-server/state/memory-state.ts";

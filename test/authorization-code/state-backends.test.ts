@@ -9,7 +9,7 @@ import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
 import { MemoryRegistry } from "../../registry/memory-registry.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
-import { createLogger } from "../../token-server/logger.ts";
+import { createLogger } from "../../common/logger.ts";
 import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
 import { loadManifests } from "../../token-server/standalone.ts";
 import { MemoryTokenState } from "../../token-server/state/memory-state.ts";

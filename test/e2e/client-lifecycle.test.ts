@@ -9,7 +9,7 @@ import * as oauth from "openid-client";
 import { ROTATE_ANNOTATION } from "../../api/v1alpha1/oauthclient.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
-import { createLogger } from "../../token-server/logger.ts";
+import { createLogger } from "../../common/logger.ts";
 import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
 import { RedisTokenState } from "../../token-server/state/redis-state.ts";
 import { freePort, waitFor } from "../harness/processes.ts";

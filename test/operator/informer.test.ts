@@ -8,13 +8,13 @@ import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, createServer, type Server, Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { KubeConfig, type V1Secret } from "@kubernetes/client-node";
+import { createLogger } from "../../common/logger.ts";
 import { Informer, type ListPage, type ListWatchSource } from "../../operator/controller/informer.ts";
-import { createLogger } from "../../operator/log.ts";
 import { waitFor } from "../harness/processes.ts";
 import { createNamespace, startWorld, type World } from "./support.ts";
 
 let world: World;
-const quiet = createLogger("error");
+const quiet = createLogger({ level: "error", write: () => {} });
 
 before(async () => {
   world = await startWorld();

@@ -16,9 +16,9 @@ import {
   PLURAL,
   VERSION,
 } from "../../api/v1alpha1/oauthclient.ts";
+import { createLogger } from "../../common/logger.ts";
 import { configWith, type OperatorConfig } from "../../operator/config.ts";
 import { isNotFound, type KubeClients, makeClients, mergePatch } from "../../operator/kube.ts";
-import { createLogger } from "../../operator/log.ts";
 import { type RunningOperator, startOperator } from "../../operator/operator.ts";
 import type { ClientRecord } from "../../registry/record.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
@@ -65,8 +65,11 @@ export async function startTestOperator(
   operatorCount += 1;
   const logFile = join(world.logDir, `operator-${operatorCount}.log`);
   let pending = Promise.resolve();
-  const log = createLogger("info", (line) => {
-    pending = pending.then(() => appendFile(logFile, line));
+  const log = createLogger({
+    level: "info",
+    write: (line) => {
+      pending = pending.then(() => appendFile(logFile, line));
+    },
   });
   return startOperator(operatorConfig(world, overrides), { log });
 }

@@ -6,7 +6,7 @@ import { createClient, type RedisClientType } from "redis";
 import { registryKeys } from "../../registry/keys.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { ClientCache } from "../../token-server/client-cache.ts";
-import { createLogger } from "../../token-server/logger.ts";
+import { createLogger } from "../../common/logger.ts";
 import { waitFor } from "../harness/processes.ts";
 import { removeRedisDir, startRedis, type TestRedis } from "../harness/redis.ts";
 import { clientRecord } from "./fixtures.ts";

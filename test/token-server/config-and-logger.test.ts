@@ -1,8 +1,8 @@
-// The configuration loader's precedence and defaults, and the logger's redaction.
+// The configuration loader's precedence and defaults, and the shared logger's redaction (common/logger.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { loadConfig } from "../../token-server/config.ts";
-import { createLogger } from "../../token-server/logger.ts";
+import { createLogger } from "../../common/logger.ts";
 
 test("standalone defaults: loopback, port 8080, examples/, ES256", () => {
   const config = loadConfig(["--standalone"], {});
@@ -14,7 +14,7 @@ test("standalone defaults: loopback, port 8080, examples/, ES256", () => {
   assert.equal(config.issuer, undefined);
   assert.equal(config.authFailureLimit, 10);
   assert.equal(config.authFailureWindowSeconds, 60);
-  assert.equal(config.maxBodyBytes, 16384);
+  assert.equal(config.maxBodyBytes, 98304);
 });
 
 test("cluster mode needs a signing-key directory and listens on all interfaces by default", () => {
@@ -58,6 +58,6 @@ test("the logger writes one JSON object per line and never a credential-named fi
   assert.equal(entry.client_id, "orders");
   for (const field of ["client_secret", "access_token", "client_assertion", "authorization", "password"])
     assert.equal(entry[field], "[redacted]", field);
-  assert.deepEqual(entry.error, { name: "Error", message: "boom" });
+  assert.equal(entry.error, "boom");
   for (const secret of ["s3cret", "eyJ", "Basic abc", "hunter2"]) assert.ok(!(lines[0] as string).includes(secret));
 });

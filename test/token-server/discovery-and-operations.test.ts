@@ -5,7 +5,7 @@ import * as oauth from "openid-client";
 import type { RegistryReader } from "../../registry/record.ts";
 import { grants } from "../../token-server/grants/index.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
-import { createLogger } from "../../token-server/logger.ts";
+import { createLogger } from "../../common/logger.ts";
 import { startTokenServer } from "../../token-server/server.ts";
 import { MemoryTokenState } from "../../token-server/state/memory-state.ts";
 import { basic, clientRecord, oauthClient, post, type Stack, startStack } from "./fixtures.ts";

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { KeyRing } from "../../token-server/key-ring.ts";
-import { createLogger } from "../../token-server/logger.ts";
+import { createLogger } from "../../common/logger.ts";
 import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
 import { RedisTokenState } from "../../token-server/state/redis-state.ts";
 import { waitFor } from "../harness/processes.ts";

@@ -11,7 +11,7 @@ import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { hashSecret } from "../../registry/secret-hash.ts";
 import type { ServerSettings } from "../../token-server/context.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
-import { createLogger } from "../../token-server/logger.ts";
+import { createLogger } from "../../common/logger.ts";
 import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
 import { RedisTokenState } from "../../token-server/state/redis-state.ts";
 import { waitFor } from "../harness/processes.ts";

@@ -9,7 +9,7 @@ import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createClient, type RedisClientType } from "redis";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
-import { createLogger } from "../../token-server/logger.ts";
+import { createLogger } from "../../common/logger.ts";
 import { startTokenServer } from "../../token-server/server.ts";
 import { RedisTokenState } from "../../token-server/state/redis-state.ts";
 import { waitFor } from "../harness/processes.ts";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { MemoryRegistry } from "../../registry/memory-registry.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
-import { createLogger } from "../../token-server/logger.ts";
+import { createLogger } from "../../common/logger.ts";
 import { startTokenServer } from "../../token-server/server.ts";
 import {
   generateSigningKey,

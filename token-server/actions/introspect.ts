@@ -2,7 +2,9 @@
 // authenticates with a credential may introspect any token (resource servers are
 // registered as clients for this); a public client (`none`) only its own tokens.
 // Anything not active answers exactly {"active": false}, whatever the reason, which
-// only the logs see.
+// only the logs see. A refresh token (RFC 7662 §2.2 token_type "refresh_token") is
+// active while the refresh grant would honour it; an access token reports the claims
+// it carries, mapped identity claims (assertion grants) included.
 
 import { authenticateClient } from "../client-auth/authenticate-client.ts";
 import { type Ctx, param, type Step, type TokenServer } from "../context.ts";
@@ -12,26 +14,61 @@ import { observe } from "../middleware/observe.ts";
 import { parseForm } from "../middleware/parse-form.ts";
 import { rejectDupes } from "../middleware/reject-dupes.ts";
 import { sendJson } from "../respond.ts";
+import type { AccessTokenClaims } from "../state/token-state.ts";
 import { findToken } from "../tokens/find-token.ts";
+import { isRefreshTokenShaped, refreshTokenLiveness } from "../tokens/refresh-tokens.ts";
 import { tokenLiveness } from "../tokens/token-liveness.ts";
+
+/** The claims this server sets on every access token; any other claim is a mapped one. */
+const REGISTERED = new Set(["iss", "sub", "aud", "client_id", "scope", "jti", "iat", "exp"]);
 
 async function introspectToken(ctx: Ctx): Promise<void> {
   const token = param(ctx, "token");
   if (!token) throw new InvalidRequest('the "token" parameter is required');
-  const { server, client } = ctx.state;
-  const found = await findToken(server, token);
-  const liveness = found ? await tokenLiveness(server, found) : { active: false as const, reason: "not a token" };
-  const foreign = found && ctx.state.authMethod === "none" && found.claims.client_id !== client?.clientId;
-  if (!found || !liveness.active || foreign) {
-    server.log.debug("introspection: inactive", {
-      caller: client?.clientId,
-      reason: foreign ? "public client asking about another client's token" : liveness.active ? "" : liveness.reason,
-    });
+  const { server } = ctx.state;
+  const answer = isRefreshTokenShaped(token) ? await refreshTokenAnswer(ctx, token) : await accessTokenAnswer(ctx, token);
+  if ("reason" in answer) {
+    server.log.debug("introspection: inactive", { caller: ctx.state.client?.clientId, reason: answer.reason });
     sendJson(ctx, { active: false });
     return;
   }
+  sendJson(ctx, answer);
+}
+
+type Answer = Record<string, unknown> | { reason: string };
+
+/** A public client (`none`) may only ask about its own tokens. */
+function foreign(ctx: Ctx, clientId: string): boolean {
+  return ctx.state.authMethod === "none" && clientId !== ctx.state.client?.clientId;
+}
+
+async function refreshTokenAnswer(ctx: Ctx, token: string): Promise<Answer> {
+  const liveness = await refreshTokenLiveness(ctx.state.server, token);
+  if (!liveness.active) return { reason: liveness.reason };
+  const { record } = liveness;
+  if (foreign(ctx, record.clientId)) return { reason: "public client asking about another client's token" };
+  return {
+    active: true,
+    ...(record.scope.length === 0 ? {} : { scope: record.scope.join(" ") }),
+    client_id: record.clientId,
+    token_type: "refresh_token",
+    exp: record.expiresAt,
+    iat: record.issuedAt,
+    sub: record.sub,
+    iss: ctx.state.server.settings.issuer,
+  };
+}
+
+async function accessTokenAnswer(ctx: Ctx, token: string): Promise<Answer> {
+  const { server } = ctx.state;
+  const found = await findToken(server, token);
+  if (!found) return { reason: "not a token" };
+  const liveness = await tokenLiveness(server, found);
+  if (!liveness.active) return { reason: liveness.reason };
   const { claims } = found;
-  sendJson(ctx, {
+  if (foreign(ctx, claims.client_id)) return { reason: "public client asking about another client's token" };
+  return {
+    ...mappedClaims(claims),
     active: true,
     ...(claims.scope === undefined ? {} : { scope: claims.scope }),
     client_id: claims.client_id,
@@ -42,7 +79,12 @@ async function introspectToken(ctx: Ctx): Promise<void> {
     aud: claims.aud,
     iss: claims.iss,
     jti: claims.jti,
-  });
+  };
+}
+
+/** Identity claims an assertion grant mapped into the token (verified JWT payload, or the opaque token's stored claims). */
+function mappedClaims(claims: AccessTokenClaims): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(claims).filter(([name]) => !REGISTERED.has(name) && name !== "active"));
 }
 
 export function introspectionEndpoint(server: TokenServer): Step[] {

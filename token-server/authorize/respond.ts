@@ -25,12 +25,8 @@ export function redirectToClient(ctx: AuthorizeCtx, params: Record<string, strin
 }
 
 export function redirectError(ctx: AuthorizeCtx, error: OAuthError): void {
-  redirectToClient(ctx, { error: error.error, error_description: descriptionCharacters(error.description) });
-}
-
-/** RFC 6749 §4.1.2.1: error_description is limited to %x20-21 / %x23-5B / %x5D-7E (no `"` or `\`). */
-function descriptionCharacters(text: string): string {
-  return text.replaceAll('"', "'").replace(/[^\x20-\x21\x23-\x5B\x5D-\x7E]/g, "");
+  // The description already conforms to RFC 6749 §4.1.2.1 (errors.ts wireDescription).
+  redirectToClient(ctx, { error: error.error, error_description: error.description });
 }
 
 const TITLES: Record<string, string> = {

@@ -17,8 +17,10 @@ import { issueAccessToken } from "../tokens/issue-access-token.ts";
 import {
   FamilyRevoked,
   findRefreshToken,
+  grantEnded,
   hashRefreshToken,
   issueSuccessor,
+  ROTATED_OUT,
   recordAccessToken,
   revokeFamily,
 } from "../tokens/refresh-tokens.ts";
@@ -39,7 +41,7 @@ export const refreshToken: Grant = {
     if (!record) throw new InvalidGrant(INVALID, "unknown or expired refresh token");
     if (record.clientId !== client.clientId)
       throw new InvalidGrant(INVALID, `refresh token of client ${record.clientId} presented by ${client.clientId}`);
-    const dead = whyDead(ctx, client, record);
+    const dead = grantEnded(server, record);
     if (dead) throw new InvalidGrant(INVALID, dead);
     if (await needState("checking a refresh-token family", () => server.state.isFamilyRevoked(record.familyId)))
       throw new InvalidGrant(INVALID, "refresh-token family revoked");
@@ -51,7 +53,7 @@ export const refreshToken: Grant = {
     if (mode !== "reuse") {
       // Atomic: of two requests with the same token, exactly one wins; the other is reuse.
       const first = await needState("rotating a refresh token", () =>
-        server.state.useOnce("refresh-rotated", hashRefreshToken(presented), record.expiresAt - now() + 1),
+        server.state.useOnce(ROTATED_OUT, hashRefreshToken(presented), record.expiresAt - now() + 1),
       );
       if (!first) {
         await revokeFamily(server, record, "a rotated-out refresh token was presented again");
@@ -90,15 +92,6 @@ export const refreshToken: Grant = {
     ctx.body = body;
   },
 };
-
-/** Why the grant behind the token is over though the token is stored; undefined while it lives. */
-function whyDead(ctx: Ctx, client: ClientRecord, record: RefreshTokenRecord): string | undefined {
-  const deletedAt = ctx.state.server.clients.tombstone(client.clientId);
-  if (deletedAt !== undefined && deletedAt >= record.authTime) return "the client was deleted after this grant";
-  if (client.revokeTokensIssuedBefore !== undefined && record.authTime < client.revokeTokensIssuedBefore)
-    return "grant older than the client's revokeTokensIssuedBefore";
-  return undefined;
-}
 
 /**
  * RFC 6749 §6: the requested scope must not include any scope not originally granted.

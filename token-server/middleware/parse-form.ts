@@ -6,6 +6,13 @@ import type { Ctx, Params } from "../context.ts";
 import { InvalidRequest } from "../errors.ts";
 
 const FORM = "application/x-www-form-urlencoded";
+
+/**
+ * The default form body limit (`--max-body-bytes`): room for the largest SAML assertion
+ * the saml2-bearer grant accepts (64 KiB decoded, about 87 KiB as base64url) and the
+ * other parameters beside it, so the grant's own limit is the one a client meets.
+ */
+export const DEFAULT_MAX_BODY_BYTES = 96 * 1024;
 const BAD_ESCAPE = /%(?![0-9A-Fa-f]{2})/;
 /** Stateless for whole-buffer decodes, so one instance serves every request. */
 const utf8 = new TextDecoder("utf-8", { fatal: true });

@@ -34,6 +34,10 @@ export class MemoryTokenState implements TokenState {
     return true;
   }
 
+  async isUsed(namespace: string, id: string): Promise<boolean> {
+    return this.#read(`used:${namespace}:${id}`) !== undefined;
+  }
+
   async revokeJti(jti: string, ttlSeconds: number): Promise<void> {
     this.#write(`revoked:${jti}`, true, ttlSeconds);
   }

@@ -69,6 +69,10 @@ export class RedisTokenState implements TokenState {
     return set === "OK";
   }
 
+  async isUsed(namespace: string, id: string): Promise<boolean> {
+    return (await this.#run(() => this.#client.exists(stateKeys.used(namespace, id)))) === 1;
+  }
+
   async revokeJti(jti: string, ttlSeconds: number): Promise<void> {
     await this.#run(() => this.#client.set(stateKeys.revokedJti(jti), "1", { expiration: ttl(ttlSeconds) }));
   }

@@ -85,6 +85,8 @@ export interface TokenState {
   readonly available: boolean;
   /** Marks `id` spent for `ttlSeconds`; false when it was already spent (a replay). */
   useOnce(namespace: string, id: string, ttlSeconds: number): Promise<boolean>;
+  /** Whether `id` is spent in `namespace` (useOnce marked it), without spending it. */
+  isUsed(namespace: string, id: string): Promise<boolean>;
   revokeJti(jti: string, ttlSeconds: number): Promise<void>;
   isJtiRevoked(jti: string): Promise<boolean>;
   putOpaqueToken(hash: string, claims: AccessTokenClaims, ttlSeconds: number): Promise<void>;

@@ -128,6 +128,49 @@ export async function findRefreshToken(server: TokenServer, token: string): Prom
   return record;
 }
 
+/** The namespace of the marker useOnce leaves on a refresh token once it is rotated out. */
+export const ROTATED_OUT = "refresh-rotated";
+
+/**
+ * Why the grant behind a stored refresh token is over, by the registry: the client
+ * deleted after the grant (or deleted and re-created), or a revokeTokensIssuedBefore
+ * later than it. Undefined while it lives. Disabled and unknown clients are for the caller.
+ */
+export function grantEnded(server: TokenServer, record: RefreshTokenRecord): string | undefined {
+  const deletedAt = server.clients.tombstone(record.clientId);
+  if (deletedAt !== undefined && deletedAt >= record.authTime) return "the client was deleted after this grant";
+  const client = server.clients.get(record.clientId);
+  if (client?.revokeTokensIssuedBefore !== undefined && record.authTime < client.revokeTokensIssuedBefore)
+    return "grant older than the client's revokeTokensIssuedBefore";
+  return undefined;
+}
+
+export type RefreshLiveness = { active: true; record: RefreshTokenRecord } | { active: false; reason: string };
+
+/**
+ * Whether a presented refresh token would still be honoured (RFC 7662 introspection):
+ * stored and unexpired, its client known and enabled, its grant not ended, its family
+ * not revoked, and not rotated out.
+ */
+export async function refreshTokenLiveness(server: TokenServer, token: string): Promise<RefreshLiveness> {
+  const record = await findRefreshToken(server, token);
+  if (!record) return { active: false, reason: "unknown or expired refresh token" };
+  const client = server.clients.get(record.clientId);
+  const ended = grantEnded(server, record);
+  if (ended) return { active: false, reason: ended };
+  if (!client) return { active: false, reason: "client unknown" };
+  if (client.disabled) return { active: false, reason: "client disabled" };
+  const [familyRevoked, rotatedOut] = await needState("checking a refresh token", () =>
+    Promise.all([
+      server.state.isFamilyRevoked(record.familyId),
+      server.state.isUsed(ROTATED_OUT, hashRefreshToken(token)),
+    ]),
+  );
+  if (familyRevoked) return { active: false, reason: "refresh-token family revoked" };
+  if (rotatedOut) return { active: false, reason: "refresh token rotated out" };
+  return { active: true, record };
+}
+
 /**
  * Revokes a whole family: marks it revoked (so a token issued concurrently is refused at
  * use), deletes its refresh tokens, lists its JWT access tokens' jti as revoked and
