@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import jwt from "jsonwebtoken";
 import type { CompiledIdentityMapping } from "../../registry/record.ts";
-import { JWKS_COOLDOWN_MS } from "../../token-server/assertions/issuer-keys.ts";
+import { JWKS_COOLDOWN_MS } from "../../token-server/jwks-keys.ts";
 import { clientRecord, type Stack, startStack, verifyIndependently } from "../token-server/fixtures.ts";
 import { nowSeconds, sleep, tokenRequest } from "./support.ts";
 
@@ -152,7 +152,7 @@ test("aud may be the issuer, the token endpoint or a mapping audience; anything 
   await refused(
     record,
     sign({ aud: "https://other-server.example/token" }),
-    `the assertion's "aud" must name this server: ${stack.running.server.settings.tokenEndpoint} or ${stack.url}`,
+    `the assertion's 'aud' must name this server: ${stack.running.server.settings.tokenEndpoint} or ${stack.url}`,
   );
 });
 
@@ -164,7 +164,7 @@ test('alg "none" is refused', async () => {
     { algorithm: "none" },
   );
   assert.equal(unsigned.split(".")[2], "", "jsonwebtoken made an unsigned JWT");
-  await refused(record, unsigned, 'the assertion must be signed; alg "none" is not accepted');
+  await refused(record, unsigned, "the assertion must be signed; alg 'none' is not accepted");
 });
 
 test("HS256 signed with the issuer's public key as the HMAC secret is refused", async () => {
@@ -198,7 +198,7 @@ test("expired, not yet valid, too old, iat in the future: each refused with its 
   await refused(
     record,
     sign({ iat: now - 900, exp: now + 60 }),
-    'the assertion is older than 300 seconds (by its "iat"); request a fresh one',
+    "the assertion is older than 300 seconds (by its 'iat'); request a fresh one",
   );
   await refused(record, sign({ iat: now + 600, exp: now + 900 }), /"iat"/);
   // Inside the 30 s clock tolerance, slightly skewed clocks still work.
@@ -215,13 +215,13 @@ test("exp and jti are required", async () => {
     algorithm: "RS256",
     keyid: "rsa-1",
   });
-  await refused(record, noExp, 'the assertion must have an "exp" claim');
+  await refused(record, noExp, "the assertion must have an 'exp' claim");
   const noJti = jwt.sign({ iss: ISSUER, sub: "alice", aud: stack.url }, rsa.privatePem, {
     algorithm: "RS256",
     keyid: "rsa-1",
     expiresIn: 60,
   });
-  await refused(record, noJti, 'the assertion must have a "jti" claim (it is used once)');
+  await refused(record, noJti, "the assertion must have a 'jti' claim (it is used once)");
 });
 
 test("a replayed jti is refused; the guard lives until the assertion's exp", async () => {

@@ -5,67 +5,21 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import bcrypt from "bcryptjs";
-import { createClient as createRedisClient, type RedisClientType } from "redis";
-import type { RunningOperator } from "../../operator/operator.ts";
-import type { ClientRecord } from "../../registry/record.ts";
-import { RedisRegistry } from "../../registry/redis-registry.ts";
-import { KeyRing } from "../../token-server/key-ring.ts";
-import { createLogger } from "../../common/logger.ts";
-import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
-import { RedisTokenState } from "../../token-server/state/redis-state.ts";
-import { waitFor } from "../harness/processes.ts";
-import {
-  createClient,
-  createNamespace,
-  getSecret,
-  oauthClient,
-  secretString,
-  startTestOperator,
-  startWorld,
-  type World,
-  waitForReady,
-  waitForRecord,
-} from "../operator/support.ts";
+import { type OperatorStack, startOperatorStack } from "../e2e/stack.ts";
+import { createNamespace } from "../operator/support.ts";
 import { assertionXml, encode, makeSigner, removeSamlWorkDir, signWithXmlsec } from "./saml-support.ts";
 import { tokenRequest } from "./support.ts";
 
 const SAML_GRANT = "urn:ietf:params:oauth:grant-type:saml2-bearer";
 const IDP = "https://idp.example/saml";
 
-let world: World;
-let operator: RunningOperator;
-let tokenServer: RunningTokenServer;
-let state: RedisTokenState;
-let readerClient: RedisClientType;
-let reader: RedisRegistry;
-let keys: KeyRing;
+let stack: OperatorStack;
 
 before(async () => {
-  world = await startWorld();
-  operator = await startTestOperator(world);
-  await operator.synced();
-  readerClient = createRedisClient({ url: world.redis.url });
-  readerClient.on("error", () => {});
-  await readerClient.connect();
-  reader = new RedisRegistry(readerClient);
-  state = RedisTokenState.start({ url: world.redis.url });
-  await waitFor("token state to connect", async () => state.available || undefined);
-  keys = await KeyRing.generated("ES256");
-  tokenServer = await startTokenServer({
-    host: "127.0.0.1",
-    port: 0,
-    registry: reader,
-    state,
-    keys,
-    log: createLogger({ level: "error", write: () => {} }),
-  });
+  stack = await startOperatorStack();
 });
 after(async () => {
-  await tokenServer?.close();
-  await state?.close();
-  await reader?.close().catch(() => {});
-  await operator?.stop();
-  await world?.stop();
+  await stack?.close();
   removeSamlWorkDir();
 });
 
@@ -73,17 +27,8 @@ function htpasswd(user: string, password: string): string {
   return `${user}:${bcrypt.hashSync(password, 4).replace(/^\$2b\$/, "$2y$")}\n`;
 }
 
-/** Waits until the registry holds a record passing `predicate` and the token server has that version. */
-async function followed(clientId: string, what: string, predicate: (record: ClientRecord | undefined) => boolean) {
-  const record = await waitForRecord(world, clientId, what, predicate);
-  await waitFor(
-    `the token server to load ${clientId}: ${what}`,
-    async () => tokenServer.clients.get(clientId)?.updatedAt === record?.updatedAt || undefined,
-    { timeoutMs: 10_000, intervalMs: 20 },
-  );
-}
-
 test("the user directory and the IdP certificates come from Secrets; changing them changes the next grant", async () => {
+  const { world, tokenServer } = stack;
   const ns = await createNamespace(world, "idmap");
   const oldIdp = makeSigner("idp-2025");
   const newIdp = makeSigner("idp-2026");
@@ -95,24 +40,16 @@ test("the user directory and the IdP certificates come from Secrets; changing th
     namespace: ns,
     body: { metadata: { name: "idp-signing" }, stringData: { "ca.crt": oldIdp.certificate } },
   });
-  await createClient(
-    world,
-    oauthClient(ns, "portal", {
-      grantTypes: ["password", SAML_GRANT],
-      scopes: ["profile"],
-      identityMapping: {
-        userDirectorySecretRef: { name: "portal-users" },
-        samlIdps: [{ entityId: IDP, certificatesSecretRef: { name: "idp-signing" } }],
-      },
-    }),
-  );
-  await waitForReady(world, ns, "portal");
-  const secret = await getSecret(world, ns, "portal-oauth-client");
-  const client = {
-    clientId: secretString(secret, "client_id") as string,
-    secret: secretString(secret, "client_secret") as string,
-  };
-  await followed(client.clientId, "compiled", (r) => r !== undefined);
+  const portal = await stack.apply(ns, "portal", {
+    grantTypes: ["password", SAML_GRANT],
+    scopes: ["profile"],
+    identityMapping: {
+      userDirectorySecretRef: { name: "portal-users" },
+      samlIdps: [{ entityId: IDP, certificatesSecretRef: { name: "idp-signing" } }],
+    },
+  });
+  assert.equal(portal.secret?.metadata?.name, "portal-oauth-client");
+  const client = { clientId: portal.clientId, secret: portal.clientSecret as string };
   const signIn = (password: string) =>
     tokenRequest(tokenServer.url, client, { grant_type: "password", username: "alice", password });
   const samlGrant = (signer: ReturnType<typeof makeSigner>) => {
@@ -135,7 +72,7 @@ test("the user directory and the IdP certificates come from Secrets; changing th
     name: "portal-users",
     body: { metadata: { name: "portal-users" }, stringData: { htpasswd: htpasswd("alice", "second-password") } },
   });
-  await followed(
+  await stack.followed(
     client.clientId,
     "the new user directory",
     (r) => JSON.stringify(r?.identityMapping?.users) !== JSON.stringify(firstUsers),
@@ -149,7 +86,7 @@ test("the user directory and the IdP certificates come from Secrets; changing th
     name: "idp-signing",
     body: { metadata: { name: "idp-signing" }, stringData: { "ca.crt": newIdp.certificate } },
   });
-  await followed(
+  await stack.followed(
     client.clientId,
     "the new IdP certificate",
     (r) => r?.identityMapping?.samlIdps[0]?.certificates[0] === newIdp.certificate.trim(),

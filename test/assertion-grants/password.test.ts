@@ -81,7 +81,7 @@ test("wrong password and unknown user get the very same answer", async () => {
   const missing = await tokenRequest(stack.url, record, { grant_type: "password", username: "alice" });
   assert.deepEqual(missing.body, {
     error: "invalid_request",
-    error_description: 'the "password" parameter is required',
+    error_description: "the 'password' parameter is required",
   });
 });
 

@@ -71,6 +71,16 @@ async function active(token: string): Promise<boolean> {
   return (response.body as { active: boolean }).active;
 }
 
+/** The whole RFC 7662 answer, asked by the resource server. */
+async function introspect(token: string): Promise<Record<string, unknown>> {
+  const response = await post(`${stack.url}/oauth2/introspect`, `token=${encodeURIComponent(token)}`, {
+    "content-type": "application/x-www-form-urlencoded",
+    authorization: basic(resourceServer.clientId, resourceServer.secret),
+  });
+  assert.equal(response.status, 200);
+  return response.body as Record<string, unknown>;
+}
+
 async function revoke(record: Client, token: string) {
   return post(`${stack.url}/oauth2/revoke`, `token=${encodeURIComponent(token)}`, {
     "content-type": "application/x-www-form-urlencoded",
@@ -205,7 +215,7 @@ test("scope: a refresh may narrow, never widen; the grant keeps its scope", asyn
   assert.deepEqual(wider.body, {
     error: "invalid_scope",
     error_description:
-      'scope "orders.write" was not granted with this refresh token; a refresh may only narrow the scope',
+      "scope 'orders.write' was not granted with this refresh token; a refresh may only narrow the scope",
   });
 });
 
@@ -260,6 +270,73 @@ test("revokeTokensIssuedBefore, disabled and deletion end refresh tokens", async
     error: "invalid_grant",
     error_description: INVALID,
   });
+});
+
+test("introspection (RFC 7662) reports a live refresh token, and inactive once rotated out or revoked", async () => {
+  const record = await client({
+    refreshToken: { lifetimeSeconds: 600, issuance: "rotate", forAssertionGrants: false },
+  });
+  const first = await signIn(record);
+  const before = Math.floor(Date.now() / 1000);
+  const live = await introspect(first.refresh);
+  assert.deepEqual(Object.keys(live).sort(), [
+    "active",
+    "client_id",
+    "exp",
+    "iat",
+    "iss",
+    "scope",
+    "sub",
+    "token_type",
+  ]);
+  assert.equal(live.active, true);
+  assert.equal(live.token_type, "refresh_token");
+  assert.equal(live.client_id, record.clientId);
+  assert.equal(live.sub, "alice");
+  assert.equal(live.scope, "orders.read orders.write");
+  assert.equal(live.iss, stack.url);
+  assert.ok(Math.abs((live.iat as number) - before) <= 1, `iat ${live.iat}`);
+  assert.equal((live.exp as number) - (live.iat as number), 600);
+
+  const second = await refresh(record, first.refresh, "orders.read");
+  assert.equal(second.status, 200, JSON.stringify(second.body));
+  assert.deepEqual(await introspect(first.refresh), { active: false }, "rotated out");
+  const successor = await introspect(second.body.refresh_token as string);
+  assert.equal(successor.active, true);
+  assert.equal(successor.scope, "orders.read orders.write", "the grant keeps its scope");
+  assert.equal(successor.exp, live.exp, "rotate keeps the original expiry");
+
+  assert.equal((await revoke(record, second.body.refresh_token as string)).status, 200);
+  assert.deepEqual(await introspect(second.body.refresh_token as string), { active: false }, "revoked");
+});
+
+test("introspection of a refresh token: inactive when expired, its client disabled or revoked-before", async () => {
+  const shortLived = await client({
+    refreshToken: { lifetimeSeconds: 1, issuance: "reuse", forAssertionGrants: false },
+  });
+  const expiring = await signIn(shortLived);
+  assert.equal((await introspect(expiring.refresh)).active, true);
+
+  const disabledLater = await client();
+  const grant = await signIn(disabledLater);
+  assert.equal((await introspect(grant.refresh)).active, true);
+  await stack.put({ ...disabledLater, disabled: true, updatedAt: Date.now() + 4e6 });
+  assert.deepEqual(await introspect(grant.refresh), { active: false }, "client disabled");
+  await stack.put({ ...disabledLater, disabled: false, updatedAt: Date.now() + 5e6 });
+  assert.equal((await introspect(grant.refresh)).active, true, "enabled again: the grant was never revoked");
+
+  const revokedBefore = await client();
+  const old = await signIn(revokedBefore);
+  await sleep(1100);
+  await stack.put({
+    ...revokedBefore,
+    revokeTokensIssuedBefore: Math.floor(Date.now() / 1000),
+    updatedAt: Date.now() + 6e6,
+  });
+  assert.deepEqual(await introspect(old.refresh), { active: false }, "revokeTokensIssuedBefore");
+
+  assert.deepEqual(await introspect(expiring.refresh), { active: false }, "expired");
+  assert.deepEqual(await introspect("tgrt_unknown"), { active: false }, "unknown");
 });
 
 test("assertion grants get a refresh token only when the client opts in (forAssertionGrants)", async () => {

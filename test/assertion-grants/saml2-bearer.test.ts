@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import type { CompiledIdentityMapping } from "../../registry/record.ts";
-import { clientRecord, type Stack, startStack, verifyIndependently } from "../token-server/fixtures.ts";
+import { basic, clientRecord, post, type Stack, startStack, verifyIndependently } from "../token-server/fixtures.ts";
 import {
   type AssertionOptions,
   assertionXml,
@@ -104,6 +104,31 @@ test("an assertion of nearly 64 KiB fits the default form body limit and gets a 
   assert.equal((claims.email as string).length, 60 * 1024);
 });
 
+test("introspection reports the mapped claims of an assertion grant's access token, JWT and opaque", async () => {
+  for (const format of ["jwt", "opaque"] as const) {
+    const record = clientRecord({
+      grantTypes: [GRANT],
+      identityMapping: mapping(),
+      accessToken: { lifetimeSeconds: 600, format },
+    });
+    await stack.put(record);
+    const xml = signed({ nameId: "alice@example.com", attributes: { email: ["alice@example.com"], groups: ["ops"] } });
+    const result = await tokenRequest(stack.url, record, { grant_type: GRANT, assertion: encode(xml) });
+    assert.equal(result.status, 200, JSON.stringify(result.body));
+    const introspected = await post(
+      `${stack.url}/oauth2/introspect`,
+      `token=${encodeURIComponent(result.body.access_token as string)}`,
+      { "content-type": "application/x-www-form-urlencoded", authorization: basic(record.clientId, record.secret) },
+    );
+    const body = introspected.body as Record<string, unknown>;
+    assert.equal(body.active, true, format);
+    assert.equal(body.token_type, "Bearer", format);
+    assert.equal(body.sub, "alice@example.com", format);
+    assert.equal(body.email, "alice@example.com", format);
+    assert.equal(body.groups, "ops", format);
+  }
+});
+
 test("the subject can come from an attribute (subjectAttribute), and the audience may be the issuer", async () => {
   const record = await client({
     samlIdps: [{ entityId: IDP, certificates: [idp.certificate], subjectAttribute: "uid" }],
@@ -113,7 +138,7 @@ test("the subject can come from an attribute (subjectAttribute), and the audienc
   await refused(
     record,
     signed({ attributes: { uid: ["u-1", "u-2"] } }),
-    'the assertion has no subject in a single-valued "uid" attribute',
+    "the assertion has no subject in a single-valued 'uid' attribute",
   );
 });
 
@@ -234,7 +259,7 @@ test("wrong audience, wrong recipient, no bearer confirmation: refused", async (
   await refused(
     record,
     signed({ method: "urn:oasis:names:tc:SAML:2.0:cm:holder-of-key" }),
-    'the assertion needs a <SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer">',
+    "the assertion needs a <SubjectConfirmation Method='urn:oasis:names:tc:SAML:2.0:cm:bearer'>",
   );
   await refused(
     record,
@@ -300,7 +325,7 @@ test("oversized, not base64url, not XML: refused with what to fix", async () => 
   assert.equal(result.status, 400);
   assert.equal(
     result.body.error_description,
-    "the assertion must be base64url-encoded without line breaks (RFC 7522 §2.1)",
+    "the assertion must be base64url-encoded without line breaks (RFC 7522 section 2.1)",
   );
   await refused(record, "<saml:Assertion", "the assertion is not well-formed XML");
 });

@@ -3,10 +3,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createClient, type RedisClientType } from "redis";
+import { createLogger } from "../../common/logger.ts";
 import { registryKeys } from "../../registry/keys.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { ClientCache } from "../../token-server/client-cache.ts";
-import { createLogger } from "../../common/logger.ts";
 import { waitFor } from "../harness/processes.ts";
 import { removeRedisDir, startRedis, type TestRedis } from "../harness/redis.ts";
 import { clientRecord } from "./fixtures.ts";

@@ -1,8 +1,8 @@
 // The configuration loader's precedence and defaults, and the shared logger's redaction (common/logger.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { loadConfig } from "../../token-server/config.ts";
 import { createLogger } from "../../common/logger.ts";
+import { loadConfig } from "../../token-server/config.ts";
 
 test("standalone defaults: loopback, port 8080, examples/, ES256", () => {
   const config = loadConfig(["--standalone"], {});

@@ -2,10 +2,10 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
+import { createLogger } from "../../common/logger.ts";
 import type { RegistryReader } from "../../registry/record.ts";
 import { grants } from "../../token-server/grants/index.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
-import { createLogger } from "../../common/logger.ts";
 import { startTokenServer } from "../../token-server/server.ts";
 import { MemoryTokenState } from "../../token-server/state/memory-state.ts";
 import { basic, clientRecord, oauthClient, post, type Stack, startStack } from "./fixtures.ts";

@@ -1,8 +1,8 @@
 // Repeated authentication failures lock a client out (client-auth/failure-limiter.ts).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { KeyRing } from "../../token-server/key-ring.ts";
 import { createLogger } from "../../common/logger.ts";
+import { KeyRing } from "../../token-server/key-ring.ts";
 import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
 import { RedisTokenState } from "../../token-server/state/redis-state.ts";
 import { waitFor } from "../harness/processes.ts";

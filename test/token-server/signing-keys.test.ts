@@ -6,9 +6,9 @@ import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
+import { createLogger } from "../../common/logger.ts";
 import { MemoryRegistry } from "../../registry/memory-registry.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
-import { createLogger } from "../../common/logger.ts";
 import { startTokenServer } from "../../token-server/server.ts";
 import {
   generateSigningKey,

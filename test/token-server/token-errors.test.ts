@@ -108,19 +108,19 @@ test("unsupported grant type: 400 unsupported_grant_type", async () => {
     await asClient("grant_type=urn:example:made-up"),
     400,
     "unsupported_grant_type",
-    'grant_type "urn:example:made-up" is not supported',
+    "grant_type 'urn:example:made-up' is not supported",
   );
 });
 
 test("missing grant_type: 400 invalid_request", async () => {
-  assertError(await asClient("scope=orders.read"), 400, "invalid_request", 'the "grant_type" parameter is required');
+  assertError(await asClient("scope=orders.read"), 400, "invalid_request", "the 'grant_type' parameter is required");
 });
 
 test("grant type not allowed for the client: 400 unauthorized_client", async () => {
   const other = clientRecord({ grantTypes: ["authorization_code"] });
   await stack.put(other);
   const response = await token("grant_type=client_credentials", { authorization: basic(other.clientId, other.secret) });
-  assertError(response, 400, "unauthorized_client", 'this client may not use grant_type "client_credentials"');
+  assertError(response, 400, "unauthorized_client", "this client may not use grant_type 'client_credentials'");
 });
 
 test("invalid scope: 400 invalid_scope naming the scope", async () => {
@@ -128,7 +128,7 @@ test("invalid scope: 400 invalid_scope naming the scope", async () => {
     await asClient("grant_type=client_credentials&scope=orders.read+admin"),
     400,
     "invalid_scope",
-    'this client may not request scope "admin"',
+    "this client may not request scope 'admin'",
   );
 });
 
@@ -137,7 +137,7 @@ test("malformed scope: 400 invalid_request", async () => {
     await asClient("grant_type=client_credentials&scope=orders.read++"),
     400,
     "invalid_request",
-    "scope must be space-delimited scope tokens (RFC 6749 §3.3)",
+    "scope must be space-delimited scope tokens (RFC 6749 section 3.3)",
   );
 });
 
@@ -146,13 +146,13 @@ test("resource not allowed, or not an absolute URI: 400 invalid_target (RFC 8707
     await asClient("grant_type=client_credentials&resource=https%3A%2F%2Fother.example"),
     400,
     "invalid_target",
-    'this client may not request a token for "https://other.example"',
+    "this client may not request a token for 'https://other.example'",
   );
   assertError(
     await asClient("grant_type=client_credentials&resource=orders"),
     400,
     "invalid_target",
-    "resource must be an absolute URI without a fragment (RFC 8707 §2)",
+    "resource must be an absolute URI without a fragment (RFC 8707 section 2)",
   );
 });
 
@@ -161,13 +161,13 @@ test("duplicate parameter: 400 invalid_request", async () => {
     await asClient("grant_type=client_credentials&scope=orders.read&scope=orders.write"),
     400,
     "invalid_request",
-    'the "scope" parameter must not be repeated',
+    "the 'scope' parameter must not be repeated",
   );
   assertError(
     await asClient("grant_type=client_credentials&grant_type=client_credentials"),
     400,
     "invalid_request",
-    'the "grant_type" parameter must not be repeated',
+    "the 'grant_type' parameter must not be repeated",
   );
 });
 

@@ -26,7 +26,9 @@ async function introspectToken(ctx: Ctx): Promise<void> {
   const token = param(ctx, "token");
   if (!token) throw new InvalidRequest('the "token" parameter is required');
   const { server } = ctx.state;
-  const answer = isRefreshTokenShaped(token) ? await refreshTokenAnswer(ctx, token) : await accessTokenAnswer(ctx, token);
+  const answer = isRefreshTokenShaped(token)
+    ? await refreshTokenAnswer(ctx, token)
+    : await accessTokenAnswer(ctx, token);
   if ("reason" in answer) {
     server.log.debug("introspection: inactive", { caller: ctx.state.client?.clientId, reason: answer.reason });
     sendJson(ctx, { active: false });

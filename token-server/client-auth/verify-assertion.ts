@@ -4,25 +4,12 @@
 // lives in the token state, so this mechanism needs Redis (state/availability.ts).
 import { decodeJwt, errors, jwtVerify } from "jose";
 import type { ClientRecord } from "../../registry/record.ts";
+import { ASYMMETRIC_ALGORITHMS } from "../asymmetric-algorithms.ts";
 import type { Ctx } from "../context.ts";
 import { InvalidClient } from "../errors.ts";
+import { jwksKeys } from "../jwks-keys.ts";
 import { needState } from "../state/availability.ts";
-import { clientKeys } from "./client-keys.ts";
 
-/** Asymmetric algorithms only: a client_secret_jwt (HS*) assertion is a different method. */
-const ALGORITHMS = [
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-  "Ed25519",
-];
 /** An assertion may not claim to live longer than this, so the jti guard stays small. */
 const MAX_LIFETIME_SECONDS = 3600;
 
@@ -40,7 +27,7 @@ export function assertedClientId(assertion: string): string {
 
 export async function verifyAssertion(ctx: Ctx, record: ClientRecord, assertion: string): Promise<void> {
   const { settings, state } = ctx.state.server;
-  const keys = clientKeys(record);
+  const keys = jwksKeys(record);
   if (!keys) throw new InvalidClient("client authentication failed", "private_key_jwt client has no keys");
   let claims: Awaited<ReturnType<typeof jwtVerify>>["payload"];
   try {
@@ -48,7 +35,7 @@ export async function verifyAssertion(ctx: Ctx, record: ClientRecord, assertion:
       issuer: record.clientId,
       subject: record.clientId,
       audience: [settings.issuer, settings.tokenEndpoint, settings.introspectionEndpoint, settings.revocationEndpoint],
-      algorithms: ALGORITHMS,
+      algorithms: [...ASYMMETRIC_ALGORITHMS],
       clockTolerance: settings.clockToleranceSeconds,
       requiredClaims: ["exp", "jti"],
     }));

@@ -11,54 +11,29 @@
 //   jti present and unused (kept spent until exp).
 import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
 import type { CompiledIdentityMapping, CompiledJwtIssuer } from "../../registry/record.ts";
-import {
-  acceptedAudiences,
-  checkSubject,
-  identityMapping,
-  mapClaims,
-  useAssertionOnce,
-} from "../assertions/identity-mapping.ts";
-import { issuerKeys } from "../assertions/issuer-keys.ts";
-import { resolveAudience } from "../audience.ts";
-import { authenticatedClient, type Ctx, param, type ServerSettings } from "../context.ts";
-import { InvalidGrant, InvalidRequest } from "../errors.ts";
-import { resolveScope } from "../scope.ts";
+import { ASSERTION_GRANT_PARAMETERS, assertionRequest } from "../assertions/assertion-request.ts";
+import { acceptedAudiences, checkSubject, mapClaims, useAssertionOnce } from "../assertions/identity-mapping.ts";
+import { ASYMMETRIC_ALGORITHMS } from "../asymmetric-algorithms.ts";
+import type { Ctx, ServerSettings } from "../context.ts";
+import { InvalidGrant } from "../errors.ts";
+import { jwksKeys } from "../jwks-keys.ts";
 import { respondWithTokens } from "../tokens/token-response.ts";
 import type { Grant } from "./grant.ts";
 
 export const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
-/** Asymmetric JWS algorithms only; an issuer's allow-list is intersected with these. */
-const ASYMMETRIC = new Set([
-  "RS256",
-  "RS384",
-  "RS512",
-  "PS256",
-  "PS384",
-  "PS512",
-  "ES256",
-  "ES384",
-  "ES512",
-  "EdDSA",
-  "Ed25519",
-]);
+/** An issuer's allow-list is intersected with these. */
+const ASYMMETRIC = new Set(ASYMMETRIC_ALGORITHMS);
 /** A JWT assertion is a few hundred bytes to a few KiB; the form body limit bounds it too. */
 const MAX_ASSERTION_LENGTH = 16 * 1024;
 
 export const jwtBearer: Grant = {
-  parameters: new Set(["assertion", "scope", "resource", "audience"]),
-  multiValued: new Set(["resource", "audience"]),
+  ...ASSERTION_GRANT_PARAMETERS,
   async handler(ctx: Ctx): Promise<void> {
-    const client = authenticatedClient(ctx);
-    const { server, params } = ctx.state;
-    const assertion = param(ctx, "assertion");
-    if (!assertion) throw new InvalidRequest('the "assertion" parameter is required');
-    if (assertion.length > MAX_ASSERTION_LENGTH)
-      throw new InvalidGrant(`the assertion is longer than ${MAX_ASSERTION_LENGTH} characters`);
-    const mapping = identityMapping(client);
-    const scope = resolveScope(client, param(ctx, "scope"));
-    const audience = resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer);
-    const claims = await verifyJwtAssertion(server.settings, mapping, assertion);
+    const { server } = ctx.state;
+    const request = assertionRequest(ctx, MAX_ASSERTION_LENGTH);
+    const { mapping } = request;
+    const claims = await verifyJwtAssertion(server.settings, mapping, request.assertion);
     const issuer = claims.iss as string;
     const subjectClaim = mapping.jwtIssuers.find((i) => i.issuer === issuer)?.subjectClaim ?? "sub";
     const sub = checkSubject(mapping, claims[subjectClaim], `its "${subjectClaim}" claim`);
@@ -71,11 +46,9 @@ export const jwtBearer: Grant = {
       (claims.exp as number) - now + server.settings.clockToleranceSeconds,
     );
     await respondWithTokens(ctx, {
-      client,
+      ...request,
       grantType: JWT_BEARER,
       sub,
-      scope,
-      audience,
       claims: mapClaims(mapping, (name) => claims[name]),
     });
   },
@@ -107,7 +80,7 @@ export async function verifyJwtAssertion(
     throw new InvalidGrant(
       `the assertion is signed with ${alg}; this issuer is trusted for ${algorithms.join(", ") || "no algorithm"} only`,
     );
-  const keys = issuerKeys(issuer);
+  const keys = jwksKeys(issuer);
   if (!keys) throw new InvalidGrant("this client has no keys for the assertion's issuer", `issuer ${iss}`);
   const audiences = acceptedAudiences(settings, mapping);
   const tolerance = settings.clockToleranceSeconds;

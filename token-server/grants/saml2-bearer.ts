@@ -10,38 +10,26 @@
 //   the IdP's subjectAttribute) present and allowed; the assertion ID used once.
 // Times use the server's clock tolerance. Every failure is `invalid_grant`.
 import type { CompiledIdentityMapping, CompiledSamlIdp } from "../../registry/record.ts";
-import {
-  acceptedAudiences,
-  checkSubject,
-  identityMapping,
-  mapClaims,
-  useAssertionOnce,
-} from "../assertions/identity-mapping.ts";
-import { resolveAudience } from "../audience.ts";
-import { authenticatedClient, type Ctx, param, type ServerSettings } from "../context.ts";
-import { InvalidGrant, InvalidRequest } from "../errors.ts";
+import { ASSERTION_GRANT_PARAMETERS, assertionRequest } from "../assertions/assertion-request.ts";
+import { acceptedAudiences, checkSubject, mapClaims, useAssertionOnce } from "../assertions/identity-mapping.ts";
+import type { Ctx, ServerSettings } from "../context.ts";
+import { InvalidGrant } from "../errors.ts";
 import { decodeAssertion } from "../saml/decode-assertion.ts";
 import { parseXml } from "../saml/parse-xml.ts";
 import { claimedIssuer, readAssertion, type SamlAssertion } from "../saml/read-assertion.ts";
 import { signedShape, verifySignedAssertion } from "../saml/verify-signature.ts";
-import { resolveScope } from "../scope.ts";
 import { respondWithTokens } from "../tokens/token-response.ts";
 import type { Grant } from "./grant.ts";
 
 export const SAML2_BEARER = "urn:ietf:params:oauth:grant-type:saml2-bearer";
 
 export const saml2Bearer: Grant = {
-  parameters: new Set(["assertion", "scope", "resource", "audience"]),
-  multiValued: new Set(["resource", "audience"]),
+  ...ASSERTION_GRANT_PARAMETERS,
   async handler(ctx: Ctx): Promise<void> {
-    const client = authenticatedClient(ctx);
-    const { server, params } = ctx.state;
-    const encoded = param(ctx, "assertion");
-    if (!encoded) throw new InvalidRequest('the "assertion" parameter is required');
-    const mapping = identityMapping(client);
-    const scope = resolveScope(client, param(ctx, "scope"));
-    const audience = resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer);
-    const { assertion, idp } = verifySamlAssertion(server.settings, mapping, encoded);
+    const { server } = ctx.state;
+    const request = assertionRequest(ctx);
+    const { mapping } = request;
+    const { assertion, idp } = verifySamlAssertion(server.settings, mapping, request.assertion);
     const sub = checkSubject(mapping, subjectOf(assertion, idp), subjectSource(idp));
     // Spent for as long as the assertion could still be accepted: its latest bearer
     // confirmation, unless the Conditions end it sooner.
@@ -50,11 +38,9 @@ export const saml2Bearer: Grant = {
     const ttl = Math.ceil((expiresAt - Date.now()) / 1000) + server.settings.clockToleranceSeconds;
     await useAssertionOnce(server, "saml2-bearer", idp.entityId, assertion.id, ttl);
     await respondWithTokens(ctx, {
-      client,
+      ...request,
       grantType: SAML2_BEARER,
       sub,
-      scope,
-      audience,
       claims: mapClaims(mapping, (name) => {
         const values = assertion.attributes.get(name);
         if (!values || values.length === 0) return undefined;

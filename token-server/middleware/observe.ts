@@ -1,5 +1,8 @@
 // The outermost step of every endpoint: gives the request its server and endpoint
-// name, renders OAuth errors as RFC 6749 §5.2 bodies, counts the outcome and times it.
+// name, answers errors (the one place they are caught), logs refusals, counts the
+// outcome and times it. The token, introspection and revocation endpoints answer with
+// RFC 6749 §5.2 bodies (observe); the authorization endpoint with a redirect or a page
+// (authorize/observe-interaction.ts), through the same observeRequests.
 import type { Ctx, Params, TokenServer } from "../context.ts";
 import { InvalidClient, OAuthError, ServerError } from "../errors.ts";
 import { sendJson } from "../respond.ts";
@@ -8,47 +11,74 @@ export const BASIC_REALM = "tollgate";
 /** Until parseForm runs; never written to. */
 const NO_PARAMS: Params = new Map();
 
-export function observe(server: TokenServer, endpoint: string) {
+/** What differs between endpoint families; observeRequests does the rest. */
+export interface Observer<C extends Ctx> {
+  /** The log messages of a refusal (4xx) and of a failure (5xx). */
+  refused: string;
+  failed: string;
+  /** The request's parameters until its parser runs. */
+  initialParams(): Params;
+  /** Answers the error; returns log fields saying how. */
+  answer(ctx: C, error: OAuthError): Record<string, unknown>;
+  clientId(ctx: C): string | undefined;
+  count(ctx: C, outcome: string): void;
+}
+
+export function observeRequests<C extends Ctx>(server: TokenServer, endpoint: string, observer: Observer<C>) {
   const { metrics, log } = server;
   const timer = metrics.duration.labels(endpoint);
-  // Label children by grant type and outcome, both from small fixed sets: looked up
-  // once, not hashed from a label object on every request.
-  const counters = new Map<string, ReturnType<typeof metrics.requests.labels>>();
-  const count = (grantType: string, outcome: string) => {
-    const key = `${grantType} ${outcome}`;
-    let counter = counters.get(key);
-    if (!counter) {
-      counter = metrics.requests.labels(endpoint, grantType, outcome);
-      counters.set(key, counter);
-    }
-    counter.inc();
-  };
-  return async function observeRequest(ctx: Ctx, next: () => Promise<void>): Promise<void> {
+  return async function observeRequest(ctx: C, next: () => Promise<void>): Promise<void> {
     const started = performance.now();
     ctx.state.server = server;
     ctx.state.endpoint = endpoint;
-    ctx.state.params = NO_PARAMS;
+    ctx.state.params = observer.initialParams();
     let outcome = "ok";
     try {
       await next();
     } catch (caught) {
       const error = caught instanceof OAuthError ? caught : new ServerError((caught as Error)?.message);
       outcome = error.error;
-      render(ctx, error);
       const fields = {
         endpoint,
         error: error.error,
-        status: error.status,
-        client_id: ctx.state.client?.clientId ?? clientIdHint(ctx),
+        ...observer.answer(ctx, error),
+        client_id: observer.clientId(ctx),
         detail: error.detail ?? error.description,
       };
-      if (error.status >= 500) log.error("request failed", { ...fields, stack: (caught as Error)?.stack });
-      else log.info("request refused", fields);
+      if (error.status >= 500) log.error(observer.failed, { ...fields, stack: (caught as Error)?.stack });
+      else log.info(observer.refused, fields);
     } finally {
-      count(grantLabel(ctx), outcome);
+      observer.count(ctx, outcome);
       timer.observe((performance.now() - started) / 1000);
     }
   };
+}
+
+export function observe(server: TokenServer, endpoint: string) {
+  const { metrics } = server;
+  // Label children by grant type and outcome, both from small fixed sets: looked up
+  // once, not hashed from a label object on every request.
+  const counters = new Map<string, ReturnType<typeof metrics.requests.labels>>();
+  return observeRequests<Ctx>(server, endpoint, {
+    refused: "request refused",
+    failed: "request failed",
+    initialParams: () => NO_PARAMS,
+    answer(ctx, error) {
+      render(ctx, error);
+      return { status: error.status };
+    },
+    clientId: (ctx) => ctx.state.client?.clientId ?? clientIdHint(ctx),
+    count(ctx, outcome) {
+      const grantType = grantLabel(ctx);
+      const key = `${grantType} ${outcome}`;
+      let counter = counters.get(key);
+      if (!counter) {
+        counter = metrics.requests.labels(endpoint, grantType, outcome);
+        counters.set(key, counter);
+      }
+      counter.inc();
+    },
+  });
 }
 
 function render(ctx: Ctx, error: OAuthError): void {

@@ -13,6 +13,7 @@ import { needState } from "../state/availability.ts";
 import type { FamilyMember, RefreshTokenRecord } from "../state/token-state.ts";
 import type { IssuedAccessToken } from "./issue-access-token.ts";
 import { hashOpaqueToken } from "./opaque-access-token.ts";
+import type { UserGrant } from "./token-response.ts";
 
 /** Tells a refresh token from an access token at a glance (and to secret scanners). */
 export const REFRESH_PREFIX = "tgrt_";
@@ -33,13 +34,7 @@ export function refreshTokenAllowed(client: ClientRecord, grantType: string): bo
   return false;
 }
 
-export interface NewGrant {
-  client: ClientRecord;
-  grantType: string;
-  sub: string;
-  scope: string[];
-  audience: string[];
-  claims: Record<string, unknown>;
+export interface NewGrant extends UserGrant {
   /** The access token issued with it, recorded in the new family. */
   accessToken: IssuedAccessToken;
   /** A family ID chosen before issuance (the authorization code's, so a replayed code can revoke it); default a new one. */
