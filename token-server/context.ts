@@ -6,6 +6,7 @@ import type { Logger } from "../common/logger.ts";
 import type { ClientRecord } from "../registry/record.ts";
 import type { FailureLimiter } from "./client-auth/failure-limiter.ts";
 import type { ClientLookup } from "./client-cache.ts";
+import { InvalidRequest } from "./errors.ts";
 import type { Grant } from "./grants/grant.ts";
 import type { KeyRing } from "./key-ring.ts";
 import type { Metrics } from "./metrics.ts";
@@ -58,6 +59,13 @@ export type Step = (ctx: Ctx, next: () => Promise<void>) => Promise<void>;
 /** The single value of a parameter (duplicates were rejected earlier), or undefined. */
 export function param(ctx: Ctx, name: string): string | undefined {
   return ctx.state.params.get(name)?.[0];
+}
+
+/** The single value of a parameter the request must carry: invalid_request when it is missing or empty. */
+export function requiredParam(ctx: Ctx, name: string): string {
+  const value = param(ctx, name);
+  if (!value) throw new InvalidRequest(`the "${name}" parameter is required`);
+  return value;
 }
 
 export function authenticatedClient(ctx: Ctx): ClientRecord {

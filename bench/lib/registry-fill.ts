@@ -1,34 +1,15 @@
 // Writes the benchmark's clients into a Redis registry, as the operator would.
-import { type ClientRecord, REGISTRY_VERSION } from "../../registry/record.ts";
+import type { ClientRecord } from "../../registry/record.ts";
 import type { RedisRegistry } from "../../registry/redis-registry.ts";
-import { hashSecret } from "../../registry/secret-hash.ts";
+import { clientCredentialsRecord } from "../../test/token-server/client-record.ts";
 import { BENCH_AUDIENCE, BENCH_CLIENT_ID, BENCH_CLIENT_SECRET } from "./bench-client.ts";
 
 export function benchRecord(clientId: string, secret: string): ClientRecord {
-  return {
-    registryVersion: REGISTRY_VERSION,
-    clientId,
+  return clientCredentialsRecord(clientId, secret, {
     source: "bench",
-    sourceUid: "",
-    generation: 1,
-    displayName: clientId,
-    clientType: "confidential",
-    grantTypes: ["client_credentials"],
-    redirectUris: [],
-    scopes: ["orders.read", "orders.write"],
-    defaultScopes: ["orders.read"],
     audiences: [BENCH_AUDIENCE],
     defaultAudience: BENCH_AUDIENCE,
-    subject: clientId,
-    tokenEndpointAuthMethod: "client_secret_basic",
-    secrets: [{ hash: hashSecret(secret) }],
-    accessToken: { lifetimeSeconds: 600, format: "jwt" },
-    refreshToken: { lifetimeSeconds: 3600, issuance: "rotate", forAssertionGrants: false },
-    skipConsent: false,
-    requirePkce: true,
-    disabled: false,
-    updatedAt: Date.now(),
-  };
+  });
 }
 
 export async function putBenchClient(registry: RedisRegistry): Promise<void> {

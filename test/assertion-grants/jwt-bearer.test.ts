@@ -200,7 +200,7 @@ test("expired, not yet valid, too old, iat in the future: each refused with its 
     sign({ iat: now - 900, exp: now + 60 }),
     "the assertion is older than 300 seconds (by its 'iat'); request a fresh one",
   );
-  await refused(record, sign({ iat: now + 600, exp: now + 900 }), /"iat"/);
+  await refused(record, sign({ iat: now + 600, exp: now + 900 }), /'iat'/);
   // Inside the 30 s clock tolerance, slightly skewed clocks still work.
   const skewed = await tokenRequest(stack.url, record, {
     grant_type: GRANT,

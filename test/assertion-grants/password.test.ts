@@ -12,7 +12,13 @@ import type { GrantType } from "../../api/v1alpha1/oauthclient.ts";
 import type { CompiledIdentityMapping } from "../../registry/record.ts";
 import { loadConfig } from "../../token-server/config.ts";
 import { PASSWORD_THROTTLE } from "../../token-server/users/password-throttle.ts";
-import { clientRecord, type Stack, startStack, verifyIndependently } from "../token-server/fixtures.ts";
+import {
+  clientRecord,
+  identityMapping,
+  type Stack,
+  startStack,
+  verifyIndependently,
+} from "../token-server/fixtures.ts";
 import { tokenRequest } from "./support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tollgate-users-"));
@@ -34,7 +40,7 @@ after(async () => {
 });
 
 function mapping(users: string[]): CompiledIdentityMapping {
-  return { jwtIssuers: [], samlIdps: [], claimMappings: [], audiences: [], maxAssertionAgeSeconds: 300, users };
+  return identityMapping({ users });
 }
 
 async function client(users: string[] | undefined, grantTypes: GrantType[] = ["password", "refresh_token"]) {

@@ -9,7 +9,15 @@ import bcrypt from "bcryptjs";
 import jwt from "jsonwebtoken";
 import { createClient } from "redis";
 import type { ClientRecord } from "../../registry/record.ts";
-import { basic, clientRecord, post, type Stack, startStack, verifyIndependently } from "../token-server/fixtures.ts";
+import {
+  basic,
+  clientRecord,
+  identityMapping,
+  post,
+  type Stack,
+  startStack,
+  verifyIndependently,
+} from "../token-server/fixtures.ts";
 import { sleep, tokenRequest } from "./support.ts";
 
 type Client = ClientRecord & { secret: string };
@@ -29,14 +37,7 @@ after(async () => {
 async function client(overrides: Partial<ClientRecord> = {}): Promise<Client> {
   const record = clientRecord({
     grantTypes: ["password", "refresh_token"],
-    identityMapping: {
-      jwtIssuers: [],
-      samlIdps: [],
-      claimMappings: [],
-      audiences: [],
-      maxAssertionAgeSeconds: 300,
-      users: USERS,
-    },
+    identityMapping: identityMapping({ users: USERS }),
     ...overrides,
   });
   await stack.put(record);
@@ -391,4 +392,23 @@ test("a public client's refresh tokens rotate even when registered as reuse (RFC
   assert.notEqual((refreshed.body as { refresh_token: string }).refresh_token, first);
   const replay = await form({ grant_type: "refresh_token", refresh_token: first });
   assert.equal((replay.body as { error: string }).error, "invalid_grant");
+});
+
+test("a public client may introspect its own refresh token, not another client's", async () => {
+  const record = await client({ clientType: "public", tokenEndpointAuthMethod: "none", secrets: [] });
+  const form = (fields: Record<string, string>) =>
+    post(
+      `${stack.url}/oauth2/${fields.token ? "introspect" : "token"}`,
+      new URLSearchParams({ client_id: record.clientId, ...fields }).toString(),
+    );
+  const signedIn = await form({ grant_type: "password", username: "alice", password: "alice-pw" });
+  assert.equal(signedIn.status, 200, signedIn.text);
+  const own = (signedIn.body as { refresh_token: string }).refresh_token;
+  const other = (await signIn(await client())).refresh;
+  const mine = await form({ token: own });
+  assert.equal(mine.status, 200, mine.text);
+  assert.equal((mine.body as { active: boolean; token_type: string }).token_type, "refresh_token");
+  assert.equal((mine.body as { active: boolean }).active, true);
+  assert.equal((await introspect(other)).active, true, "live, for a confidential caller");
+  assert.equal((await form({ token: other })).text, '{"active":false}');
 });

@@ -329,3 +329,13 @@ test("oversized, not base64url, not XML: refused with what to fix", async () => 
   );
   await refused(record, "<saml:Assertion", "the assertion is not well-formed XML");
 });
+
+test("a body over the default form limit (96 KiB) is refused with 413 before the grant reads it", async () => {
+  const record = await client();
+  const result = await tokenRequest(stack.url, record, { grant_type: GRANT, assertion: "A".repeat(96 * 1024) });
+  assert.equal(result.status, 413);
+  assert.deepEqual(result.body, {
+    error: "invalid_request",
+    error_description: "the request body is larger than 98304 bytes",
+  });
+});

@@ -6,25 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
-import { createClient as createRedisClient, type RedisClientType } from "redis";
-import { createLogger } from "../../common/logger.ts";
-import type { RunningOperator } from "../../operator/operator.ts";
-import { RedisRegistry } from "../../registry/redis-registry.ts";
-import { KeyRing } from "../../token-server/key-ring.ts";
-import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
-import { RedisTokenState } from "../../token-server/state/redis-state.ts";
-import { waitFor } from "../harness/processes.ts";
-import {
-  createClient,
-  createNamespace,
-  getSecret,
-  oauthClient,
-  secretString,
-  startTestOperator,
-  startWorld,
-  type World,
-  waitForReady,
-} from "../operator/support.ts";
+import { type OperatorStack, startOperatorStack } from "../e2e/stack.ts";
+import { createNamespace, secretString } from "../operator/support.ts";
 import {
   AUDIENCE,
   BrowserWorld,
@@ -35,64 +18,23 @@ import {
 } from "./browser-support.ts";
 import { PASSWORD, USER, USERS } from "./support.ts";
 
-let world: World;
-let operator: RunningOperator;
-let tokenServer: RunningTokenServer;
-let state: RedisTokenState;
-let reader: RedisRegistry;
+let stack: OperatorStack;
 let browser: BrowserWorld;
 let api: Listening;
 
 before(async () => {
-  world = await startWorld();
-  const readerClient: RedisClientType = createRedisClient({ url: world.redis.url });
-  readerClient.on("error", () => {});
-  await readerClient.connect();
-  reader = new RedisRegistry(readerClient);
-  state = RedisTokenState.start({ url: world.redis.url });
-  await waitFor("token state to connect", async () => state.available || undefined);
-  tokenServer = await startTokenServer({
-    host: "127.0.0.1",
-    port: 0,
-    registry: reader,
-    state,
-    keys: await KeyRing.generated("ES256"),
-    log: createLogger({ level: "error" }),
-  });
-  operator = await startTestOperator(world, { issuer: tokenServer.url });
-  await operator.synced();
+  stack = await startOperatorStack();
   browser = await BrowserWorld.launch();
-  api = await browser.startResourceServer(tokenServer);
+  api = await browser.startResourceServer(stack.tokenServer);
 });
 
 after(async () => {
   await browser?.close();
-  await operator?.stop();
-  await tokenServer?.close();
-  await state?.close();
-  await reader?.close().catch(() => {});
-  await world?.stop();
+  await stack?.close();
 });
 
-/** Applies the manifest, waits for Ready and for the token server to know the client; returns its credentials. */
-async function apply(namespace: string, name: string, spec: Parameters<typeof oauthClient>[2]) {
-  await createClient(world, oauthClient(namespace, name, spec));
-  const ready = await waitForReady(world, namespace, name);
-  const clientId = ready.status?.clientId as string;
-  await waitFor(`the token server to load ${clientId}`, async () => tokenServer.clients.get(clientId), {
-    timeoutMs: 10_000,
-    intervalMs: 20,
-  });
-  const secret = await getSecret(world, namespace, ready.status?.secretName as string);
-  return {
-    clientId,
-    clientSecret: secretString(secret, "client_secret"),
-    issuer: secretString(secret, "issuer") as string,
-  };
-}
-
 async function usersSecret(namespace: string): Promise<void> {
-  await world.kube.core.createNamespacedSecret({
+  await stack.world.kube.core.createNamespacedSecret({
     namespace,
     body: { metadata: { name: "orders-users" }, stringData: { htpasswd: `${USERS.join("\n")}\n` } },
   });
@@ -100,7 +42,7 @@ async function usersSecret(namespace: string): Promise<void> {
 
 for (const kind of ["confidential", "public"] as const) {
   test(`${kind} OAuthClient from a manifest: sign in, consent, code, API, refresh`, async () => {
-    const namespace = await createNamespace(world, `code-${kind}`);
+    const namespace = await createNamespace(stack.world, `code-${kind}`);
     await usersSecret(namespace);
     const app = await browser.startApp(api, async (appUrl) => {
       const spec = {
@@ -113,8 +55,9 @@ for (const kind of ["confidential", "public"] as const) {
         identityMapping: { userDirectorySecretRef: { name: "orders-users" } },
         ...(kind === "public" ? { clientType: "public" as const } : {}),
       };
-      const credentials = await apply(namespace, "orders-web", spec);
-      assert.equal(credentials.issuer, tokenServer.url);
+      const applied = await stack.apply(namespace, "orders-web", spec);
+      const credentials = { ...applied, issuer: secretString(applied.secret, "issuer") as string };
+      assert.equal(credentials.issuer, stack.tokenServer.url);
       const auth = kind === "public" ? oauth.None() : oauth.ClientSecretBasic(credentials.clientSecret as string);
       if (kind === "public") assert.equal(credentials.clientSecret, undefined, "a public client has no secret");
       const config = await oauth.discovery(new URL(credentials.issuer), credentials.clientId, undefined, auth, {

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
 import { createClient } from "redis";
 import type { ClientRecord } from "../../registry/record.ts";
-import { clientRecord, type Stack } from "../token-server/fixtures.ts";
+import { clientRecord, identityMapping, type Stack } from "../token-server/fixtures.ts";
 
 export const USER = "ada";
 export const PASSWORD = "correct horse battery staple";
@@ -18,14 +18,7 @@ export function codeClient(overrides: Partial<ClientRecord> = {}): ClientRecord 
     displayName: "Orders Dashboard",
     grantTypes: ["authorization_code", "refresh_token"],
     redirectUris: ["https://app.example/callback"],
-    identityMapping: {
-      jwtIssuers: [],
-      samlIdps: [],
-      claimMappings: [],
-      audiences: [],
-      maxAssertionAgeSeconds: 300,
-      users: USERS,
-    },
+    identityMapping: identityMapping({ users: USERS }),
     ...overrides,
   });
 }

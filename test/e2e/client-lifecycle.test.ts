@@ -7,35 +7,25 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
 import { ROTATE_ANNOTATION } from "../../api/v1alpha1/oauthclient.ts";
-import { createLogger } from "../../common/logger.ts";
-import { RedisRegistry } from "../../registry/redis-registry.ts";
-import { KeyRing } from "../../token-server/key-ring.ts";
-import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
-import { RedisTokenState } from "../../token-server/state/redis-state.ts";
-import { freePort, waitFor } from "../harness/processes.ts";
+import type { RunningTokenServer } from "../../token-server/server.ts";
+import { waitFor } from "../harness/processes.ts";
 import {
   CLIENT_CREDENTIALS,
-  createClient,
   createNamespace,
   deleteClient,
   getSecret,
-  oauthClient,
   patchClient,
   secretString,
-  startTestOperator,
-  startWorld,
   type World,
-  waitForReady,
   waitForRecord,
 } from "../operator/support.ts";
 import { oauthErrorOf } from "../token-server/fixtures.ts";
+import { type OperatorStack, startOperatorStack } from "./stack.ts";
 
+let stack: OperatorStack;
 let world: World;
 let tokenServer: RunningTokenServer;
-let state: RedisTokenState;
-let reader: RedisRegistry;
 let issuer: string;
-let stopOperator: () => Promise<void>;
 let introspector: oauth.Configuration;
 
 const discover = (clientId: string, secret: string) =>
@@ -45,49 +35,25 @@ const discover = (clientId: string, secret: string) =>
 
 /** Applies a client, waits for Ready, and returns its credentials from the Secret the operator wrote. */
 async function applyClient(namespace: string, name: string, spec = CLIENT_CREDENTIALS) {
-  await createClient(world, oauthClient(namespace, name, spec));
-  const ready = await waitForReady(world, namespace, name);
-  const secret = await getSecret(world, namespace, ready.status?.secretName ?? "");
-  const clientId = secretString(secret, "client_id") ?? "";
+  const { clientId, secret } = await stack.apply(namespace, name, spec);
+  assert.equal(secretString(secret, "client_id"), clientId);
   const clientSecret = secretString(secret, "client_secret") ?? "";
   assert.equal(secretString(secret, "token_endpoint"), `${issuer}/oauth2/token`);
   assert.equal(secretString(secret, "issuer"), issuer);
-  await waitFor(
-    `the token server to know ${clientId}`,
-    async () => tokenServer.clients.get(clientId) !== undefined || undefined,
-  );
+  assert.ok(tokenServer.clients.get(clientId), `the token server knows ${clientId}`);
   return { clientId, clientSecret };
 }
 
 before(async () => {
-  world = await startWorld();
-  issuer = `http://127.0.0.1:${await freePort()}`;
-  const operator = await startTestOperator(world, { issuer });
-  stopOperator = () => operator.stop();
-  reader = await RedisRegistry.connect(world.redis.url);
-  state = RedisTokenState.start({ url: world.redis.url });
-  await waitFor("token state to connect", async () => state.available || undefined);
-  const port = Number(new URL(issuer).port);
-  tokenServer = await startTokenServer({
-    host: "127.0.0.1",
-    port,
-    issuer,
-    registry: reader,
-    state,
-    keys: await KeyRing.generated("ES256"),
-    log: createLogger({ level: "warn", write: () => {} }),
-  });
+  stack = await startOperatorStack();
+  ({ world, tokenServer, issuer } = stack);
   const ns = await createNamespace(world, "resource-server");
   const rs = await applyClient(ns, "resource-server", { grantTypes: ["client_credentials"], subject: "svc-rs" });
   introspector = await discover(rs.clientId, rs.clientSecret);
 });
 
 after(async () => {
-  await tokenServer?.close();
-  await state?.close();
-  await reader?.close().catch(() => {});
-  await stopOperator?.();
-  await world?.stop();
+  await stack?.close();
 });
 
 const active = async (token: string) => (await oauth.tokenIntrospection(introspector, token)).active;

@@ -3,13 +3,9 @@
 // the registry, and the token server's URL is the issuer the operator writes into
 // every Secret. Shared by the end-to-end tests of each feature.
 import type { V1Secret } from "@kubernetes/client-node";
-import { createLogger } from "../../common/logger.ts";
 import type { RunningOperator } from "../../operator/operator.ts";
 import type { ClientRecord } from "../../registry/record.ts";
-import { RedisRegistry } from "../../registry/redis-registry.ts";
-import { KeyRing } from "../../token-server/key-ring.ts";
-import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
-import { RedisTokenState } from "../../token-server/state/redis-state.ts";
+import type { RunningTokenServer } from "../../token-server/server.ts";
 import { waitFor } from "../harness/processes.ts";
 import {
   createClient,
@@ -22,6 +18,7 @@ import {
   waitForReady,
   waitForRecord,
 } from "../operator/support.ts";
+import { startTokenServerOn } from "../token-server/fixtures.ts";
 
 export interface AppliedClient {
   clientId: string;
@@ -46,17 +43,7 @@ export interface OperatorStack {
 
 export async function startOperatorStack(): Promise<OperatorStack> {
   const world = await startWorld();
-  const reader = await RedisRegistry.connect(world.redis.url);
-  const state = RedisTokenState.start({ url: world.redis.url });
-  await waitFor("token state to connect", async () => state.available || undefined);
-  const tokenServer = await startTokenServer({
-    host: "127.0.0.1",
-    port: 0,
-    registry: reader,
-    state,
-    keys: await KeyRing.generated("ES256"),
-    log: createLogger({ level: "error", write: () => {} }),
-  });
+  const tokenServer = await startTokenServerOn(world.redis.url);
   const operator = await startTestOperator(world, { issuer: tokenServer.url });
   await operator.synced();
   const tokenServerLoaded = (clientId: string, what: string, probe: () => boolean) =>
@@ -84,8 +71,6 @@ export async function startOperatorStack(): Promise<OperatorStack> {
     async close() {
       await operator.stop();
       await tokenServer.close();
-      await state.close();
-      await reader.close().catch(() => {});
       await world.stop();
     },
   };

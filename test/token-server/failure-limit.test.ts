@@ -1,12 +1,7 @@
 // Repeated authentication failures lock a client out (client-auth/failure-limiter.ts).
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { createLogger } from "../../common/logger.ts";
-import { KeyRing } from "../../token-server/key-ring.ts";
-import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
-import { RedisTokenState } from "../../token-server/state/redis-state.ts";
-import { waitFor } from "../harness/processes.ts";
-import { basic, clientRecord, post, type Stack, startStack } from "./fixtures.ts";
+import { basic, clientRecord, post, type Stack, startStack, startTokenServerOn } from "./fixtures.ts";
 
 let stack: Stack;
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
@@ -42,28 +37,13 @@ test("after 3 failures the client is locked out, even with the right secret; oth
 test("the count is shared through Redis: a second replica locks the client on its first failure past the limit", async () => {
   const client = clientRecord();
   await stack.put(client);
-  const state = RedisTokenState.start({ url: stack.redis.url });
-  await waitFor("replica state", async () => state.available || undefined);
-  let replica: RunningTokenServer | undefined;
+  const replica = await startTokenServerOn(stack.redis.url, { authFailureLimit: 3, authFailureWindowSeconds: 60 });
   try {
-    const { RedisRegistry } = await import("../../registry/redis-registry.ts");
-    const reader = await RedisRegistry.connect(stack.redis.url);
-    replica = await startTokenServer({
-      host: "127.0.0.1",
-      port: 0,
-      registry: reader,
-      state,
-      keys: await KeyRing.generated("ES256"),
-      log: createLogger({ level: "error", write: () => {} }),
-      settings: { authFailureLimit: 3, authFailureWindowSeconds: 60 },
-    });
     for (let i = 0; i < 3; i++) await attempt(stack.url, client.clientId, "wrong");
     assert.equal((await attempt(replica.url, client.clientId, "wrong")).status, 401);
     const locked = await attempt(replica.url, client.clientId, client.secret);
     assert.match((locked.body as { error_description: string }).error_description, /^too many failed/);
-    await replica.close();
-    await reader.close();
   } finally {
-    await state.close();
+    await replica.close();
   }
 });

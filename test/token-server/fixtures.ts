@@ -6,16 +6,15 @@ import { createVerifier } from "fast-jwt";
 import * as oauth from "openid-client";
 import { createClient, type RedisClientType } from "redis";
 import { createLogger } from "../../common/logger.ts";
-import type { ClientRecord } from "../../registry/record.ts";
-import { REGISTRY_VERSION } from "../../registry/record.ts";
+import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
-import { hashSecret } from "../../registry/secret-hash.ts";
 import type { ServerSettings } from "../../token-server/context.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
 import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
 import { RedisTokenState } from "../../token-server/state/redis-state.ts";
 import { waitFor } from "../harness/processes.ts";
 import { removeRedisDir, startRedis, type TestRedis } from "../harness/redis.ts";
+import { clientCredentialsRecord } from "./client-record.ts";
 
 export interface Stack {
   redis: TestRedis;
@@ -75,6 +74,42 @@ export async function startStack(settings: Partial<Omit<ServerSettings, "issuer"
   };
 }
 
+/**
+ * A token server of its own on a Redis that already holds the registry (a second
+ * replica, or one beside an operator): its own registry reader, token state and
+ * signing key, silent logs. `close` stops all of it.
+ */
+export async function startTokenServerOn(
+  redisUrl: string,
+  settings: Partial<Omit<ServerSettings, "issuer">> = {},
+): Promise<RunningTokenServer> {
+  const reader = await RedisRegistry.connect(redisUrl);
+  const state = RedisTokenState.start({ url: redisUrl });
+  await waitFor("token state to connect", async () => state.available || undefined);
+  const running = await startTokenServer({
+    host: "127.0.0.1",
+    port: 0,
+    registry: reader,
+    state,
+    keys: await KeyRing.generated("ES256"),
+    log: createLogger({ level: "error", write: () => {} }),
+    settings,
+  });
+  return {
+    ...running,
+    async close() {
+      await running.close();
+      await state.close();
+      await reader.close().catch(() => {});
+    },
+  };
+}
+
+/** An identity mapping that trusts nothing yet; `overrides` add users, issuers, IdPs, claim mappings. */
+export function identityMapping(overrides: Partial<CompiledIdentityMapping> = {}): CompiledIdentityMapping {
+  return { jwtIssuers: [], samlIdps: [], claimMappings: [], audiences: [], maxAssertionAgeSeconds: 300, ...overrides };
+}
+
 let sequence = 0;
 
 /** A client_credentials client with a known secret; `overrides` change anything. */
@@ -83,31 +118,14 @@ export function clientRecord(
   secret = "s3cret-value-for-tests",
 ): ClientRecord & { secret: string } {
   sequence += 1;
-  const record: ClientRecord = {
-    registryVersion: REGISTRY_VERSION,
-    clientId: `client-${sequence}-${process.pid}`,
+  const record = clientCredentialsRecord(`client-${sequence}-${process.pid}`, secret, {
     source: "test/fixture",
-    sourceUid: "",
-    generation: 1,
     displayName: "test client",
-    clientType: "confidential",
-    grantTypes: ["client_credentials"],
-    redirectUris: [],
-    scopes: ["orders.read", "orders.write"],
-    defaultScopes: ["orders.read"],
     audiences: ["https://orders.example", "reports"],
-    defaultAudience: "https://orders.example",
     subject: "svc-orders",
-    tokenEndpointAuthMethod: "client_secret_basic",
-    secrets: [{ hash: hashSecret(secret) }],
-    accessToken: { lifetimeSeconds: 600, format: "jwt" },
-    refreshToken: { lifetimeSeconds: 3600, issuance: "rotate", forAssertionGrants: false },
-    skipConsent: false,
-    requirePkce: true,
-    disabled: false,
     updatedAt: Date.now() + sequence,
     ...overrides,
-  };
+  });
   return Object.assign(record, { secret });
 }
 

@@ -7,8 +7,7 @@
 // it carries, mapped identity claims (assertion grants) included.
 
 import { authenticateClient } from "../client-auth/authenticate-client.ts";
-import { type Ctx, param, type Step, type TokenServer } from "../context.ts";
-import { InvalidRequest } from "../errors.ts";
+import { type Ctx, requiredParam, type Step, type TokenServer } from "../context.ts";
 import { noCache } from "../middleware/no-cache.ts";
 import { observe } from "../middleware/observe.ts";
 import { parseForm } from "../middleware/parse-form.ts";
@@ -23,8 +22,7 @@ import { tokenLiveness } from "../tokens/token-liveness.ts";
 const REGISTERED = new Set(["iss", "sub", "aud", "client_id", "scope", "jti", "iat", "exp"]);
 
 async function introspectToken(ctx: Ctx): Promise<void> {
-  const token = param(ctx, "token");
-  if (!token) throw new InvalidRequest('the "token" parameter is required');
+  const token = requiredParam(ctx, "token");
   const { server } = ctx.state;
   const answer = isRefreshTokenShaped(token)
     ? await refreshTokenAnswer(ctx, token)

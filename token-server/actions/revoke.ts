@@ -6,8 +6,8 @@
 // state; while it is down the answer is 503 (state/availability.ts).
 
 import { authenticateClient } from "../client-auth/authenticate-client.ts";
-import { type Ctx, param, type Step, type TokenServer } from "../context.ts";
-import { InvalidGrant, InvalidRequest } from "../errors.ts";
+import { type Ctx, requiredParam, type Step, type TokenServer } from "../context.ts";
+import { InvalidGrant } from "../errors.ts";
 import { noCache } from "../middleware/no-cache.ts";
 import { observe } from "../middleware/observe.ts";
 import { parseForm } from "../middleware/parse-form.ts";
@@ -18,8 +18,7 @@ import { hashOpaqueToken } from "../tokens/opaque-access-token.ts";
 import { revokeRefreshToken } from "../tokens/refresh-tokens.ts";
 
 async function revokeToken(ctx: Ctx): Promise<void> {
-  const token = param(ctx, "token");
-  if (!token) throw new InvalidRequest('the "token" parameter is required');
+  const token = requiredParam(ctx, "token");
   const { server, client } = ctx.state;
   ctx.status = 200;
   ctx.body = "";

@@ -4,8 +4,8 @@
 // verifies its assertion and responds with respondWithTokens({...request, sub, claims}).
 import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
 import { resolveAudience } from "../audience.ts";
-import { authenticatedClient, type Ctx, param } from "../context.ts";
-import { InvalidGrant, InvalidRequest } from "../errors.ts";
+import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
+import { InvalidGrant } from "../errors.ts";
 import type { Grant } from "../grants/grant.ts";
 import { resolveScope } from "../scope.ts";
 import { identityMapping } from "./identity-mapping.ts";
@@ -28,8 +28,7 @@ export interface AssertionRequest {
 export function assertionRequest(ctx: Ctx, maxLength?: number): AssertionRequest {
   const client = authenticatedClient(ctx);
   const { server, params } = ctx.state;
-  const assertion = param(ctx, "assertion");
-  if (!assertion) throw new InvalidRequest('the "assertion" parameter is required');
+  const assertion = requiredParam(ctx, "assertion");
   if (maxLength !== undefined && assertion.length > maxLength)
     throw new InvalidGrant(`the assertion is longer than ${maxLength} characters`);
   return {

@@ -11,7 +11,7 @@
 
 import { hashAuthorizationCode } from "../authorize/codes.ts";
 import { CODE_VERIFIER, verifierMatches } from "../authorize/pkce.ts";
-import { authenticatedClient, type Ctx, param } from "../context.ts";
+import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
 import { InvalidGrant, InvalidRequest } from "../errors.ts";
 import { needState } from "../state/availability.ts";
 import type { AuthorizationCodeRecord, RefreshTokenRecord } from "../state/token-state.ts";
@@ -33,8 +33,7 @@ export const authorizationCode: Grant = {
   async handler(ctx: Ctx): Promise<void> {
     const client = authenticatedClient(ctx);
     const { server } = ctx.state;
-    const code = param(ctx, "code");
-    if (!code) throw new InvalidRequest('the "code" parameter is required');
+    const code = requiredParam(ctx, "code");
     const verifier = param(ctx, "code_verifier");
     if (verifier !== undefined && !CODE_VERIFIER.test(verifier))
       throw new InvalidRequest("code_verifier must be 43 to 128 unreserved characters (RFC 7636 §4.1)");

@@ -6,7 +6,7 @@
 // the username. RFC 9700 §2.4 says not to use this grant; it exists for clients
 // migrating from a platform that had it, registered explicitly per client.
 import { resolveAudience } from "../audience.ts";
-import { authenticatedClient, type Ctx, param } from "../context.ts";
+import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
 import { InvalidGrant, InvalidRequest } from "../errors.ts";
 import { resolveScope } from "../scope.ts";
 import { respondWithTokens } from "../tokens/token-response.ts";
@@ -25,9 +25,8 @@ export const password: Grant = {
   async handler(ctx: Ctx): Promise<void> {
     const client = authenticatedClient(ctx);
     const { server, params } = ctx.state;
-    const username = param(ctx, "username");
+    const username = requiredParam(ctx, "username");
     const secret = param(ctx, "password");
-    if (!username) throw new InvalidRequest('the "username" parameter is required');
     if (secret === undefined) throw new InvalidRequest('the "password" parameter is required');
     if (username.length > MAX_USERNAME_LENGTH || Buffer.byteLength(secret) > MAX_PASSWORD_BYTES)
       throw new InvalidRequest("the username or password is too long");

@@ -9,7 +9,7 @@
 // parties hold it, so the whole family is revoked (RFC 9700 §4.14.2), its access
 // tokens with it. Deleted, re-created, disabled and revoked-before clients end it too.
 import type { ClientRecord } from "../../registry/record.ts";
-import { authenticatedClient, type Ctx, param } from "../context.ts";
+import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
 import { InvalidGrant, InvalidRequest, InvalidScope } from "../errors.ts";
 import { needState } from "../state/availability.ts";
 import type { RefreshTokenRecord } from "../state/token-state.ts";
@@ -35,8 +35,7 @@ export const refreshToken: Grant = {
   async handler(ctx: Ctx): Promise<void> {
     const client = authenticatedClient(ctx);
     const { server } = ctx.state;
-    const presented = param(ctx, "refresh_token");
-    if (!presented) throw new InvalidRequest('the "refresh_token" parameter is required');
+    const presented = requiredParam(ctx, "refresh_token");
     const record = await findRefreshToken(server, presented);
     if (!record) throw new InvalidGrant(INVALID, "unknown or expired refresh token");
     if (record.clientId !== client.clientId)
