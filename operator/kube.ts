@@ -1,6 +1,7 @@
 // The Kubernetes API clients the operator uses, and the few helpers every caller needs
-// (status codes of failed calls, patch content types). One place, so the reconcile
-// steps read as what they do rather than how @kubernetes/client-node is called.
+// (status codes of failed calls, patch content types, reads where 404 means "none",
+// OAuthClient reads and patches). One place, so the reconcile steps read as what they
+// do rather than how @kubernetes/client-node is called.
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -9,7 +10,9 @@ import {
   type KubeConfig,
   PatchStrategy,
   setHeaderOptions,
+  type V1Secret,
 } from "@kubernetes/client-node";
+import { GROUP, type OAuthClient, PLURAL, VERSION } from "../api/v1alpha1/oauthclient.ts";
 
 export interface KubeClients {
   kubeConfig: KubeConfig;
@@ -65,6 +68,48 @@ export function statusCode(error: unknown): number | undefined {
 
 export const isNotFound = (error: unknown): boolean => statusCode(error) === 404;
 export const isConflict = (error: unknown): boolean => statusCode(error) === 409;
+
+/** What a read returns, or undefined when there is no such object (404); other failures throw. */
+async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
+  try {
+    return await read;
+  } catch (error) {
+    if (isNotFound(error)) return undefined;
+    throw error;
+  }
+}
+
+/** A Secret as the API server has it now, or undefined if there is none. */
+export function readSecret(kube: KubeClients, namespace: string, name: string): Promise<V1Secret | undefined> {
+  return unlessNotFound(kube.core.readNamespacedSecret({ namespace, name }));
+}
+
+/** The CustomObjectsApi parameters that name one OAuthClient. */
+export function oauthClientParams(namespace: string, name: string) {
+  return { group: GROUP, version: VERSION, namespace, plural: PLURAL, name };
+}
+
+/** An OAuthClient as the API server has it now (not a cache's copy), or undefined if there is none. */
+export function readOAuthClient(kube: KubeClients, namespace: string, name: string): Promise<OAuthClient | undefined> {
+  return unlessNotFound<OAuthClient>(kube.custom.getNamespacedCustomObject(oauthClientParams(namespace, name)));
+}
+
+/**
+ * Merge-patches an OAuthClient, or with `status` its status subresource, as
+ * `fieldManager` when one is given; returns the resource as the API server wrote it.
+ */
+export async function patchOAuthClient(
+  kube: KubeClients,
+  namespace: string,
+  name: string,
+  body: unknown,
+  options: { status?: boolean; fieldManager?: string } = {},
+): Promise<OAuthClient> {
+  const params = { ...oauthClientParams(namespace, name), fieldManager: options.fieldManager, body };
+  return (await (options.status
+    ? kube.custom.patchNamespacedCustomObjectStatus(params, mergePatch)
+    : kube.custom.patchNamespacedCustomObject(params, mergePatch))) as OAuthClient;
+}
 
 /** "namespace/name", the key of a namespaced object everywhere in the operator. */
 export function objectKey(namespace: string | undefined, name: string | undefined): string {

@@ -12,6 +12,7 @@
 import type { V1Lease } from "@kubernetes/client-node";
 import { V1MicroTime } from "@kubernetes/client-node";
 import { errorText, type Logger } from "../common/logger.ts";
+import { InterruptibleSleep } from "./controller/interruptible-sleep.ts";
 import type { KubeClients } from "./kube.ts";
 import { isConflict, isNotFound } from "./kube.ts";
 
@@ -39,7 +40,7 @@ export class LeaderElector {
   #leader = false;
   #stopped = false;
   #loop: Promise<void> | undefined;
-  #wake: (() => void) | undefined;
+  readonly #pause = new InterruptibleSleep();
   /** What we last saw of the Lease, and when (our clock). */
   #observed: { holder: string; renewTime: string; at: number } | undefined;
 
@@ -61,7 +62,7 @@ export class LeaderElector {
   /** Stops campaigning; a leader stops its work, then releases the Lease. */
   async stop(): Promise<void> {
     this.#stopped = true;
-    this.#wake?.();
+    this.#pause.wake();
     await this.#loop;
   }
 
@@ -90,7 +91,7 @@ export class LeaderElector {
         this.#log.warn("the lease is held by another replica; stepping down", { holder: this.#observed.holder });
         await this.#stepDown();
       }
-      await this.#sleep(this.#options.retryPeriodMs);
+      await this.#pause.sleep(this.#options.retryPeriodMs);
     }
     if (this.#leader) {
       await this.#stepDown();
@@ -103,17 +104,6 @@ export class LeaderElector {
   async #stepDown(): Promise<void> {
     this.#leader = false;
     await this.#callbacks.onStoppedLeading();
-  }
-
-  async #sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.#wake = undefined;
   }
 
   /** Returns whether this replica holds the Lease after the attempt. */

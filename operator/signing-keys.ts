@@ -16,7 +16,7 @@ import {
   serializeSigningKey,
 } from "../token-server/signing-keys.ts";
 import type { OperatorConfig } from "./config.ts";
-import { isConflict, type KubeClients } from "./kube.ts";
+import { isConflict, type KubeClients, readSecret } from "./kube.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "./reconcile/secret.ts";
 
 export const SIGNING_KEYS_ROTATED_AT = "tollgate.dev/signing-keys-rotated-at";
@@ -66,12 +66,7 @@ export function startSigningKeyManager(
 
   /** Returns milliseconds until the next rotation is due. */
   const ensureKeys = async (): Promise<number> => {
-    let secret: V1Secret | undefined;
-    try {
-      secret = await kube.core.readNamespacedSecret({ namespace, name });
-    } catch (error) {
-      if ((error as { code?: number }).code !== 404) throw error;
-    }
+    const secret = await readSecret(kube, namespace, name);
     const now = Date.now();
     const file = (slot: keyof typeof KEY_FILES) => {
       const raw = secret?.data?.[KEY_FILES[slot]];

@@ -16,6 +16,7 @@
 // - Network errors and 5xx are retried with exponential backoff, forever, until stop().
 import { type KubeConfig, Watch } from "@kubernetes/client-node";
 import { errorText, type Logger } from "../../common/logger.ts";
+import { InterruptibleSleep } from "./interruptible-sleep.ts";
 
 export interface KubeObject {
   metadata?: {
@@ -72,7 +73,7 @@ export class Informer<T extends KubeObject> {
   #stopped = false;
   #running: Promise<void> | undefined;
   #abort: AbortController | undefined;
-  #wake: (() => void) | undefined;
+  readonly #pause = new InterruptibleSleep();
   /** Counters for tests and metrics: how the informer recovered. */
   readonly stats = { lists: 0, watches: 0, gone: 0, stalls: 0, errors: 0 };
   #lastActivity = Date.now();
@@ -117,7 +118,7 @@ export class Informer<T extends KubeObject> {
   async stop(): Promise<void> {
     this.#stopped = true;
     this.#abort?.abort();
-    this.#wake?.();
+    this.#pause.wake();
     await this.#running;
   }
 
@@ -159,7 +160,7 @@ export class Informer<T extends KubeObject> {
         if (!this.#resourceVersion) await this.#relist();
         const progressed = await this.#watchOnce();
         failures = progressed ? 0 : failures + 1;
-        if (failures > 0) await this.#sleep(this.#backoff(failures));
+        if (failures > 0) await this.#pause.sleep(this.#backoff(failures));
       } catch (error) {
         if (this.#stopped) break;
         if (isGone(error)) {
@@ -180,7 +181,7 @@ export class Informer<T extends KubeObject> {
         this.stats.errors += 1;
         const delay = this.#backoff(failures);
         this.#log.warn("list/watch failed; retrying", { error: errorText(error), retryInMs: delay });
-        await this.#sleep(delay);
+        await this.#pause.sleep(delay);
       }
     }
   }
@@ -189,17 +190,6 @@ export class Informer<T extends KubeObject> {
     const { minBackoffMs, maxBackoffMs } = this.#options;
     const base = Math.min(maxBackoffMs, minBackoffMs * 2 ** Math.max(0, failures - 1));
     return Math.round(base * (0.8 + Math.random() * 0.4));
-  }
-
-  async #sleep(ms: number): Promise<void> {
-    await new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.#wake = () => {
-        clearTimeout(timer);
-        resolve();
-      };
-    });
-    this.#wake = undefined;
   }
 
   async #relist(): Promise<void> {

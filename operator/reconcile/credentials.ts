@@ -15,7 +15,7 @@ import { DEFAULTS, defaultSecretName } from "../../registry/compile.ts";
 import { parseDuration } from "../../registry/duration.ts";
 import type { ClientRecord, StoredSecret } from "../../registry/record.ts";
 import { generateSecret, hashSecret, verifySecret } from "../../registry/secret-hash.ts";
-import { isNotFound } from "../kube.ts";
+import { readSecret } from "../kube.ts";
 import type { ReconcileContext } from "./context.ts";
 
 export const SecretAnnotation = {
@@ -73,19 +73,6 @@ export function secretKeys(resource: OAuthClient): Record<keyof typeof DEFAULT_K
   };
 }
 
-export async function readSecret(
-  ctx: ReconcileContext,
-  namespace: string,
-  name: string,
-): Promise<V1Secret | undefined> {
-  try {
-    return await ctx.kube.core.readNamespacedSecret({ namespace, name });
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
-}
-
 export function secretValue(secret: V1Secret | undefined, key: string): string | undefined {
   const raw = secret?.data?.[key];
   return raw === undefined ? undefined : Buffer.from(raw, "base64").toString("utf8");
@@ -103,7 +90,7 @@ export async function resolveCredentials(
   const namespace = resource.metadata.namespace ?? "default";
   const secretName = credentialsSecretName(resource);
   const keys = secretKeys(resource);
-  const existing = await readSecret(ctx, namespace, secretName);
+  const existing = await readSecret(ctx.kube, namespace, secretName);
   const now = ctx.now();
   const isPublic = resource.spec.clientType === "public";
   const statusRotatedAt = parseTime(resource.status?.secretRotatedAt);
@@ -161,40 +148,42 @@ export async function resolveCredentials(
     ...(requested === undefined ? {} : { rotationRequestHandled: requested }),
     ...(tokensRevokedBefore ? { tokensRevokedBefore: Math.floor(tokensRevokedBefore / 1000) } : {}),
   };
-  const fresh = (): Partial<ResolvedCredentials> => {
-    if (isPublic) return {};
-    const clientSecret = generateSecret();
-    return { clientSecret, currentHash: hashSecret(clientSecret) };
+  /** A new client secret (none for a public client), issued now. */
+  const issue = (
+    change: CredentialsChange,
+    message: string,
+    more: Partial<ResolvedCredentials> = {},
+  ): CredentialsOutcome => {
+    const clientSecret = isPublic ? undefined : generateSecret();
+    return {
+      ready: true,
+      credentials: {
+        ...base,
+        ...(clientSecret === undefined ? {} : { clientSecret, currentHash: hashSecret(clientSecret) }),
+        ...more,
+        rotatedAt: now,
+        change,
+        message,
+      },
+    };
   };
 
   if (!existing) {
     const hadOne = statusRotatedAt !== undefined;
-    return {
-      ready: true,
-      credentials: {
-        ...base,
-        ...fresh(),
-        rotatedAt: now,
-        change: hadOne ? "regenerated" : "created",
-        message: hadOne
-          ? `Secret ${namespace}/${secretName} was deleted; a new client secret was issued (the old one is gone and no longer works)`
-          : `Generated credentials in Secret ${namespace}/${secretName}`,
-      },
-    };
+    return hadOne
+      ? issue(
+          "regenerated",
+          `Secret ${namespace}/${secretName} was deleted; a new client secret was issued (the old one is gone and no longer works)`,
+        )
+      : issue("created", `Generated credentials in Secret ${namespace}/${secretName}`);
   }
 
   const current = secretValue(existing, keys.clientSecret);
   if (!isPublic && !current)
-    return {
-      ready: true,
-      credentials: {
-        ...base,
-        ...fresh(),
-        rotatedAt: now,
-        change: "regenerated",
-        message: `Secret ${namespace}/${secretName} had no "${keys.clientSecret}"; a new client secret was issued`,
-      },
-    };
+    return issue(
+      "regenerated",
+      `Secret ${namespace}/${secretName} had no "${keys.clientSecret}"; a new client secret was issued`,
+    );
 
   const rotatedAt = parseTime(annotations[SecretAnnotation.rotatedAt]) ?? statusRotatedAt ?? now;
   const everyMs = rotation?.every ? parseDuration(rotation.every) * 1000 : undefined;
@@ -202,18 +191,14 @@ export async function resolveCredentials(
   const dueByRequest = requested !== undefined && requested !== handled;
   if (!isPublic && current && (dueBySchedule || dueByRequest)) {
     const graceMs = parseDuration(rotation?.gracePeriod ?? DEFAULTS.secretGracePeriod) * 1000;
-    return {
-      ready: true,
-      credentials: {
-        ...base,
-        ...fresh(),
+    return issue(
+      "rotated",
+      `Rotated the client secret (${dueByRequest ? `requested by annotation ${ROTATE_ANNOTATION}` : `due every ${rotation?.every}`}); the previous secret works until ${new Date(now + graceMs).toISOString()}${rotation?.revokeTokens ? "; tokens issued before the rotation are revoked" : ""}`,
+      {
         previous: { hash: matchingHash(current, record) ?? hashSecret(current), expiresAt: now + graceMs },
-        rotatedAt: now,
         ...(rotation?.revokeTokens ? { tokensRevokedBefore: Math.floor(now / 1000) } : {}),
-        change: "rotated",
-        message: `Rotated the client secret (${dueByRequest ? `requested by annotation ${ROTATE_ANNOTATION}` : `due every ${rotation?.every}`}); the previous secret works until ${new Date(now + graceMs).toISOString()}${rotation?.revokeTokens ? "; tokens issued before the rotation are revoked" : ""}`,
       },
-    };
+    );
   }
 
   const previousHash = annotations[SecretAnnotation.previousHash];

@@ -3,8 +3,8 @@
 // behind in Redis. The patches carry the resourceVersion they were computed from: a
 // concurrent change makes them fail with a conflict (retried), never drops someone
 // else's finalizer.
-import { FINALIZER, GROUP, type OAuthClient, PLURAL, VERSION } from "../../api/v1alpha1/oauthclient.ts";
-import { mergePatch } from "../kube.ts";
+import { FINALIZER, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
+import { patchOAuthClient } from "../kube.ts";
 import { clientIdConflict, effectiveClientId } from "./client-id.ts";
 import type { ReconcileContext } from "./context.ts";
 import { EventReason } from "./events.ts";
@@ -49,17 +49,12 @@ export async function finalize(ctx: ReconcileContext, resource: OAuthClient): Pr
 
 async function patchFinalizers(ctx: ReconcileContext, resource: OAuthClient, finalizers: string[]): Promise<void> {
   const { namespace = "default", name, resourceVersion } = resource.metadata;
-  const updated = (await ctx.kube.custom.patchNamespacedCustomObject(
-    {
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: PLURAL,
-      name,
-      fieldManager: ctx.fieldManager,
-      body: { metadata: { finalizers, resourceVersion } },
-    },
-    mergePatch,
-  )) as OAuthClient;
+  const updated = await patchOAuthClient(
+    ctx.kube,
+    namespace,
+    name,
+    { metadata: { finalizers, resourceVersion } },
+    { fieldManager: ctx.fieldManager },
+  );
   resource.metadata = updated.metadata;
 }

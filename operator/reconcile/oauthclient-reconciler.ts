@@ -8,10 +8,10 @@
 //   when the input changes);
 // - a failed write (API server, Redis): a False condition where it can still be
 //   written, an Event, and an error, so the key is retried with backoff.
-import { GROUP, type OAuthClient, PLURAL, VERSION } from "../../api/v1alpha1/oauthclient.ts";
+import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { errorText, type Logger } from "../../common/logger.ts";
 import type { Reconciler, Request, Result } from "../controller/controller.ts";
-import { isNotFound } from "../kube.ts";
+import { readOAuthClient } from "../kube.ts";
 import { clientIdConflict, effectiveClientId } from "./client-id.ts";
 import type { ReconcileContext } from "./context.ts";
 import {
@@ -205,18 +205,7 @@ export class OAuthClientReconciler implements Reconciler {
   }
 
   /** The resource as the API server has it now (not the cache: see credentials.ts). */
-  async #read({ namespace, name }: Request): Promise<OAuthClient | undefined> {
-    try {
-      return (await this.#ctx.kube.custom.getNamespacedCustomObject({
-        group: GROUP,
-        version: VERSION,
-        namespace,
-        plural: PLURAL,
-        name,
-      })) as OAuthClient;
-    } catch (error) {
-      if (isNotFound(error)) return undefined;
-      throw error;
-    }
+  #read({ namespace, name }: Request): Promise<OAuthClient | undefined> {
+    return readOAuthClient(this.#ctx.kube, namespace, name);
   }
 }

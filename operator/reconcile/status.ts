@@ -7,13 +7,10 @@
 import {
   API_VERSION,
   type Condition,
-  GROUP,
   type OAuthClient,
   type OAuthClientStatus,
-  PLURAL,
-  VERSION,
 } from "../../api/v1alpha1/oauthclient.ts";
-import { mergePatch } from "../kube.ts";
+import { patchOAuthClient } from "../kube.ts";
 import type { ReconcileContext } from "./context.ts";
 
 /** The stage conditions, in reconcile order; Ready summarizes them. */
@@ -113,18 +110,13 @@ export async function writeStatus(
 ): Promise<boolean> {
   if (stableJson(status) === stableJson(resource.status ?? {})) return false;
   const { namespace = "default", name } = resource.metadata;
-  const updated = (await ctx.kube.custom.patchNamespacedCustomObjectStatus(
-    {
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: PLURAL,
-      name,
-      fieldManager: ctx.fieldManager,
-      body: { apiVersion: API_VERSION, status },
-    },
-    mergePatch,
-  )) as OAuthClient;
+  const updated = await patchOAuthClient(
+    ctx.kube,
+    namespace,
+    name,
+    { apiVersion: API_VERSION, status },
+    { status: true, fieldManager: ctx.fieldManager },
+  );
   resource.metadata.resourceVersion = updated.metadata.resourceVersion;
   resource.status = updated.status;
   return true;

@@ -3,7 +3,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { FINALIZER } from "../../api/v1alpha1/oauthclient.ts";
-import type { RunningOperator } from "../../operator/operator.ts";
 import { verifySecret } from "../../registry/secret-hash.ts";
 import {
   CLIENT_CREDENTIALS,
@@ -15,30 +14,25 @@ import {
   getSecret,
   ISSUER,
   metricsText,
+  type OperatorWorld,
   oauthClient,
   patchClient,
   secretString,
-  startTestOperator,
-  startWorld,
-  type World,
-  waitForClient,
+  startOperatorWorld,
   waitForEvent,
   waitForGone,
   waitForReady,
+  waitForReason,
   waitForRecord,
 } from "./support.ts";
 
-let world: World;
-let operator: RunningOperator;
+let world: OperatorWorld;
 
 before(async () => {
-  world = await startWorld();
-  operator = await startTestOperator(world);
-  await operator.synced();
+  world = await startOperatorWorld();
 });
 
 after(async () => {
-  await operator?.stop();
   await world?.stop();
 });
 
@@ -109,8 +103,8 @@ test("apply: Ready, a Secret with the keys and an owner reference, a registry re
   assert.equal((await getClient(world, ns, "orders"))?.metadata.resourceVersion, before?.metadata.resourceVersion);
   assert.equal((await world.registry.get(clientId))?.updatedAt, recordBefore?.updatedAt);
   for (const probe of ["healthz", "readyz"])
-    assert.equal((await fetch(`http://127.0.0.1:${operator.port}/${probe}`)).status, 200, probe);
-  const metrics = await metricsText(operator.port);
+    assert.equal((await fetch(`http://127.0.0.1:${world.operator.port}/${probe}`)).status, 200, probe);
+  const metrics = await metricsText(world.operator.port);
   assert.match(metrics, /controller_runtime_reconcile_total\{controller="oauthclient",result="success"\} [1-9]/);
   assert.match(metrics, /controller_runtime_reconcile_time_seconds_count\{controller="oauthclient"\} [1-9]/);
   assert.match(metrics, /workqueue_depth\{name="oauthclient"\} \d+/);
@@ -180,13 +174,7 @@ test("a Secret of the configured name that is not ours is left alone, and the co
     body: { metadata: { name: "squatter-oauth-client" }, stringData: { client_secret: "someone-elses" } },
   });
   await createClient(world, oauthClient(ns, "squatter", CLIENT_CREDENTIALS));
-  const blocked = await waitForClient(
-    world,
-    ns,
-    "squatter",
-    "SecretNotOwned",
-    (r) => condition(r, "Ready")?.reason === "SecretNotOwned",
-  );
+  const blocked = await waitForReason(world, ns, "squatter", "Ready", "SecretNotOwned");
   assert.match(condition(blocked, "CredentialsReady")?.message ?? "", /credentials\.source: adopt/);
   const secret = await getSecret(world, ns, "squatter-oauth-client");
   assert.equal(secretString(secret, "client_secret"), "someone-elses");
@@ -221,13 +209,7 @@ test("adopt: waits (not Ready, WaitingForSecret) while the Secret is missing, th
       credentials: { source: "adopt", secretName: "legacy-creds", keys: { clientSecret: "password" } },
     }),
   );
-  const waiting = await waitForClient(
-    world,
-    ns,
-    "legacy",
-    "waiting for its Secret",
-    (r) => condition(r, "CredentialsReady")?.reason === "WaitingForSecret",
-  );
+  const waiting = await waitForReason(world, ns, "legacy", "CredentialsReady", "WaitingForSecret");
   assert.equal(condition(waiting, "Ready")?.status, "False");
   assert.equal(condition(waiting, "Ready")?.reason, "WaitingForSecret");
   assert.match(condition(waiting, "Ready")?.message ?? "", /legacy-creds/);
@@ -267,13 +249,7 @@ test("client-ID conflict: the later resource is not Ready and names the other; t
   );
   await waitForReady(world, nsA, "first");
   await createClient(world, oauthClient(nsB, "second", { ...CLIENT_CREDENTIALS, clientId: "shared-client" }));
-  const loser = await waitForClient(
-    world,
-    nsB,
-    "second",
-    "ClientIdConflict",
-    (r) => condition(r, "Ready")?.reason === "ClientIdConflict",
-  );
+  const loser = await waitForReason(world, nsB, "second", "Ready", "ClientIdConflict");
   assert.equal(condition(loser, "Ready")?.status, "False");
   assert.equal(loser.status?.clientId, undefined, "the ID is not recorded as this resource's");
   assert.match(condition(loser, "Ready")?.message ?? "", new RegExp(`${nsA}/first`));
@@ -292,13 +268,7 @@ test("client-ID conflict: the later resource is not Ready and names the other; t
     world,
     oauthClient(nsB, "third", { ...CLIENT_CREDENTIALS, clientId: "shared-client" }),
   );
-  await waitForClient(
-    world,
-    nsB,
-    "third",
-    "ClientIdConflict",
-    (r) => condition(r, "Ready")?.reason === "ClientIdConflict",
-  );
+  await waitForReason(world, nsB, "third", "Ready", "ClientIdConflict");
   await deleteClient(world, nsA, "first");
   await waitForReady(world, nsB, "third");
   await waitForRecord(world, "shared-client", "owned by the third", (r) => r?.sourceUid === third.metadata.uid);
@@ -316,22 +286,16 @@ test("a malformed referenced JWKS: a clear condition, no crash loop, other clien
   };
   await createClient(world, oauthClient(ns, "partner", spec));
   await createClient(world, oauthClient(ns, "neighbour", CLIENT_CREDENTIALS));
-  const bad = await waitForClient(
-    world,
-    ns,
-    "partner",
-    "InvalidReferencedSecret",
-    (r) => condition(r, "RegistryReady")?.reason === "InvalidReferencedSecret",
-  );
+  const bad = await waitForReason(world, ns, "partner", "RegistryReady", "InvalidReferencedSecret");
   assert.equal(condition(bad, "Ready")?.status, "False");
   assert.match(condition(bad, "Ready")?.message ?? "", /jwtIssuers\[0\]\.jwksSecretRef: is not valid JSON/);
   assert.equal(condition(bad, "SecretReady")?.status, "True", "the credentials Secret is still written");
   await waitForReady(world, ns, "neighbour");
 
   // Not retried in a loop: the error count does not grow while nothing changes.
-  const errorsBefore = /result="error"\} (\d+)/.exec(await metricsText(operator.port))?.[1];
+  const errorsBefore = /result="error"\} (\d+)/.exec(await metricsText(world.operator.port))?.[1];
   await new Promise((r) => setTimeout(r, 1_500));
-  assert.equal(/result="error"\} (\d+)/.exec(await metricsText(operator.port))?.[1], errorsBefore);
+  assert.equal(/result="error"\} (\d+)/.exec(await metricsText(world.operator.port))?.[1], errorsBefore);
 
   // Fixing the referenced Secret re-reconciles the resource that uses it.
   const jwks = {

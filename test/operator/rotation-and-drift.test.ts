@@ -6,7 +6,6 @@ import { after, before, test } from "node:test";
 import { createClient as createRedisClient } from "redis";
 import { ROTATE_ANNOTATION } from "../../api/v1alpha1/oauthclient.ts";
 import { mergePatch } from "../../operator/kube.ts";
-import type { RunningOperator } from "../../operator/operator.ts";
 import { SecretAnnotation } from "../../operator/reconcile/credentials.ts";
 import { registryKeys } from "../../registry/keys.ts";
 import { verifySecret } from "../../registry/secret-hash.ts";
@@ -16,30 +15,26 @@ import {
   createClient,
   createNamespace,
   getSecret,
+  type OperatorWorld,
   oauthClient,
   patchClient,
   secretString,
-  startTestOperator,
-  startWorld,
-  type World,
+  startOperatorWorld,
   waitForClient,
   waitForEvent,
   waitForReady,
+  waitForReason,
   waitForRecord,
 } from "./support.ts";
 
-let world: World;
-let operator: RunningOperator;
+let world: OperatorWorld;
 
 before(async () => {
-  world = await startWorld();
   // Resync every 3 s: drift that no event announces (a Redis flush) is repaired by it.
-  operator = await startTestOperator(world, { resyncPeriodMs: 3_000 });
-  await operator.synced();
+  world = await startOperatorWorld({ resyncPeriodMs: 3_000 });
 });
 
 after(async () => {
-  await operator?.stop();
   await world?.stop();
 });
 
@@ -145,13 +140,7 @@ test("drift: a person sets their own secret in the Secret; it is rehashed into t
   };
   await world.kube.core.replaceNamespacedSecret({ namespace: ns, name: "edited-oauth-client", body: secret });
   await waitForRecord(world, clientId, "the person's secret", (r) => verifySecret(mine, r?.secrets[0]?.hash ?? ""));
-  const after = await waitForClient(
-    world,
-    ns,
-    "edited",
-    "SecretChanged",
-    (r) => condition(r, "CredentialsReady")?.reason === "SecretChanged",
-  );
+  const after = await waitForReason(world, ns, "edited", "CredentialsReady", "SecretChanged");
   assert.equal(after.status?.clientId, clientId);
   const repaired = await getSecret(world, ns, "edited-oauth-client");
   assert.equal(secretString(repaired, "client_secret"), mine, "the person's secret is kept");
@@ -212,13 +201,7 @@ test("Redis down: not Ready (RegistryUnavailable) with a Warning Event; Redis ba
   await world.redis.stop();
   try {
     await createClient(world, oauthClient(ns, "patient", CLIENT_CREDENTIALS));
-    const waiting = await waitForClient(
-      world,
-      ns,
-      "patient",
-      "RegistryUnavailable",
-      (r) => condition(r, "Ready")?.reason === "RegistryUnavailable",
-    );
+    const waiting = await waitForReason(world, ns, "patient", "Ready", "RegistryUnavailable");
     assert.equal(condition(waiting, "Ready")?.status, "False");
     assert.match(condition(waiting, "RegistryReady")?.message ?? "", /Cannot read the registry/);
     await waitForEvent(world, ns, "patient", "RegistryWriteFailed", "Warning");

@@ -18,7 +18,14 @@ import {
 } from "../../api/v1alpha1/oauthclient.ts";
 import { createLogger } from "../../common/logger.ts";
 import { configWith, type OperatorConfig } from "../../operator/config.ts";
-import { isNotFound, type KubeClients, makeClients, mergePatch } from "../../operator/kube.ts";
+import {
+  type KubeClients,
+  makeClients,
+  oauthClientParams,
+  patchOAuthClient,
+  readOAuthClient,
+  readSecret,
+} from "../../operator/kube.ts";
 import { type RunningOperator, startOperator } from "../../operator/operator.ts";
 import type { ClientRecord } from "../../registry/record.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
@@ -53,6 +60,31 @@ export async function startWorld(): Promise<World> {
       await Promise.all([cp.stop(), redis.stop()]);
     },
   };
+}
+
+/** A world with one operator on it, for a test file that runs one operator throughout. */
+export interface OperatorWorld extends World {
+  operator: RunningOperator;
+  /** Stops the operator, then the world. */
+  stop(): Promise<void>;
+}
+
+/** Starts a world and an operator on it, and waits for the operator's caches to sync. */
+export async function startOperatorWorld(overrides: Partial<OperatorConfig> = {}): Promise<OperatorWorld> {
+  const world = await startWorld();
+  let operator: RunningOperator | undefined;
+  const stop = async () => {
+    await operator?.stop();
+    await world.stop();
+  };
+  try {
+    operator = await startTestOperator(world, overrides);
+    await operator.synced();
+    return { ...world, operator, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
 }
 
 let operatorCount = 0;
@@ -129,57 +161,24 @@ export async function createClient(world: World, resource: OAuthClient): Promise
   })) as OAuthClient;
 }
 
-export async function getClient(world: World, namespace: string, name: string): Promise<OAuthClient | undefined> {
-  try {
-    return (await world.kube.custom.getNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: PLURAL,
-      name,
-    })) as OAuthClient;
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+export function getClient(world: World, namespace: string, name: string): Promise<OAuthClient | undefined> {
+  return readOAuthClient(world.kube, namespace, name);
 }
 
-export async function patchClient(world: World, namespace: string, name: string, body: unknown): Promise<OAuthClient> {
-  return (await world.kube.custom.patchNamespacedCustomObject(
-    { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body },
-    mergePatch,
-  )) as OAuthClient;
+export function patchClient(world: World, namespace: string, name: string, body: unknown): Promise<OAuthClient> {
+  return patchOAuthClient(world.kube, namespace, name, body);
 }
 
-export async function patchClientStatus(
-  world: World,
-  namespace: string,
-  name: string,
-  body: unknown,
-): Promise<OAuthClient> {
-  return (await world.kube.custom.patchNamespacedCustomObjectStatus(
-    { group: GROUP, version: VERSION, namespace, plural: PLURAL, name, body },
-    mergePatch,
-  )) as OAuthClient;
+export function patchClientStatus(world: World, namespace: string, name: string, body: unknown): Promise<OAuthClient> {
+  return patchOAuthClient(world.kube, namespace, name, body, { status: true });
 }
 
 export async function deleteClient(world: World, namespace: string, name: string): Promise<void> {
-  await world.kube.custom.deleteNamespacedCustomObject({
-    group: GROUP,
-    version: VERSION,
-    namespace,
-    plural: PLURAL,
-    name,
-  });
+  await world.kube.custom.deleteNamespacedCustomObject(oauthClientParams(namespace, name));
 }
 
-export async function getSecret(world: World, namespace: string, name: string): Promise<V1Secret | undefined> {
-  try {
-    return await world.kube.core.readNamespacedSecret({ namespace, name });
-  } catch (error) {
-    if (isNotFound(error)) return undefined;
-    throw error;
-  }
+export function getSecret(world: World, namespace: string, name: string): Promise<V1Secret | undefined> {
+  return readSecret(world.kube, namespace, name);
 }
 
 export function secretString(secret: V1Secret | undefined, key: string): string | undefined {
@@ -213,6 +212,17 @@ export async function waitForClient(
   } catch (error) {
     throw new Error(`${(error as Error).message}\nlast status: ${JSON.stringify(last?.status, null, 2)}`);
   }
+}
+
+/** Polls the resource until its condition `type` has this reason; returns it. */
+export function waitForReason(
+  world: World,
+  namespace: string,
+  name: string,
+  type: string,
+  reason: string,
+): Promise<OAuthClient> {
+  return waitForClient(world, namespace, name, `${type} ${reason}`, (r) => condition(r, type)?.reason === reason);
 }
 
 /** Ready=True for the current generation. */
