@@ -49,11 +49,17 @@ async function readBody(ctx: Ctx, limit: number): Promise<string> {
       }
       chunks.push(chunk);
     };
-    request.on("data", onData);
-    request.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     // A client that goes away mid-body ("aborted" error, or just a close before the
-    // end): refused, not left waiting.
+    // end): refused, not left waiting. Every request closes once it is done, so the
+    // listeners go with the end of the body: building an error there for nothing
+    // cost the hot path ~10 % of its CPU.
     const cut = () => reject(new InvalidRequest("the request body was not received in full"));
+    request.on("data", onData);
+    request.once("end", () => {
+      request.off("error", cut);
+      request.off("close", cut);
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    });
     request.once("error", cut);
     request.once("close", cut);
   });
