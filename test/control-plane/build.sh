@@ -15,6 +15,9 @@ CACHE="${TOLLGATE_CACHE:-$HOME/.cache/tollgate}"
 BIN="$CACHE/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION"
 mkdir -p "$BIN"
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod
+# Go lives in /usr/local/go on these machines; a non-login shell may not have it on PATH.
+command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null 2>&1 || { echo "[control-plane] Go 1.24+ is needed to build the test control plane" >&2; exit 1; }
 
 log() { echo "[control-plane] $*" >&2; }
 
