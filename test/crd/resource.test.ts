@@ -7,7 +7,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import { promisify } from "node:util";
-import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
+import { GRANT_TYPES, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { compileRecord } from "../../registry/compile.ts";
 import { startControlPlane } from "../harness/control-plane.ts";
 import {
@@ -63,15 +63,7 @@ describe("examples/", () => {
   test("holds one example per grant type and a combined one", () => {
     const clients = docs.filter((d) => d.doc.kind === "OAuthClient");
     const grants = new Set(clients.flatMap((d) => (d.doc.spec as { grantTypes: string[] }).grantTypes));
-    for (const grant of [
-      "authorization_code",
-      "refresh_token",
-      "client_credentials",
-      "password",
-      "urn:ietf:params:oauth:grant-type:saml2-bearer",
-      "urn:ietf:params:oauth:grant-type:jwt-bearer",
-    ])
-      assert.ok(grants.has(grant), `no example uses ${grant}`);
+    for (const grant of GRANT_TYPES) assert.ok(grants.has(grant), `no example uses ${grant}`);
     assert.ok(
       clients.some((d) => (d.doc.spec as { grantTypes: string[] }).grantTypes.length === 6),
       "a combined example uses every grant type",
