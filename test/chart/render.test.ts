@@ -3,9 +3,9 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { CHART_DIR, envOf, find, helm, podSpec, renderChart } from "./render.ts";
+import { CHART_DIR, envOf, find, HELM_MAJORS, helm, type KubeObject, podSpec, renderChart } from "./render.ts";
 
-describe("helm lint --strict", () => {
+describe("helm lint --strict, Helm 3 and Helm 4", () => {
   const combos: Record<string, string[]> = {
     defaults: [],
     "external redis": [
@@ -20,15 +20,29 @@ describe("helm lint --strict", () => {
       "tokenServer.autoscaling.enabled=true",
     ],
   };
-  for (const [name, set] of Object.entries(combos)) {
-    test(name, async () => {
-      const args = ["lint", "--strict", CHART_DIR, "--kube-version", "1.36.3"];
-      for (const value of set) args.push("--set", value);
-      const { code, output } = await helm(args);
-      assert.equal(code, 0, output);
-      assert.match(output, /1 chart\(s\) linted, 0 chart\(s\) failed/);
-    });
-  }
+  for (const major of HELM_MAJORS)
+    for (const [name, set] of Object.entries(combos)) {
+      test(`helm ${major}: ${name}`, async () => {
+        const args = ["lint", "--strict", CHART_DIR, "--kube-version", "1.36.3"];
+        for (const value of set) args.push("--set", value);
+        const { code, output } = await helm(args, major);
+        assert.equal(code, 0, output);
+        assert.match(output, /1 chart\(s\) linted, 0 chart\(s\) failed/);
+      });
+    }
+
+  test("Helm 3 and Helm 4 render the same objects", async () => {
+    const set = ["rbac.mode=namespaced", "rbac.namespaces={team-a}", "ingress.enabled=true", "ingress.host=a.example"];
+    const strip = (objects: KubeObject[]) =>
+      objects.map((o) => {
+        const { ["helm.sh/chart"]: _chart, ...labels } = o.metadata.labels ?? {};
+        return { ...o, metadata: { ...o.metadata, labels } };
+      });
+    assert.deepEqual(
+      strip(await renderChart(set, "tollgate-system", 3)),
+      strip(await renderChart(set, "tollgate-system", 4)),
+    );
+  });
 });
 
 describe("rendered objects", () => {
@@ -149,9 +163,11 @@ describe("values.schema.json rejects bad values with a message naming the value"
     test(name, async () => {
       const args = ["template", "tollgate", CHART_DIR, "--kube-version", "1.36.3"];
       for (const value of set) args.push("--set", value);
-      const { code, output } = await helm(args);
-      assert.notEqual(code, 0, `helm accepted ${set.join(" ")}`);
-      assert.match(output, message);
+      for (const major of HELM_MAJORS) {
+        const { code, output } = await helm(args, major);
+        assert.notEqual(code, 0, `helm ${major} accepted ${set.join(" ")}`);
+        assert.match(output, message, `helm ${major}`);
+      }
     });
   }
 });

@@ -8,7 +8,9 @@ import { controlPlaneBinDir } from "../harness/control-plane.ts";
 
 const run = promisify(execFile);
 export const CHART_DIR = new URL("../../charts/tollgate", import.meta.url).pathname;
-export const helmBinary = (): string => join(controlPlaneBinDir(), "helm");
+/** Helm 4 by default; `3` for the Helm 3 binary the chart must work with too. */
+export const helmBinary = (major: 3 | 4 = 4): string => join(controlPlaneBinDir(), major === 3 ? "helm3" : "helm");
+export const HELM_MAJORS = [3, 4] as const;
 
 export interface KubeObject {
   apiVersion: string;
@@ -19,19 +21,23 @@ export interface KubeObject {
 }
 
 /** `--set` style values as a flat list: ["redis.mode=external", ...]. */
-export async function renderChart(set: string[] = [], namespace = "tollgate-system"): Promise<KubeObject[]> {
+export async function renderChart(
+  set: string[] = [],
+  namespace = "tollgate-system",
+  major: 3 | 4 = 4,
+): Promise<KubeObject[]> {
   const args = ["template", "tollgate", CHART_DIR, "--namespace", namespace, "--kube-version", "1.36.3"];
   for (const value of set) args.push("--set", value);
-  const { stdout } = await run(helmBinary(), args, { maxBuffer: 16 << 20 });
+  const { stdout } = await run(helmBinary(major), args, { maxBuffer: 16 << 20 });
   return parseAllDocuments(stdout)
     .map((doc) => doc.toJS() as KubeObject | null)
     .filter((o): o is KubeObject => o !== null);
 }
 
 /** Runs helm and returns its combined output and exit code (for failure cases). */
-export async function helm(args: string[]): Promise<{ code: number; output: string }> {
+export async function helm(args: string[], major: 3 | 4 = 4): Promise<{ code: number; output: string }> {
   try {
-    const { stdout, stderr } = await run(helmBinary(), args, { maxBuffer: 16 << 20 });
+    const { stdout, stderr } = await run(helmBinary(major), args, { maxBuffer: 16 << 20 });
     return { code: 0, output: stdout + stderr };
   } catch (error) {
     const e = error as { code: number; stdout: string; stderr: string };

@@ -11,6 +11,8 @@ set -euo pipefail
 K8S_VERSION="${K8S_VERSION:-v1.36.3}"
 ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 HELM_VERSION="${HELM_VERSION:-v4.3.2}"
+# The chart must also work with Helm 3, still the most installed; its lint and render tests run with both.
+HELM3_VERSION="${HELM3_VERSION:-v3.22.0}"
 CACHE="${TOLLGATE_CACHE:-$HOME/.cache/tollgate}"
 BIN="$CACHE/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION"
 mkdir -p "$BIN"
@@ -73,10 +75,20 @@ build_helm() {
   GOBIN="$BIN" go install -trimpath -ldflags "-s -w -X helm.sh/helm/v4/internal/version.version=$HELM_VERSION" "helm.sh/helm/v4/cmd/helm@$HELM_VERSION"
 }
 
+build_helm3() {
+  log "building helm $HELM3_VERSION (as helm3)"
+  local gobin; gobin="$(mktemp -d)"
+  GOBIN="$gobin" go install -trimpath -ldflags "-s -w -X helm.sh/helm/v3/internal/version.version=$HELM3_VERSION" "helm.sh/helm/v3/cmd/helm@$HELM3_VERSION"
+  mv "$gobin/helm" "$BIN/helm3"
+  rmdir "$gobin"
+  echo "$HELM3_VERSION" > "$BIN/helm3.version"
+}
+
 start=$(date +%s)
 built=""
 [ -x "$BIN/etcd" ] || { build_etcd; built=1; }
 [ -x "$BIN/helm" ] || { build_helm; built=1; }
+[ -x "$BIN/helm3" ] && [ "$(cat "$BIN/helm3.version" 2>/dev/null)" = "$HELM3_VERSION" ] || { build_helm3; built=1; }
 if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kubectl" ]; then build_kubernetes; built=1; fi
 [ -z "$built" ] || log "built in $(( $(date +%s) - start ))s: $BIN"
 echo "$BIN"
