@@ -6,11 +6,12 @@ import { startRedis } from "./redis.ts";
 const controlPlane = await startControlPlane();
 const redis = await startRedis();
 console.log(`kube-apiserver: ${controlPlane.server}
-KUBECONFIG=${controlPlane.kubeconfigPath}
-REDIS_URL=${redis.url}
+export KUBECONFIG=${controlPlane.kubeconfigPath}
+export TOLLGATE_REDIS_URL=${redis.url}
 
-Try:  KUBECONFIG=${controlPlane.kubeconfigPath} ${controlPlane.binDir}/kubectl apply -f examples/
-      KUBECONFIG=${controlPlane.kubeconfigPath} REDIS_URL=${redis.url} npm run operator
+Then, in other shells with those two variables:
+  ${controlPlane.binDir}/kubectl apply -f examples/
+  npm run operator -- --leader-elect=false --metrics-port=0
 Ctrl-C stops the control plane and Redis.`);
 
 const shutdown = async () => {
