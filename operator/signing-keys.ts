@@ -5,6 +5,7 @@
 // for a whole period and every verifier's JWKS cache already holds it. The time of the
 // last rotation is an annotation on the Secret, so restarts and leader changes keep
 // the schedule. Runs only on the leader.
+
 import type { V1Secret } from "@kubernetes/client-node";
 import { errorText, type Logger } from "../common/logger.ts";
 import {
@@ -16,6 +17,7 @@ import {
   serializeSigningKey,
 } from "../token-server/signing-keys.ts";
 import type { OperatorConfig } from "./config.ts";
+import { timerDelay } from "./controller/timer-limit.ts";
 import { isConflict, type KubeClients, readSecret } from "./kube.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "./reconcile/secret.ts";
 
@@ -51,7 +53,7 @@ export function startSigningKeyManager(
       running = tick().finally(() => {
         running = undefined;
       });
-    }, ms);
+    }, timerDelay(ms));
     timer.unref();
   };
 

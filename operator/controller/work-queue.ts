@@ -7,6 +7,7 @@
 //   the count after a success;
 // - after shutDown(), get() returns undefined (waiting keys are dropped: the next
 //   leader's initial list covers them) and no new key is accepted.
+import { timerDelay } from "./timer-limit.ts";
 
 export interface WorkQueueOptions {
   baseDelayMs?: number;
@@ -61,7 +62,7 @@ export class WorkQueue {
     const timer = setTimeout(() => {
       this.#timers.delete(key);
       this.add(key);
-    }, delayMs);
+    }, timerDelay(delayMs));
     timer.unref();
     this.#timers.set(key, { at, timer });
   }

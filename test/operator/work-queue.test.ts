@@ -63,3 +63,19 @@ test("shutDown releases waiting workers and accepts nothing more", async () => {
   queue.add("ns/a");
   assert.equal(await queue.get(), undefined);
 });
+
+test("a delay longer than Node's timers can hold (a 90-day rotation) is not turned into 1 ms", async () => {
+  const queue = new WorkQueue();
+  const warnings: Error[] = [];
+  const onWarning = (warning: Error) => warnings.push(warning);
+  process.on("warning", onWarning);
+  queue.addAfter("ns/rotates-quarterly", 90 * 24 * 3600 * 1000);
+  await new Promise((r) => setTimeout(r, 100));
+  process.off("warning", onWarning);
+  assert.equal(queue.depth(), 0, "the key is still waiting");
+  assert.deepEqual(
+    warnings.filter((w) => w.name === "TimeoutOverflowWarning"),
+    [],
+  );
+  queue.shutDown();
+});
