@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the test control plane (kube-apiserver, etcd, kubectl) and helm from the official Go
+# Builds the test control plane (kube-apiserver, etcd, kubectl), the node's Kubernetes parts
+# (kubelet, kube-controller-manager, kube-scheduler, kube-proxy), CoreDNS and helm from the official Go
 # modules, the way no Docker and no download site leave us: a scratch module per
 # component, outside the repo, cached by version. Nothing built here is committed.
 #
@@ -13,6 +14,10 @@ ETCD_VERSION="${ETCD_VERSION:-v3.6.16}"
 HELM_VERSION="${HELM_VERSION:-v4.3.2}"
 # The chart must also work with Helm 3, still the most installed; its lint and render tests run with both.
 HELM3_VERSION="${HELM3_VERSION:-v3.22.0}"
+# Cluster DNS for the node's pods (Service names), run as a static binary in a local image.
+COREDNS_VERSION="${COREDNS_VERSION:-v1.14.7}"
+# The control plane and the node: one Kubernetes module, one version (no skew to reason about).
+KUBE_CMDS="kube-apiserver kubectl kubelet kube-controller-manager kube-scheduler kube-proxy"
 CACHE="${TOLLGATE_CACHE:-$HOME/.cache/tollgate}"
 BIN="$CACHE/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION"
 mkdir -p "$BIN"
@@ -44,18 +49,19 @@ build_kubernetes() {
     grep -E '=> \./staging/' "$gomod" | awk -v v="$staging_version" '{print "\t" $1 " => " $1 " " v}'
     echo ")"
   } > go.mod
-  go get -tool "k8s.io/kubernetes/cmd/kube-apiserver@$K8S_VERSION" >&2
-  go get -tool "k8s.io/kubernetes/cmd/kubectl@$K8S_VERSION" >&2
+  for cmd in $KUBE_CMDS; do go get -tool "k8s.io/kubernetes/cmd/$cmd@$K8S_VERSION" >&2; done
   local pkg=k8s.io/component-base/version cg=k8s.io/client-go/pkg/version
   local ld="-s -w"
   for p in $pkg $cg; do
     ld="$ld -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean"
   done
-  for cmd in kube-apiserver kubectl; do
-    log "building $cmd $K8S_VERSION"
-    go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ld" -o "$BIN/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
-    mv "$BIN/$cmd.tmp" "$BIN/$cmd"
-  done
+  # One build for every command: the shared packages compile once.
+  log "building $KUBE_CMDS $K8S_VERSION"
+  local out; out="$(mktemp -d "$CACHE/build.XXXXXX")"
+  # shellcheck disable=SC2046
+  go build -trimpath -tags selinux,notest,grpcnotrace -ldflags "$ld" -o "$out/" $(printf 'k8s.io/kubernetes/cmd/%s ' $KUBE_CMDS)
+  for cmd in $KUBE_CMDS; do mv "$out/$cmd" "$BIN/$cmd"; done
+  rmdir "$out"
 }
 
 build_etcd() {
@@ -84,11 +90,26 @@ build_helm3() {
   echo "$HELM3_VERSION" > "$BIN/helm3.version"
 }
 
+build_coredns() {
+  local work="$CACHE/src/coredns-$COREDNS_VERSION"
+  mkdir -p "$work"
+  cd "$work"
+  [ -f go.mod ] || go mod init tollgate.test/coredns >&2
+  go get -tool "github.com/coredns/coredns@$COREDNS_VERSION" >&2
+  log "building coredns $COREDNS_VERSION"
+  go build -trimpath -ldflags "-s -w" -o "$BIN/coredns.tmp" github.com/coredns/coredns
+  mv "$BIN/coredns.tmp" "$BIN/coredns"
+  echo "$COREDNS_VERSION" > "$BIN/coredns.version"
+}
+
 start=$(date +%s)
 built=""
 [ -x "$BIN/etcd" ] || { build_etcd; built=1; }
 [ -x "$BIN/helm" ] || { build_helm; built=1; }
 [ -x "$BIN/helm3" ] && [ "$(cat "$BIN/helm3.version" 2>/dev/null)" = "$HELM3_VERSION" ] || { build_helm3; built=1; }
-if [ ! -x "$BIN/kube-apiserver" ] || [ ! -x "$BIN/kubectl" ]; then build_kubernetes; built=1; fi
+for cmd in $KUBE_CMDS; do
+  [ -x "$BIN/$cmd" ] || { build_kubernetes; built=1; break; }
+done
+[ -x "$BIN/coredns" ] && [ "$(cat "$BIN/coredns.version" 2>/dev/null)" = "$COREDNS_VERSION" ] || { build_coredns; built=1; }
 [ -z "$built" ] || log "built in $(( $(date +%s) - start ))s: $BIN"
 echo "$BIN"
