@@ -140,53 +140,5 @@ test("per-client throttling: many failures across usernames lock the client's pa
   assert.equal((await passwordGrant(other, "erin", "erin-pw")).status, 200);
 });
 
-test("timing: unknown user and wrong password both cost one bcrypt comparison", async (t) => {
-  // Cost 9 hashes: one comparison is tens of milliseconds, far above the request's other
-  // work, so skipping the dummy comparison for unknown users would show at once.
-  const cost = 9;
-  const users = ["t1", "t2", "t3", "t4", "t5"];
-  const record = await client(users.map((user) => line(user, `${user}-password`, cost)));
-  const reference = bcrypt.hashSync("reference", cost);
-  const compare: number[] = [];
-  await bcrypt.compare("warm-up", reference);
-  for (let i = 0; i < 7; i++) {
-    const started = performance.now();
-    await bcrypt.compare("not it", reference);
-    compare.push(performance.now() - started);
-  }
-  const bcryptCost = median(compare);
-
-  const timed = async (username: string, password: string) => {
-    const started = performance.now();
-    const result = await passwordGrant(record, username, password);
-    const elapsed = performance.now() - started;
-    assert.equal(result.body.error_description, "the username or password is wrong");
-    return elapsed;
-  };
-  const unknown: number[] = [];
-  const wrong: number[] = [];
-  // Interleaved, so load from anything else on the machine falls on both alike. Each known
-  // user gets 3 failures, below the per-user limit; 30 in all, below the client limit.
-  for (let i = 0; i < 15; i++) {
-    // Alternating which goes first, so neither always follows the other.
-    if (i % 2 === 0) unknown.push(await timed(`ghost-${i}`, "wrong"));
-    wrong.push(await timed(users[i % users.length] as string, "wrong"));
-    if (i % 2 === 1) unknown.push(await timed(`ghost-${i}`, "wrong"));
-  }
-  const [mUnknown, mWrong] = [median(unknown), median(wrong)];
-  const report = `bcrypt ${bcryptCost.toFixed(1)} ms; unknown ${mUnknown.toFixed(1)} ms; wrong ${mWrong.toFixed(1)} ms`;
-  t.diagnostic(report);
-  // Without the dummy comparison an unknown user answers in a few milliseconds.
-  assert.ok(mUnknown > 0.6 * bcryptCost, `unknown users must cost a bcrypt comparison: ${report}`);
-  assert.ok(mWrong > 0.6 * bcryptCost, `wrong passwords cost a bcrypt comparison: ${report}`);
-  // Within a quarter of a request's cost; a skipped comparison would differ by almost all of it.
-  assert.ok(Math.abs(mUnknown - mWrong) < 0.25 * Math.max(mUnknown, mWrong), `medians must match: ${report}`);
-});
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
+// Unknown user and wrong password costing one bcrypt comparison each is counted in
+// test/unit/token-server/password-cost.test.ts (wall time belongs to benchmarks).

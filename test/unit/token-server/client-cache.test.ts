@@ -1,0 +1,150 @@
+// The client cache's handling of registry changes, on a scripted registry: what each
+// kind of notification and snapshot does to the cache. The Redis-backed behaviour
+// (pub/sub, reconnects) stays in test/token-server/client-cache.test.ts.
+import assert from "node:assert/strict";
+import { afterEach, mock, test } from "node:test";
+import { createLogger } from "../../../common/logger.ts";
+import type { ClientRecord, RegistryChange, RegistryReader, RegistrySnapshot } from "../../../registry/record.ts";
+import { ClientCache } from "../../../token-server/client-cache.ts";
+import { record } from "../support/records.ts";
+
+/** A registry whose contents the test sets, and whose notifications the test sends. */
+class ScriptedRegistry implements RegistryReader {
+  clients = new Map<string, ClientRecord>();
+  tombstones = new Map<string, number>();
+  currentRevision = 0;
+  listener: ((change: RegistryChange) => void) | undefined;
+  snapshots = 0;
+
+  async snapshot(): Promise<RegistrySnapshot> {
+    this.snapshots += 1;
+    return {
+      revision: this.currentRevision,
+      clients: new Map([...this.clients].map(([id, r]) => [id, structuredClone(r)])),
+      tombstones: new Map(this.tombstones),
+    };
+  }
+  async subscribe(onChange: (change: RegistryChange) => void): Promise<() => Promise<void>> {
+    this.listener = onChange;
+    return async () => {
+      this.listener = undefined;
+    };
+  }
+  async get(clientId: string): Promise<ClientRecord | undefined> {
+    const found = this.clients.get(clientId);
+    return found && structuredClone(found);
+  }
+  async revision(): Promise<number> {
+    return this.currentRevision;
+  }
+  /** Changes the registry and notifies with `revision` (default: the next one). */
+  change(op: "put" | "delete", client: ClientRecord, revision = this.currentRevision + 1, notify = true): void {
+    if (op === "put") this.clients.set(client.clientId, client);
+    else this.clients.delete(client.clientId);
+    this.currentRevision = Math.max(this.currentRevision, revision);
+    if (notify) this.listener?.({ op, clientId: client.clientId, revision });
+  }
+}
+
+const log = createLogger({ level: "error", write: () => {} });
+const caches: ClientCache[] = [];
+afterEach(async () => {
+  mock.timers.reset();
+  for (const cache of caches.splice(0)) await cache.stop();
+});
+
+async function setup(resetGraceMs = 60_000): Promise<{ registry: ScriptedRegistry; cache: ClientCache }> {
+  const registry = new ScriptedRegistry();
+  const cache = await ClientCache.start(registry, { log, resetGraceMs, resyncIntervalMs: 3_600_000 });
+  caches.push(cache);
+  return { registry, cache };
+}
+
+test("a put with the next revision re-reads the record into a new object", async () => {
+  const { registry, cache } = await setup();
+  const a = record();
+  registry.change("put", a);
+  await cache.settled();
+  const first = cache.get(a.clientId);
+  assert.equal(first?.displayName, a.displayName);
+  registry.change("put", { ...a, displayName: "renamed" });
+  await cache.settled();
+  const second = cache.get(a.clientId);
+  assert.equal(second?.displayName, "renamed");
+  // Derived per-client data (allowed scopes, keys) is keyed on the object: a change must replace it.
+  assert.notEqual(second, first);
+  assert.equal(cache.revision, 2);
+  assert.equal(registry.snapshots, 1, "no full resync for consecutive revisions");
+});
+
+test("a delete drops the record and leaves a tombstone", async () => {
+  mock.timers.enable({ apis: ["Date"], now: 1_800_000_000_000 });
+  const { registry, cache } = await setup();
+  const a = record();
+  registry.change("put", a);
+  registry.change("delete", a);
+  await cache.settled();
+  assert.equal(cache.get(a.clientId), undefined);
+  assert.equal(cache.tombstone(a.clientId), 1_800_000_000);
+});
+
+test("a revision gap (a missed message) loads a full snapshot", async () => {
+  const { registry, cache } = await setup();
+  const [a, b] = [record(), record()];
+  registry.change("put", a, 1, false);
+  registry.change("put", b, 2);
+  await cache.settled();
+  assert.ok(cache.get(a.clientId), "the missed change arrives with the snapshot");
+  assert.ok(cache.get(b.clientId));
+  assert.equal(registry.snapshots, 2);
+});
+
+test("a late delete message for a client re-created since keeps the client", async () => {
+  const { registry, cache } = await setup();
+  const a = record();
+  registry.change("put", a);
+  await cache.settled();
+  registry.clients.set(a.clientId, { ...a, generation: 2 }); // deleted and re-created before the message is handled
+  registry.currentRevision = 3;
+  registry.listener?.({ op: "delete", clientId: a.clientId, revision: 2 });
+  registry.listener?.({ op: "put", clientId: a.clientId, revision: 3 });
+  await cache.settled();
+  assert.equal(cache.get(a.clientId)?.generation, 2);
+  assert.equal(cache.tombstone(a.clientId), undefined);
+});
+
+test("a registry that comes back empty keeps the missing clients for the grace period, then drops them", async () => {
+  mock.timers.enable({ apis: ["Date"], now: 1_800_000_000_000 });
+  const { registry, cache } = await setup(60_000);
+  const [a, b, gone] = [record(), record(), record()];
+  registry.change("put", a);
+  registry.change("put", b);
+  registry.change("put", gone);
+  await cache.settled();
+  // Redis restarted empty; the operator has rewritten `a` and deleted `gone` since.
+  registry.clients = new Map([[a.clientId, a]]);
+  registry.tombstones = new Map([[gone.clientId, 1_800_000_000]]);
+  registry.currentRevision = 1;
+  await cache.resync();
+  assert.ok(cache.get(a.clientId));
+  assert.ok(cache.get(b.clientId), "kept through the grace period");
+  assert.equal(cache.get(gone.clientId), undefined, "a tombstoned client is not kept");
+  mock.timers.tick(60_000);
+  await cache.resync();
+  assert.equal(cache.get(b.clientId), undefined, "dropped once the grace period ends");
+  assert.ok(cache.get(a.clientId));
+});
+
+test("a registry rewritten within the grace period replaces the kept copy", async () => {
+  const { registry, cache } = await setup();
+  const a = record();
+  registry.change("put", a);
+  await cache.settled();
+  registry.clients = new Map();
+  registry.currentRevision = 0;
+  await cache.resync();
+  assert.ok(cache.get(a.clientId));
+  registry.change("put", { ...a, displayName: "rewritten" });
+  await cache.settled();
+  assert.equal(cache.get(a.clientId)?.displayName, "rewritten");
+});
