@@ -8,7 +8,6 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { ClientRecord } from "../../registry/record.ts";
 import type { TokenServer } from "../context.ts";
-import { InvalidRequest } from "../errors.ts";
 import { needState } from "../state/availability.ts";
 import type { FamilyMember, RefreshTokenRecord } from "../state/token-state.ts";
 import type { IssuedAccessToken } from "./issue-access-token.ts";
@@ -210,22 +209,4 @@ function accessTokenMember(issued: IssuedAccessToken): FamilyMember {
 function familyTtl(record: RefreshTokenRecord): number {
   const now = Math.floor(Date.now() / 1000);
   return Math.max(1, record.expiresAt - now) + 24 * 3600;
-}
-
-/**
- * RFC 7009 for refresh tokens: true when `token` is refresh-token shaped and handled
- * (revoked with its family, or unknown: nothing to do); throws when it belongs to
- * another client. False for anything else, which the caller handles as an access token.
- */
-export async function revokeRefreshToken(
-  server: TokenServer,
-  token: string,
-  clientId: string | undefined,
-): Promise<boolean> {
-  if (!isRefreshTokenShaped(token)) return false;
-  const record = await findRefreshToken(server, token);
-  if (!record) return true;
-  if (record.clientId !== clientId) throw new InvalidRequest("the token was not issued to this client");
-  await revokeFamily(server, record, "revoked by the client (RFC 7009)");
-  return true;
 }
