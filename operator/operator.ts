@@ -18,7 +18,7 @@ import { LeaderElector } from "./leader-election.ts";
 import { createMetrics, type OperatorMetrics } from "./metrics.ts";
 import { effectiveClientId, holdsClientId } from "./reconcile/client-id.ts";
 import type { Claimant, ReconcileContext } from "./reconcile/context.ts";
-import { credentialsSecretName } from "./reconcile/credentials.ts";
+import { credentialsSecretName } from "./reconcile/credentials-secret.ts";
 import { createEventRecorder } from "./reconcile/events.ts";
 import { OAuthClientReconciler } from "./reconcile/oauthclient-reconciler.ts";
 import { startSigningKeyManager } from "./signing-keys.ts";

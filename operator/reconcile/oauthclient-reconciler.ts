@@ -14,12 +14,9 @@ import type { Reconciler, Request, Result } from "../controller/controller.ts";
 import { readOAuthClient } from "../kube.ts";
 import { clientIdConflict, effectiveClientId } from "./client-id.ts";
 import type { ReconcileContext } from "./context.ts";
-import {
-  type CredentialsChange,
-  credentialsSecretName,
-  nextCredentialsDeadline,
-  resolveCredentials,
-} from "./credentials.ts";
+import { nextCredentialsDeadline, resolveCredentials } from "./credentials.ts";
+import type { CredentialsChange } from "./credentials-policy.ts";
+import { credentialsSecretName } from "./credentials-secret.ts";
 import { EventReason, type EventType } from "./events.ts";
 import { addFinalizer, finalize } from "./finalizer.ts";
 import { compile, writeRecord } from "./registry-record.ts";

@@ -8,7 +8,8 @@ import type { V1OwnerReference, V1Secret } from "@kubernetes/client-node";
 import { API_VERSION, KIND, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { isConflict } from "../kube.ts";
 import type { ReconcileContext } from "./context.ts";
-import { type ResolvedCredentials, SecretAnnotation, secretKeys } from "./credentials.ts";
+import type { ResolvedCredentials } from "./credentials-policy.ts";
+import { SecretAnnotation, secretKeys } from "./credentials-secret.ts";
 import { stableJson } from "./status.ts";
 
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
@@ -36,12 +37,43 @@ export async function writeSecret(
 ): Promise<SecretWrite> {
   if (credentials.adopted) return "unchanged";
   const namespace = resource.metadata.namespace ?? "default";
+  const desired = desiredSecret(resource, clientId, credentials, ctx);
+  const existing = credentials.existing;
+  if (!existing) {
+    try {
+      await ctx.kube.core.createNamespacedSecret({ namespace, body: desired, fieldManager: ctx.fieldManager });
+    } catch (error) {
+      // Someone created it between our read and this write: reconcile again from the new state.
+      if (isConflict(error)) throw new Error(`Secret ${namespace}/${credentials.secretName} appeared concurrently`);
+      throw error;
+    }
+    return "created";
+  }
+  if (sameSecret(desired, existing)) return "unchanged";
+  desired.metadata = { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion };
+  await ctx.kube.core.replaceNamespacedSecret({
+    namespace,
+    name: credentials.secretName,
+    body: desired,
+    fieldManager: ctx.fieldManager,
+  });
+  return "updated";
+}
+
+/** The Secret as it should be: the existing one's extra labels, annotations and owners kept. */
+export function desiredSecret(
+  resource: OAuthClient,
+  clientId: string,
+  credentials: ResolvedCredentials,
+  endpoints: { issuer: string; tokenEndpoint: string },
+): V1Secret {
+  const namespace = resource.metadata.namespace ?? "default";
   const keys = secretKeys(resource);
   const template = resource.spec.credentials?.secretTemplate ?? {};
   const data: Record<string, string> = {
     [keys.clientId]: clientId,
-    [keys.tokenEndpoint]: ctx.tokenEndpoint,
-    [keys.issuer]: ctx.issuer,
+    [keys.tokenEndpoint]: endpoints.tokenEndpoint,
+    [keys.issuer]: endpoints.issuer,
   };
   if (credentials.clientSecret !== undefined) data[keys.clientSecret] = credentials.clientSecret;
   const stateAnnotations: Record<string, string> = {
@@ -64,7 +96,7 @@ export async function writeSecret(
       ([k]) => !(Object.values(SecretAnnotation) as string[]).includes(k),
     ),
   );
-  const desired: V1Secret = {
+  return {
     apiVersion: "v1",
     kind: "Secret",
     type: "Opaque",
@@ -85,30 +117,15 @@ export async function writeSecret(
     },
     data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString("base64")])),
   };
+}
 
-  if (!existing) {
-    try {
-      await ctx.kube.core.createNamespacedSecret({ namespace, body: desired, fieldManager: ctx.fieldManager });
-    } catch (error) {
-      // Someone created it between our read and this write: reconcile again from the new state.
-      if (isConflict(error)) throw new Error(`Secret ${namespace}/${credentials.secretName} appeared concurrently`);
-      throw error;
-    }
-    return "created";
-  }
-  const same =
+/** Whether the existing Secret already is the desired one (then it is not written). */
+export function sameSecret(desired: V1Secret, existing: V1Secret): boolean {
+  return (
     stableJson(desired.data) === stableJson(existing.data ?? {}) &&
     stableJson(desired.metadata?.labels) === stableJson(existing.metadata?.labels ?? {}) &&
     stableJson(desired.metadata?.annotations) === stableJson(existing.metadata?.annotations ?? {}) &&
     stableJson(desired.metadata?.ownerReferences) === stableJson(existing.metadata?.ownerReferences ?? []) &&
-    existing.type === "Opaque";
-  if (same) return "unchanged";
-  desired.metadata = { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion };
-  await ctx.kube.core.replaceNamespacedSecret({
-    namespace,
-    name: credentials.secretName,
-    body: desired,
-    fieldManager: ctx.fieldManager,
-  });
-  return "updated";
+    existing.type === "Opaque"
+  );
 }

@@ -6,7 +6,7 @@ import { after, before, test } from "node:test";
 import { createClient as createRedisClient } from "redis";
 import { ROTATE_ANNOTATION } from "../../api/v1alpha1/oauthclient.ts";
 import { mergePatch } from "../../operator/kube.ts";
-import { SecretAnnotation } from "../../operator/reconcile/credentials.ts";
+import { SecretAnnotation } from "../../operator/reconcile/credentials-secret.ts";
 import { registryKeys } from "../../registry/keys.ts";
 import { verifySecret } from "../../registry/secret-hash.ts";
 import {
