@@ -1,6 +1,9 @@
 // The registry in Redis: one hash of records, a revision counter and a pub/sub
-// channel. Writes are MULTI transactions so the record, the revision and the
-// notification move together.
+// channel. A write is one Lua script, so the record, the revision and the notification
+// move together: Redis runs a script atomically, and the PUBLISH inside it carries
+// the revision the write got. (A MULTI cannot publish the revision it is about to get:
+// the PUBLISH had to follow the EXEC, and a writer that died between the two left the
+// change unannounced until a reader's periodic resync.)
 import { createClient, type RedisClientType } from "redis";
 import { registryKeys } from "./keys.ts";
 import type { ClientRecord, Registry, RegistryChange, RegistrySnapshot } from "./record.ts";
@@ -28,15 +31,11 @@ export class RedisRegistry implements Registry {
   }
 
   async put(record: ClientRecord): Promise<void> {
-    await this.#write("put", record.clientId, (tx) =>
-      tx.hSet(registryKeys.clients, record.clientId, JSON.stringify(record)),
-    );
+    await this.#write("put", record.clientId, JSON.stringify(record));
   }
 
   async delete(clientId: string, deletedAtSeconds: number): Promise<void> {
-    await this.#write("delete", clientId, (tx) =>
-      tx.hDel(registryKeys.clients, clientId).hSet(registryKeys.tombstones, clientId, String(deletedAtSeconds)),
-    );
+    await this.#write("delete", clientId, String(deletedAtSeconds));
   }
 
   async get(clientId: string): Promise<ClientRecord | undefined> {
@@ -88,14 +87,27 @@ export class RedisRegistry implements Registry {
     if (this.#client.isOpen) await this.#client.close();
   }
 
-  async #write(
-    op: RegistryChange["op"],
-    clientId: string,
-    apply: (tx: ReturnType<RedisClientType["multi"]>) => ReturnType<RedisClientType["multi"]>,
-  ): Promise<void> {
-    const results = await apply(this.#client.multi()).incr(registryKeys.revision).exec();
-    const revision = Number(results.at(-1));
-    const change: RegistryChange = { op, clientId, revision };
-    await this.#client.publish(registryKeys.changes, JSON.stringify(change));
+  /** `value`: the record's JSON for a put, the deletion time for a delete. */
+  async #write(op: RegistryChange["op"], clientId: string, value: string): Promise<void> {
+    await this.#client.eval(WRITE_SCRIPT, {
+      keys: [registryKeys.clients, registryKeys.tombstones, registryKeys.revision],
+      arguments: [op, clientId, value, registryKeys.changes],
+    });
   }
 }
+
+/**
+ * KEYS: clients, tombstones, revision. ARGV: op ("put" | "delete"), clientId, value,
+ * channel. Writes, counts the revision, and publishes the RegistryChange JSON.
+ */
+const WRITE_SCRIPT = `
+if ARGV[1] == "put" then
+  redis.call("HSET", KEYS[1], ARGV[2], ARGV[3])
+else
+  redis.call("HDEL", KEYS[1], ARGV[2])
+  redis.call("HSET", KEYS[2], ARGV[2], ARGV[3])
+end
+local revision = redis.call("INCR", KEYS[3])
+redis.call("PUBLISH", ARGV[4], '{"op":' .. cjson.encode(ARGV[1]) .. ',"clientId":' .. cjson.encode(ARGV[2]) .. ',"revision":' .. revision .. '}')
+return revision
+`;

@@ -133,3 +133,25 @@ test("the periodic check loads a snapshot only when the revision moved (or every
   await raw.incr(registryKeys.revision);
   await seen(c, silent.clientId);
 });
+
+test("a registry write and its change notification are one step in Redis (the PUBLISH is inside the write)", async () => {
+  const monitor = raw.duplicate();
+  await monitor.connect();
+  const commands: string[] = [];
+  await monitor.monitor((line) => commands.push(String(line)));
+  const record = clientRecord();
+  await writer.put(record);
+  await writer.delete(record.clientId, 99);
+  await waitFor(
+    "the monitor to see both writes",
+    async () => commands.filter((c) => /"publish"/i.test(c)).length >= 2 || undefined,
+    {
+      timeoutMs: 5000,
+      intervalMs: 5,
+    },
+  );
+  await monitor.close();
+  // MONITOR marks a command run by a script with [<db> lua]; a PUBLISH issued after EXEC is a plain client command.
+  const publishes = commands.filter((c) => /"publish"/i.test(c));
+  for (const line of publishes) assert.match(line, /\[\d+ lua\]/, `published outside the write: ${line}`);
+});
