@@ -14,9 +14,8 @@ import { parseForm } from "../middleware/parse-form.ts";
 import { rejectDupes } from "../middleware/reject-dupes.ts";
 import { sendJson } from "../respond.ts";
 import type { AccessTokenClaims } from "../state/token-state.ts";
-import { findToken } from "../tokens/find-token.ts";
-import { isRefreshTokenShaped, refreshTokenLiveness } from "../tokens/refresh-tokens.ts";
-import { tokenLiveness } from "../tokens/token-liveness.ts";
+import { type FoundAccessToken, type FoundRefreshToken, findToken } from "../tokens/find-token.ts";
+import { liveness } from "../tokens/liveness.ts";
 
 /** The claims this server sets on every access token; any other claim is a mapped one. */
 const REGISTERED = new Set(["iss", "sub", "aud", "client_id", "scope", "jti", "iat", "exp"]);
@@ -24,15 +23,22 @@ const REGISTERED = new Set(["iss", "sub", "aud", "client_id", "scope", "jti", "i
 async function introspectToken(ctx: Ctx): Promise<void> {
   const token = requiredParam(ctx, "token");
   const { server } = ctx.state;
-  const answer = isRefreshTokenShaped(token)
-    ? await refreshTokenAnswer(ctx, token)
-    : await accessTokenAnswer(ctx, token);
+  const answer = await answerFor(ctx, token);
   if ("reason" in answer) {
     server.log.debug("introspection: inactive", { caller: ctx.state.client?.clientId, reason: answer.reason });
     sendJson(ctx, { active: false });
     return;
   }
   sendJson(ctx, answer);
+}
+
+async function answerFor(ctx: Ctx, token: string): Promise<Answer> {
+  const { server } = ctx.state;
+  const found = await findToken(server, token);
+  if (!found) return { reason: "not a token" };
+  const alive = await liveness(server, found, token);
+  if (!alive.active) return { reason: alive.reason };
+  return found.kind === "refresh" ? refreshTokenAnswer(ctx, found) : accessTokenAnswer(ctx, found);
 }
 
 type Answer = Record<string, unknown> | { reason: string };
@@ -42,10 +48,7 @@ function foreign(ctx: Ctx, clientId: string): boolean {
   return ctx.state.authMethod === "none" && clientId !== ctx.state.client?.clientId;
 }
 
-async function refreshTokenAnswer(ctx: Ctx, token: string): Promise<Answer> {
-  const liveness = await refreshTokenLiveness(ctx.state.server, token);
-  if (!liveness.active) return { reason: liveness.reason };
-  const { record } = liveness;
+function refreshTokenAnswer(ctx: Ctx, { record }: FoundRefreshToken): Answer {
   if (foreign(ctx, record.clientId)) return { reason: "public client asking about another client's token" };
   return {
     active: true,
@@ -59,13 +62,7 @@ async function refreshTokenAnswer(ctx: Ctx, token: string): Promise<Answer> {
   };
 }
 
-async function accessTokenAnswer(ctx: Ctx, token: string): Promise<Answer> {
-  const { server } = ctx.state;
-  const found = await findToken(server, token);
-  if (!found) return { reason: "not a token" };
-  const liveness = await tokenLiveness(server, found);
-  if (!liveness.active) return { reason: liveness.reason };
-  const { claims } = found;
+function accessTokenAnswer(ctx: Ctx, { claims }: FoundAccessToken): Answer {
   if (foreign(ctx, claims.client_id)) return { reason: "public client asking about another client's token" };
   return {
     ...mappedClaims(claims),

@@ -1,16 +1,22 @@
 // POST /oauth2/token (RFC 6749 §3.2, §5): the spec's checklist, one named step each.
 
 import { authenticateClient } from "../client-auth/authenticate-client.ts";
-import type { Ctx, Step, TokenServer } from "../context.ts";
+import { authenticatedClient, type Ctx, type Step, type TokenServer } from "../context.ts";
 import { checkGrantAllowed } from "../middleware/check-grant-allowed.ts";
 import { checkGrantType } from "../middleware/check-grant-type.ts";
 import { noCache } from "../middleware/no-cache.ts";
 import { observe } from "../middleware/observe.ts";
 import { parseForm } from "../middleware/parse-form.ts";
 import { rejectDupes } from "../middleware/reject-dupes.ts";
+import { sendJson } from "../respond.ts";
+import { issue } from "../tokens/issue.ts";
 
+/** The grant decides what the tokens carry; tokens/issue.ts issues them and builds the §5.1 body. */
 async function callGrantHandler(ctx: Ctx): Promise<void> {
-  await ctx.state.grant?.handler(ctx);
+  const { server, grant, grantType } = ctx.state;
+  if (!grant || grantType === undefined) throw new Error("checkGrantType did not run before this step");
+  const outcome = await grant.handler(ctx);
+  sendJson(ctx, await issue(server, { client: authenticatedClient(ctx), grantType, grant }, outcome));
 }
 
 export function tokenEndpoint(server: TokenServer): Step[] {

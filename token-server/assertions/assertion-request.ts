@@ -1,7 +1,7 @@
 // The request both assertion grants read before their own checks (RFC 7521 §4.1,
 // RFC 8707): the authenticated client, the `assertion` (required), the client's
 // identity mapping, and the scope and audience the token will carry. Each grant then
-// verifies its assertion and responds with respondWithTokens({...request, sub, claims}).
+// verifies its assertion and returns the outcome ({sub, scope, audience, claims}).
 import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
 import { resolveAudience } from "../audience.ts";
 import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
@@ -11,9 +11,10 @@ import { resolveScope } from "../scope.ts";
 import { identityMapping } from "./identity-mapping.ts";
 
 /** The parameters an assertion grant accepts; `resource` and `audience` may repeat. */
-export const ASSERTION_GRANT_PARAMETERS: Pick<Grant, "parameters" | "multiValued"> = {
+export const ASSERTION_GRANT_PARAMETERS: Pick<Grant, "parameters" | "multiValued" | "refreshToken"> = {
   parameters: new Set(["assertion", "scope", "resource", "audience"]),
   multiValued: new Set(["resource", "audience"]),
+  refreshToken: "registered-for-assertions",
 };
 
 export interface AssertionRequest {

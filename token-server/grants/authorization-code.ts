@@ -14,23 +14,17 @@ import { CODE_VERIFIER, verifierMatches } from "../authorize/pkce.ts";
 import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
 import { InvalidGrant, InvalidRequest } from "../errors.ts";
 import { needState } from "../state/availability.ts";
-import type { AuthorizationCodeRecord, RefreshTokenRecord } from "../state/token-state.ts";
-import { issueAccessToken } from "../tokens/issue-access-token.ts";
-import {
-  FamilyRevoked,
-  issueRefreshToken,
-  recordAccessToken,
-  refreshTokenAllowed,
-  revokeFamily,
-} from "../tokens/refresh-tokens.ts";
-import type { Grant, TokenResponse } from "./grant.ts";
+import { revokeFamily } from "../tokens/family.ts";
+import { registryVerdict } from "../tokens/liveness.ts";
+import type { Grant, GrantOutcome } from "./grant.ts";
 
 const INVALID = "the authorization code is invalid, expired or already used";
 
 export const authorizationCode: Grant = {
   parameters: new Set(["code", "redirect_uri", "code_verifier"]),
   multiValued: new Set(),
-  async handler(ctx: Ctx): Promise<void> {
+  refreshToken: "registered",
+  async handler(ctx: Ctx): Promise<GrantOutcome> {
     const client = authenticatedClient(ctx);
     const { server } = ctx.state;
     const code = requiredParam(ctx, "code");
@@ -44,13 +38,20 @@ export const authorizationCode: Grant = {
     );
     if (!taken) throw new InvalidGrant(INVALID, "unknown or expired code");
     const { record } = taken;
+    const now = Math.floor(Date.now() / 1000);
+    // The family's records must outlive any refresh token the code could have started.
+    const family = {
+      id: record.familyId,
+      clientId: record.clientId,
+      expiresAt: now + client.refreshToken.lifetimeSeconds,
+    };
     if (!taken.firstUse) {
-      await revokeFamily(server, familyOf(record, client.refreshToken.lifetimeSeconds), "authorization code replayed");
+      await revokeFamily(server, family, "authorization code replayed");
       throw new InvalidGrant(INVALID, `code replayed; family ${record.familyId} revoked`);
     }
     if (record.clientId !== client.clientId)
       throw new InvalidGrant(INVALID, `code of client ${record.clientId} presented by ${client.clientId}`);
-    if (record.expiresAt <= Math.floor(Date.now() / 1000)) throw new InvalidGrant(INVALID, "code expired");
+    if (record.expiresAt <= now) throw new InvalidGrant(INVALID, "code expired");
     const redirectUri = param(ctx, "redirect_uri");
     if (
       record.redirectUriInRequest
@@ -66,56 +67,20 @@ export const authorizationCode: Grant = {
       if (!verifierMatches(verifier, record.codeChallenge))
         throw new InvalidGrant("the code_verifier does not match the code_challenge");
     }
-    if (client.revokeTokensIssuedBefore !== undefined && record.authTime < client.revokeTokensIssuedBefore)
-      throw new InvalidGrant(INVALID, "sign-in older than the client's revokeTokensIssuedBefore");
-
-    const issued = await issueAccessToken(server, {
-      client,
+    const verdict = registryVerdict(server, client.clientId, record.authTime);
+    if (!verdict.active) throw new InvalidGrant(INVALID, verdict.reason);
+    return {
       sub: record.sub,
-      audience: record.audience,
       scope: record.scope,
+      audience: record.audience,
       claims: { auth_time: record.authTime },
-    });
-    const body: TokenResponse = { access_token: issued.token, token_type: "Bearer", expires_in: issued.expiresIn };
-    if (issued.scope.length > 0) body.scope = issued.scope.join(" ");
-    try {
-      if (refreshTokenAllowed(client, "authorization_code"))
-        body.refresh_token = await issueRefreshToken(server, {
-          client,
-          grantType: "authorization_code",
-          sub: record.sub,
-          scope: record.scope,
-          audience: record.audience,
-          claims: { auth_time: record.authTime },
-          accessToken: issued,
-          familyId: record.familyId,
-          authTime: record.authTime,
-        });
-      else if (!(await recordAccessToken(server, familyOf(record, 0), issued))) throw new FamilyRevoked();
-    } catch (error) {
-      // A replay of the code won the race and revoked the family while we issued: what we issued is taken back.
-      if (error instanceof FamilyRevoked) throw new InvalidGrant(INVALID, "code replayed during the exchange");
-      throw error;
-    }
-    ctx.body = body;
+      family: {
+        id: record.familyId,
+        authTime: record.authTime,
+        expiresAt: now,
+        // A replay of the code won the race and revoked the family while we issued: what we issued is taken back.
+        revoked: () => new InvalidGrant(INVALID, "code replayed during the exchange"),
+      },
+    };
   },
 };
-
-/**
- * The code's family as refresh-tokens.ts handles families: its records must outlive
- * any refresh token the code could have started.
- */
-function familyOf(record: AuthorizationCodeRecord, refreshLifetimeSeconds: number): RefreshTokenRecord {
-  return {
-    clientId: record.clientId,
-    familyId: record.familyId,
-    sub: record.sub,
-    scope: record.scope,
-    audience: record.audience,
-    claims: {},
-    grantType: "authorization_code",
-    authTime: record.authTime,
-    issuedAt: record.issuedAt,
-    expiresAt: Math.floor(Date.now() / 1000) + refreshLifetimeSeconds,
-  };
-}

@@ -1,17 +1,62 @@
 import type { Ctx } from "../context.ts";
+import type { OAuthError } from "../errors.ts";
+import type { RefreshTokenRecord } from "../state/token-state.ts";
 
 /**
  * A grant type the token endpoint serves. The endpoint looks the grant up by
  * `grant_type`, checks the client may use it, rejects repeated parameters (except
- * `multiValued` ones), and calls `handler`, which sets ctx.body on success or throws
- * an OAuthError. Adding a grant is adding a module to grants/index.ts.
+ * `multiValued` ones) and parameters the grant does not take, and calls `handler`,
+ * which decides what the tokens carry (or throws an OAuthError). The tokens and the
+ * RFC 6749 §5.1 response are tokens/issue.ts's. Adding a grant is adding a module to
+ * grants/index.ts.
  */
 export interface Grant {
   /** Parameters the grant reads, besides grant_type and client authentication's. */
   parameters: ReadonlySet<string>;
   /** Parameters a spec lets repeat (RFC 8707 `resource`). */
   multiValued: ReadonlySet<string>;
-  handler(ctx: Ctx): Promise<void>;
+  /**
+   * When a new refresh token comes with the access token, provided the client is
+   * registered for refresh_token: never, always, or only if the client's registration
+   * allows refresh tokens for assertion grants.
+   */
+  refreshToken: "never" | "registered" | "registered-for-assertions";
+  handler(ctx: Ctx): Promise<GrantOutcome>;
+}
+
+/** What a grant decided the tokens carry. */
+export interface GrantOutcome {
+  sub: string;
+  scope: string[];
+  audience: string[];
+  /**
+   * Extra access-token claims (identity mapping's claimMappings, auth_time). They never
+   * replace a claim this server sets.
+   */
+  claims?: Record<string, unknown>;
+  /** The family the tokens join, chosen before issuance (an authorization code's); default a new one. */
+  family?: PresetFamily;
+  /** A refresh grant: the presented token's record, and whether it is reused or succeeded. */
+  continues?: ContinuedRefresh;
+}
+
+export interface PresetFamily {
+  id: string;
+  /** When the person signed in (epoch seconds). */
+  authTime: number;
+  /** How long the family's records must last when no refresh token is issued (epoch seconds). */
+  expiresAt: number;
+  /** The answer when the family is revoked while its tokens are issued (a replay won the race). */
+  revoked: () => OAuthError;
+}
+
+export interface ContinuedRefresh {
+  /** The refresh token as presented, handed back as it is under `reuse`. */
+  presented: string;
+  record: RefreshTokenRecord;
+  /** reuse: the same refresh token again; otherwise a successor expiring at `expiresAt`. */
+  successor: { expiresAt: number } | "reuse";
+  revoked: () => OAuthError;
 }
 
 /** The RFC 6749 §5.1 success body. */

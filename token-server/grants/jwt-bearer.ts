@@ -17,8 +17,7 @@ import { ASYMMETRIC_ALGORITHMS } from "../asymmetric-algorithms.ts";
 import type { Ctx, ServerSettings } from "../context.ts";
 import { InvalidGrant } from "../errors.ts";
 import { jwksKeys } from "../jwks-keys.ts";
-import { respondWithTokens } from "../tokens/token-response.ts";
-import type { Grant } from "./grant.ts";
+import type { Grant, GrantOutcome } from "./grant.ts";
 
 export const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
@@ -29,7 +28,7 @@ const MAX_ASSERTION_LENGTH = 16 * 1024;
 
 export const jwtBearer: Grant = {
   ...ASSERTION_GRANT_PARAMETERS,
-  async handler(ctx: Ctx): Promise<void> {
+  async handler(ctx: Ctx): Promise<GrantOutcome> {
     const { server } = ctx.state;
     const request = assertionRequest(ctx, MAX_ASSERTION_LENGTH);
     const { mapping } = request;
@@ -45,12 +44,12 @@ export const jwtBearer: Grant = {
       claims.jti as string,
       (claims.exp as number) - now + server.settings.clockToleranceSeconds,
     );
-    await respondWithTokens(ctx, {
-      ...request,
-      grantType: JWT_BEARER,
+    return {
       sub,
+      scope: request.scope,
+      audience: request.audience,
       claims: mapClaims(mapping, (name) => claims[name]),
-    });
+    };
   },
 };
 

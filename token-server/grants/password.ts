@@ -9,11 +9,10 @@ import { resolveAudience } from "../audience.ts";
 import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
 import { InvalidGrant, InvalidRequest } from "../errors.ts";
 import { resolveScope } from "../scope.ts";
-import { respondWithTokens } from "../tokens/token-response.ts";
 import { defaultUsers } from "../users/default-users.ts";
 import { checkPasswordThrottle, recordPasswordFailure } from "../users/password-throttle.ts";
 import { checkPassword, userDirectory } from "../users/user-directory.ts";
-import type { Grant } from "./grant.ts";
+import type { Grant, GrantOutcome } from "./grant.ts";
 
 /** bcrypt reads at most 72 bytes of a password; longer input only costs time. */
 const MAX_PASSWORD_BYTES = 1024;
@@ -22,7 +21,8 @@ const MAX_USERNAME_LENGTH = 256;
 export const password: Grant = {
   parameters: new Set(["username", "password", "scope", "resource", "audience"]),
   multiValued: new Set(["resource", "audience"]),
-  async handler(ctx: Ctx): Promise<void> {
+  refreshToken: "registered",
+  async handler(ctx: Ctx): Promise<GrantOutcome> {
     const client = authenticatedClient(ctx);
     const { server, params } = ctx.state;
     const username = requiredParam(ctx, "username");
@@ -39,6 +39,6 @@ export const password: Grant = {
       await recordPasswordFailure(server.state, client.clientId, username);
       throw new InvalidGrant("the username or password is wrong");
     }
-    await respondWithTokens(ctx, { client, grantType: "password", sub: username, scope, audience, claims: {} });
+    return { sub: username, scope, audience };
   },
 };

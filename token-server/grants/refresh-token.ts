@@ -13,18 +13,11 @@ import { authenticatedClient, type Ctx, param, requiredParam } from "../context.
 import { InvalidGrant, InvalidRequest, InvalidScope } from "../errors.ts";
 import { needState } from "../state/availability.ts";
 import type { RefreshTokenRecord } from "../state/token-state.ts";
-import { issueAccessToken } from "../tokens/issue-access-token.ts";
-import {
-  FamilyRevoked,
-  findRefreshToken,
-  grantEnded,
-  hashRefreshToken,
-  issueSuccessor,
-  ROTATED_OUT,
-  recordAccessToken,
-  revokeFamily,
-} from "../tokens/refresh-tokens.ts";
-import type { Grant, TokenResponse } from "./grant.ts";
+import { familyOf, revokeFamily } from "../tokens/family.ts";
+import { findToken } from "../tokens/find-token.ts";
+import { liveness } from "../tokens/liveness.ts";
+import { hashRefreshToken, ROTATED_OUT } from "../tokens/refresh-tokens.ts";
+import type { Grant, GrantOutcome } from "./grant.ts";
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
 const INVALID = "the refresh token is invalid, expired or revoked";
@@ -32,18 +25,20 @@ const INVALID = "the refresh token is invalid, expired or revoked";
 export const refreshToken: Grant = {
   parameters: new Set(["refresh_token", "scope"]),
   multiValued: new Set(),
-  async handler(ctx: Ctx): Promise<void> {
+  // A refresh grant continues its family (`continues`); it never starts one.
+  refreshToken: "never",
+  async handler(ctx: Ctx): Promise<GrantOutcome> {
     const client = authenticatedClient(ctx);
     const { server } = ctx.state;
     const presented = requiredParam(ctx, "refresh_token");
-    const record = await findRefreshToken(server, presented);
-    if (!record) throw new InvalidGrant(INVALID, "unknown or expired refresh token");
+    const found = await findToken(server, presented);
+    if (found?.kind !== "refresh") throw new InvalidGrant(INVALID, "unknown refresh token");
+    const { record } = found;
     if (record.clientId !== client.clientId)
       throw new InvalidGrant(INVALID, `refresh token of client ${record.clientId} presented by ${client.clientId}`);
-    const dead = grantEnded(server, record);
-    if (dead) throw new InvalidGrant(INVALID, dead);
-    if (await needState("checking a refresh-token family", () => server.state.isFamilyRevoked(record.familyId)))
-      throw new InvalidGrant(INVALID, "refresh-token family revoked");
+    // Rotation is settled below, atomically; everything else that ends a refresh token, here.
+    const alive = await liveness(server, found);
+    if (!alive.active) throw new InvalidGrant(INVALID, alive.reason);
     const scope = narrowedScope(client, record, param(ctx, "scope"));
 
     // RFC 9700 §4.14.2: a public client's refresh tokens rotate, whatever was registered.
@@ -55,40 +50,28 @@ export const refreshToken: Grant = {
         server.state.useOnce(ROTATED_OUT, hashRefreshToken(presented), record.expiresAt - now() + 1),
       );
       if (!first) {
-        await revokeFamily(server, record, "a rotated-out refresh token was presented again");
+        await revokeFamily(server, familyOf(record), "a rotated-out refresh token was presented again");
         throw new InvalidGrant(
           "the refresh token was already used; every token issued from this grant is now revoked",
           `refresh-token reuse in family ${record.familyId}`,
         );
       }
     }
-    const issued = await issueAccessToken(server, {
-      client,
+    return {
       sub: record.sub,
-      audience: record.audience,
       scope,
+      audience: record.audience,
       claims: record.claims,
-    });
-    let next = presented;
-    try {
-      if (mode === "reuse") {
-        if (!(await recordAccessToken(server, record, issued))) throw new FamilyRevoked();
-      } else {
-        const expiresAt = mode === "rotateAndReset" ? now() + client.refreshToken.lifetimeSeconds : record.expiresAt;
-        next = await issueSuccessor(server, record, expiresAt, issued);
-      }
-    } catch (error) {
-      if (error instanceof FamilyRevoked) throw new InvalidGrant(INVALID, "family revoked during the refresh");
-      throw error;
-    }
-    const body: TokenResponse = {
-      access_token: issued.token,
-      token_type: "Bearer",
-      expires_in: issued.expiresIn,
-      refresh_token: next,
+      continues: {
+        presented,
+        record,
+        successor:
+          mode === "reuse"
+            ? "reuse"
+            : { expiresAt: mode === "rotateAndReset" ? now() + client.refreshToken.lifetimeSeconds : record.expiresAt },
+        revoked: () => new InvalidGrant(INVALID, "family revoked during the refresh"),
+      },
     };
-    if (issued.scope.length > 0) body.scope = issued.scope.join(" ");
-    ctx.body = body;
   },
 };
 

@@ -18,14 +18,13 @@ import { decodeAssertion } from "../saml/decode-assertion.ts";
 import { parseXml } from "../saml/parse-xml.ts";
 import { claimedIssuer, readAssertion, type SamlAssertion } from "../saml/read-assertion.ts";
 import { signedShape, verifySignedAssertion } from "../saml/verify-signature.ts";
-import { respondWithTokens } from "../tokens/token-response.ts";
-import type { Grant } from "./grant.ts";
+import type { Grant, GrantOutcome } from "./grant.ts";
 
 export const SAML2_BEARER = "urn:ietf:params:oauth:grant-type:saml2-bearer";
 
 export const saml2Bearer: Grant = {
   ...ASSERTION_GRANT_PARAMETERS,
-  async handler(ctx: Ctx): Promise<void> {
+  async handler(ctx: Ctx): Promise<GrantOutcome> {
     const { server } = ctx.state;
     const request = assertionRequest(ctx);
     const { mapping } = request;
@@ -37,16 +36,16 @@ export const saml2Bearer: Grant = {
     const expiresAt = Math.min(confirmedUntil, assertion.notOnOrAfter ?? Number.POSITIVE_INFINITY);
     const ttl = Math.ceil((expiresAt - Date.now()) / 1000) + server.settings.clockToleranceSeconds;
     await useAssertionOnce(server, "saml2-bearer", idp.entityId, assertion.id, ttl);
-    await respondWithTokens(ctx, {
-      ...request,
-      grantType: SAML2_BEARER,
+    return {
       sub,
+      scope: request.scope,
+      audience: request.audience,
       claims: mapClaims(mapping, (name) => {
         const values = assertion.attributes.get(name);
         if (!values || values.length === 0) return undefined;
         return values.length === 1 ? values[0] : values;
       }),
-    });
+    };
   },
 };
 

@@ -1,23 +1,38 @@
-// Reads a presented token back into its claims: a JWT this server signed (verified
-// with its own keys, any of current, next or previous), or an opaque token from the
-// token state. Anything else is not a token of this server (undefined).
+// Reads a presented token back into what this server knows of it: an access token (a
+// JWT this server signed, verified with any of its current, next or previous keys, or
+// an opaque token from the token state) or a refresh token (its stored record).
+// Anything else is not a token of this server (undefined). Whether a found token is
+// still alive is liveness.ts's question.
 import { decodeProtectedHeader, jwtVerify } from "jose";
 import type { TokenServer } from "../context.ts";
 import { needState } from "../state/availability.ts";
-import type { AccessTokenClaims } from "../state/token-state.ts";
+import type { AccessTokenClaims, RefreshTokenRecord } from "../state/token-state.ts";
 import { ACCESS_TOKEN_TYP } from "./jwt-access-token.ts";
 import { hashOpaqueToken, OPAQUE_PREFIX } from "./opaque-access-token.ts";
+import { isRefreshTokenShaped, readRefreshToken } from "./refresh-tokens.ts";
 
-export interface FoundToken {
+export interface FoundAccessToken {
+  kind: "access";
   format: "jwt" | "opaque";
   claims: AccessTokenClaims;
 }
 
+export interface FoundRefreshToken {
+  kind: "refresh";
+  record: RefreshTokenRecord;
+}
+
+export type FoundToken = FoundAccessToken | FoundRefreshToken;
+
 export async function findToken(server: TokenServer, token: string): Promise<FoundToken | undefined> {
+  if (isRefreshTokenShaped(token)) {
+    const record = await readRefreshToken(server, token);
+    return record && { kind: "refresh", record };
+  }
   if (token.startsWith(OPAQUE_PREFIX)) {
     const hash = hashOpaqueToken(token);
     const claims = await needState("reading an opaque token", () => server.state.getOpaqueToken(hash));
-    return claims && { format: "opaque", claims };
+    return claims && { kind: "access", format: "opaque", claims };
   }
   if (token.split(".").length !== 3) return undefined;
   try {
@@ -30,9 +45,14 @@ export async function findToken(server: TokenServer, token: string): Promise<Fou
       algorithms: [key.alg],
       requiredClaims: ["jti", "iat", "exp", "client_id", "sub"],
     });
-    return { format: "jwt", claims: payload as unknown as AccessTokenClaims };
+    return { kind: "access", format: "jwt", claims: payload as unknown as AccessTokenClaims };
   } catch {
     // Bad signature, expired, malformed: not a live token of this server.
     return undefined;
   }
+}
+
+/** The client a found token was issued to. */
+export function ownerOf(found: FoundToken): string {
+  return found.kind === "refresh" ? found.record.clientId : found.claims.client_id;
 }

@@ -1,12 +1,13 @@
-// Whether an access token is alive, as a table: every reason a token dies, and the
-// order that keeps Redis out of the decision for a token already dead locally.
+// Whether a token is alive, as a table: every reason an access or refresh token dies,
+// and the order that keeps Redis out of the decision for a token already dead locally.
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, mock, test } from "node:test";
 import type { ClientRecord } from "../../../registry/record.ts";
 import type { TokenServer } from "../../../token-server/context.ts";
 import { MemoryTokenState } from "../../../token-server/state/memory-state.ts";
-import type { AccessTokenClaims } from "../../../token-server/state/token-state.ts";
-import { tokenLiveness } from "../../../token-server/tokens/token-liveness.ts";
+import type { AccessTokenClaims, RefreshTokenRecord } from "../../../token-server/state/token-state.ts";
+import { liveness } from "../../../token-server/tokens/liveness.ts";
+import { hashRefreshToken, ROTATED_OUT } from "../../../token-server/tokens/refresh-tokens.ts";
 import { record } from "../support/records.ts";
 
 const NOW = 1_800_000_000;
@@ -85,7 +86,94 @@ for (const c of cases)
         },
       },
     } as unknown as TokenServer;
-    const answer = await tokenLiveness(server, { format: c.format ?? "jwt", claims });
+    const answer = await liveness(server, { kind: "access", format: c.format ?? "jwt", claims });
     assert.equal(answer.active ? "active" : answer.reason, c.expected);
     if (!answer.active && answer.reason !== "revoked") assert.equal(stateReads, 0, "dead locally: no token-state read");
+  });
+
+interface RefreshCase {
+  name: string;
+  client?: Partial<ClientRecord> | "unknown";
+  tombstone?: number;
+  record?: Partial<RefreshTokenRecord>;
+  familyRevoked?: boolean;
+  rotatedOut?: boolean;
+  /** Whether the caller asks about rotation (introspection) or settles it itself (the refresh grant). */
+  presented?: boolean;
+  expected: string;
+}
+
+const refreshCases: RefreshCase[] = [
+  { name: "alive", expected: "active" },
+  { name: "expires now", record: { expiresAt: NOW }, expected: "expired" },
+  { name: "client deleted after the sign-in", tombstone: NOW - 100, client: "unknown", expected: "client deleted" },
+  { name: "client re-created after an older deletion", tombstone: NOW - 1000, expected: "active" },
+  { name: "client disabled", client: { disabled: true }, expected: "client disabled" },
+  {
+    name: "signed in before revokeTokensIssuedBefore (issued after it)",
+    client: { revokeTokensIssuedBefore: NOW - 100 },
+    record: { authTime: NOW - 200, issuedAt: NOW - 10 },
+    expected: "issued before the client's revokeTokensIssuedBefore",
+  },
+  { name: "family revoked", familyRevoked: true, expected: "refresh-token family revoked" },
+  {
+    name: "rotated out, asked by introspection",
+    rotatedOut: true,
+    presented: true,
+    expected: "refresh token rotated out",
+  },
+  { name: "rotated out, left to the refresh grant", rotatedOut: true, presented: false, expected: "active" },
+  {
+    name: "expired and family revoked: expiry first",
+    record: { expiresAt: NOW - 1 },
+    familyRevoked: true,
+    expected: "expired",
+  },
+];
+
+for (const c of refreshCases)
+  test(`liveness (refresh): ${c.name}`, async () => {
+    sequence += 1;
+    const client = record(c.client === "unknown" ? {} : c.client);
+    const presented = `tgrt_presented-${sequence}`;
+    const stored: RefreshTokenRecord = {
+      clientId: client.clientId,
+      familyId: `family-${sequence}`,
+      sub: "alice",
+      scope: [],
+      audience: ["https://orders.example"],
+      claims: {},
+      grantType: "password",
+      authTime: NOW - 500,
+      issuedAt: NOW - 500,
+      expiresAt: NOW + 3000,
+      ...c.record,
+    };
+    if (c.familyRevoked) await state.revokeFamily(stored.familyId, 600);
+    if (c.rotatedOut) await state.useOnce(ROTATED_OUT, hashRefreshToken(presented), 600);
+    let stateReads = 0;
+    const counted =
+      <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
+      (...args: A) => {
+        stateReads += 1;
+        return f(...args);
+      };
+    const server = {
+      clients: {
+        get: (id: string) => (c.client === "unknown" || id !== client.clientId ? undefined : client),
+        tombstone: (id: string) => (id === client.clientId ? c.tombstone : undefined),
+      },
+      state: {
+        isFamilyRevoked: counted(state.isFamilyRevoked.bind(state)),
+        isUsed: counted(state.isUsed.bind(state)),
+      },
+    } as unknown as TokenServer;
+    const answer = await liveness(
+      server,
+      { kind: "refresh", record: stored },
+      c.presented === false ? undefined : presented,
+    );
+    assert.equal(answer.active ? "active" : answer.reason, c.expected);
+    if (c.expected === "expired" || c.expected.startsWith("client") || c.expected.startsWith("issued"))
+      assert.equal(stateReads, 0, "dead locally: no token-state read");
   });
