@@ -5,20 +5,25 @@
 import { KubeConfig, type V1Secret } from "@kubernetes/client-node";
 import { GROUP, type OAuthClient, PLURAL, VERSION } from "../api/v1alpha1/oauthclient.ts";
 import { createLogger, type Logger } from "../common/logger.ts";
-import { referencedSecrets } from "../registry/compile.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { type OperatorConfig, tokenEndpointOf } from "./config.ts";
 import { Controller } from "./controller/controller.ts";
 import { Informer, type ListPage, type ListWatchSource } from "./controller/informer.ts";
 import { InformerGroup } from "./controller/informer-group.ts";
 import { WorkQueue } from "./controller/work-queue.ts";
+import {
+  type IndexLookup,
+  OAUTHCLIENT_INDEXES,
+  otherClaimants,
+  ownKey,
+  secretReaders,
+} from "./controllers/oauthclient-watches.ts";
 import { startHealthServer } from "./health-server.ts";
-import { type KubeClients, makeClients, objectKey } from "./kube.ts";
+import { type KubeClients, makeClients } from "./kube.ts";
 import { LeaderElector } from "./leader-election.ts";
 import { createMetrics, type OperatorMetrics } from "./metrics.ts";
-import { effectiveClientId, holdsClientId } from "./reconcile/client-id.ts";
+import { holdsClientId } from "./reconcile/client-id.ts";
 import type { Claimant, ReconcileContext } from "./reconcile/context.ts";
-import { credentialsSecretName } from "./reconcile/credentials-secret.ts";
 import { createEventRecorder } from "./reconcile/events.ts";
 import { OAuthClientReconciler } from "./reconcile/oauthclient-reconciler.ts";
 import { startSigningKeyManager } from "./signing-keys.ts";
@@ -77,31 +82,20 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       ]),
     ),
   );
-  for (const informer of oauthClients.members) {
-    informer.addIndex("clientId", (o) => [effectiveClientId(o)]);
-    // Every Secret a resource reads: its own credentials Secret and the ones its spec references.
-    informer.addIndex("secret", (o) => {
-      const ns = o.metadata.namespace ?? "";
-      return [credentialsSecretName(o), ...referencedSecrets(o).map((r) => r.ref.name)].map((n) => `${ns}/${n}`);
-    });
-  }
+  for (const informer of oauthClients.members)
+    for (const [name, index] of Object.entries(OAUTHCLIENT_INDEXES)) informer.addIndex(name, index);
+  const lookup: IndexLookup = (index, value) => oauthClients.byIndex(index, value);
 
   let queue: WorkQueue | undefined;
   let controller: Controller | undefined;
   const enqueue = (key: string) => queue?.add(key);
-  oauthClients.onEvent((type, object, previous) => {
-    // Our own status writes come back as updates; they change nothing to converge.
-    if (type !== "update" || !previous || !onlyStatusChanged(previous, object))
-      enqueue(objectKey(object.metadata.namespace, object.metadata.name));
-    // Others claiming the same client ID may win or lose it now.
-    for (const o of new Set([object, previous ?? object]))
-      for (const key of oauthClients.byIndex("clientId", effectiveClientId(o))) enqueue(key);
-  });
-  secrets.onEvent((_type, secret) => {
-    const ns = secret.metadata?.namespace ?? "";
-    for (const key of oauthClients.byIndex("secret", `${ns}/${secret.metadata?.name}`)) enqueue(key);
-    for (const owner of secret.metadata?.ownerReferences ?? [])
-      if (owner.kind === "OAuthClient" && owner.apiVersion.startsWith(`${GROUP}/`)) enqueue(`${ns}/${owner.name}`);
+  for (const map of [ownKey, otherClaimants(lookup)])
+    oauthClients.onEvent((type, object, previous) => {
+      for (const key of map(type, object, previous)) enqueue(key);
+    });
+  const readers = secretReaders(lookup);
+  secrets.onEvent((type, secret, previous) => {
+    for (const key of readers(type, secret, previous)) enqueue(key);
   });
 
   const identity = config.identity;
@@ -244,18 +238,6 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       return stopping;
     },
   };
-}
-
-function onlyStatusChanged(previous: OAuthClient, next: OAuthClient): boolean {
-  const { metadata: a } = previous;
-  const { metadata: b } = next;
-  return (
-    a.generation === b.generation &&
-    a.deletionTimestamp === b.deletionTimestamp &&
-    JSON.stringify(a.annotations ?? {}) === JSON.stringify(b.annotations ?? {}) &&
-    JSON.stringify(a.labels ?? {}) === JSON.stringify(b.labels ?? {}) &&
-    JSON.stringify(a.finalizers ?? []) === JSON.stringify(b.finalizers ?? [])
-  );
 }
 
 function oauthClientSource(kube: KubeClients, namespace: string): ListWatchSource<OAuthClient> {

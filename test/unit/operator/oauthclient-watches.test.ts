@@ -1,0 +1,116 @@
+// What wakes the OAuthClient reconciler: the map functions and the predicate, on
+// informer events, with a small index. An own status write must wake nobody (it was
+// one extra no-op reconcile per write through the client-ID index).
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { V1Secret } from "@kubernetes/client-node";
+import { API_VERSION, KIND, type OAuthClient } from "../../../api/v1alpha1/oauthclient.ts";
+import {
+  type IndexLookup,
+  OAUTHCLIENT_INDEXES,
+  otherClaimants,
+  ownKey,
+  secretReaders,
+} from "../../../operator/controllers/oauthclient-watches.ts";
+
+function client(name: string, more: { clientId?: string; generation?: number; holds?: boolean } = {}): OAuthClient {
+  return {
+    apiVersion: API_VERSION,
+    kind: KIND,
+    metadata: { name, namespace: "shop", uid: `uid-${name}`, generation: more.generation ?? 1 },
+    spec: { grantTypes: ["client_credentials"], ...(more.clientId ? { clientId: more.clientId } : {}) },
+    status: {
+      conditions: [
+        {
+          type: "ClientIdAvailable",
+          status: more.holds === false ? "False" : "True",
+          reason: "x",
+          message: "",
+          lastTransitionTime: "2026-12-01T00:00:00Z",
+        },
+      ],
+    },
+  };
+}
+
+/** An index over `objects`, as the informer keeps it. */
+function lookupOver(...objects: OAuthClient[]): IndexLookup {
+  return (index, value) =>
+    objects
+      .filter((o) => OAUTHCLIENT_INDEXES[index](o).includes(value))
+      .map((o) => `${o.metadata.namespace}/${o.metadata.name}`);
+}
+
+const a = client("a", { clientId: "shared" });
+const statusOnly = { ...a, status: { ...a.status, observedGeneration: 1 } };
+
+test("an own status write wakes nobody: not itself, not through the client-ID index", () => {
+  const lookup = lookupOver(statusOnly);
+  assert.deepEqual(ownKey("update", statusOnly, a), []);
+  assert.deepEqual(otherClaimants(lookup)("update", statusOnly, a), []);
+});
+
+test("a spec change wakes the resource, and no other when nobody else claims its ID", () => {
+  const changed = { ...a, metadata: { ...a.metadata, generation: 2 } };
+  assert.deepEqual(ownKey("update", changed, a), ["shop/a"]);
+  assert.deepEqual(otherClaimants(lookupOver(changed))("update", changed, a), []);
+});
+
+test("annotations, labels, finalizers and deletion count as changes; status alone does not", () => {
+  const cases: [string, OAuthClient, boolean][] = [
+    ["annotation", { ...a, metadata: { ...a.metadata, annotations: { "tollgate.dev/rotate-secret": "1" } } }, true],
+    ["label", { ...a, metadata: { ...a.metadata, labels: { team: "x" } } }, true],
+    ["finalizer", { ...a, metadata: { ...a.metadata, finalizers: ["tollgate.dev/registry"] } }, true],
+    ["deletion", { ...a, metadata: { ...a.metadata, deletionTimestamp: "1970-01-01T00:00:00Z" } }, true],
+    ["status", statusOnly, false],
+  ];
+  for (const [name, next, wakes] of cases) assert.deepEqual(ownKey("update", next, a), wakes ? ["shop/a"] : [], name);
+});
+
+test("adds and deletes wake the resource and the others claiming its ID", () => {
+  const b = client("b", { clientId: "shared", holds: false });
+  const lookup = lookupOver(a, b);
+  assert.deepEqual(ownKey("add", a), ["shop/a"]);
+  assert.deepEqual(otherClaimants(lookup)("add", a), ["shop/b"]);
+  assert.deepEqual(otherClaimants(lookup)("delete", a), ["shop/b"]);
+});
+
+test("a status write that hands over the ID wakes the other claimants", () => {
+  const b = client("b", { clientId: "shared", holds: false });
+  const released = client("a", { clientId: "shared", holds: false });
+  assert.deepEqual(otherClaimants(lookupOver(released, b))("update", released, a), ["shop/b"]);
+});
+
+test("a client-ID change wakes the claimants of the old and the new ID", () => {
+  const b = client("b", { clientId: "old" });
+  const c = client("c", { clientId: "new" });
+  const before = client("a", { clientId: "old" });
+  const after = { ...client("a", { clientId: "new" }), metadata: { ...before.metadata, generation: 2 } };
+  assert.deepEqual(otherClaimants(lookupOver(after, b, c))("update", after, before).sort(), ["shop/b", "shop/c"]);
+});
+
+test("a Secret wakes the resources reading it and its owner", () => {
+  const reader = {
+    ...client("reader"),
+    spec: {
+      grantTypes: ["client_credentials" as const],
+      credentials: { secretName: "orders-creds" },
+    },
+  };
+  const secret: V1Secret = {
+    metadata: {
+      name: "orders-creds",
+      namespace: "shop",
+      ownerReferences: [{ apiVersion: API_VERSION, kind: KIND, name: "owner", uid: "u" }],
+    },
+  };
+  assert.deepEqual(secretReaders(lookupOver(reader))("update", secret).sort(), ["shop/owner", "shop/reader"]);
+  const foreign: V1Secret = {
+    metadata: {
+      name: "x",
+      namespace: "shop",
+      ownerReferences: [{ apiVersion: "v1", kind: "Pod", name: "p", uid: "u" }],
+    },
+  };
+  assert.deepEqual(secretReaders(lookupOver(reader))("update", foreign), []);
+});
