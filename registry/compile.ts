@@ -1,6 +1,7 @@
 // Compiles an OAuthClient (spec plus the contents of the Secrets it references) into
 // the registry record. Shared by the operator and the standalone token server, so a
 // manifest means the same thing on a laptop as on a cluster.
+import { createPublicKey, type JsonWebKey } from "node:crypto";
 import type { OAuthClient, SecretKeyRef } from "../api/v1alpha1/oauthclient.ts";
 import { parseDuration } from "./duration.ts";
 import { type ClientRecord, type JsonWebKeySet, REGISTRY_VERSION, type StoredSecret } from "./record.ts";
@@ -186,6 +187,15 @@ function parseJwks(field: string, raw: string): JsonWebKeySet {
       throw new CompileError(field, `key ${i} has no "kty"`);
     if ("d" in key || "k" in key)
       throw new CompileError(field, `key ${i} is private or symmetric; publish public keys only`);
+    // Imported as the token server will import it: a key it cannot use (an EC point off
+    // its curve, a missing coordinate) is refused here, where a person sees it, rather
+    // than accepted and failing every authentication later.
+    try {
+      createPublicKey({ key: key as JsonWebKey, format: "jwk" });
+    } catch (error) {
+      const kid = typeof (key as { kid?: unknown }).kid === "string" ? ` (kid "${(key as { kid: string }).kid}")` : "";
+      throw new CompileError(field, `key ${i}${kid} is not a usable public key: ${(error as Error).message}`);
+    }
   });
   return { keys: keys as Record<string, unknown>[] };
 }

@@ -53,8 +53,13 @@ interface Facts extends CredentialsInput {
   namespace: string;
   secretName: string;
   keys: ReturnType<typeof secretKeys>;
-  isPublic: boolean;
-  /** The client secret the Secret holds now. */
+  /**
+   * The client authenticates without a client secret: a public client (`none`), or
+   * one that signs a JWT with its own key (`private_key_jwt`), for which a secret
+   * would be unusable.
+   */
+  secretless: boolean;
+  /** The client secret the Secret holds now (never one for a client that takes none). */
   current: string | undefined;
   statusRotatedAt: number | undefined;
   annotations: Record<string, string>;
@@ -80,13 +85,15 @@ export const CREDENTIALS_POLICIES: readonly (readonly [string, Policy])[] = [
 export function decideCredentials(input: CredentialsInput): CredentialsOutcome & { policy: string } {
   const { resource, existing } = input;
   const keys = secretKeys(resource);
+  const secretless =
+    resource.spec.clientType === "public" || resource.spec.tokenEndpointAuthMethod === "private_key_jwt";
   const facts: Facts = {
     ...input,
     namespace: resource.metadata.namespace ?? "default",
     secretName: credentialsSecretName(resource),
     keys,
-    isPublic: resource.spec.clientType === "public",
-    current: secretValue(existing, keys.clientSecret),
+    secretless,
+    current: secretless ? undefined : secretValue(existing, keys.clientSecret),
     statusRotatedAt: parseTime(resource.status?.secretRotatedAt),
     annotations: existing?.metadata?.annotations ?? {},
     requested: resource.metadata.annotations?.[ROTATE_ANNOTATION],
@@ -112,7 +119,7 @@ function adoptedAndMissing(f: Facts): CredentialsOutcome | undefined {
 }
 
 function adoptedKeyMissing(f: Facts): CredentialsOutcome | undefined {
-  if (!isAdopt(f) || f.isPublic || f.current) return undefined;
+  if (!isAdopt(f) || f.secretless || f.current) return undefined;
   return {
     ready: false,
     reason: "SecretKeyMissing",
@@ -160,7 +167,7 @@ function deleted(f: Facts): CredentialsOutcome | undefined {
 }
 
 function keyMissing(f: Facts): CredentialsOutcome | undefined {
-  if (f.isPublic || f.current) return undefined;
+  if (f.secretless || f.current) return undefined;
   return issue(
     f,
     "regenerated",
@@ -174,13 +181,13 @@ function rotationRequested(f: Facts): CredentialsOutcome | undefined {
   // twice (which would cut the grace window short). Status mirrors them, and stands in only
   // when an annotation is missing (status can be restored from the world, not the reverse).
   const handled = f.annotations[SecretAnnotation.rotationRequestHandled] ?? f.resource.status?.rotationRequestHandled;
-  if (f.isPublic || f.requested === undefined || f.requested === handled) return undefined;
+  if (f.secretless || f.requested === undefined || f.requested === handled) return undefined;
   return rotate(f, `requested by annotation ${ROTATE_ANNOTATION}`);
 }
 
 function rotationDue(f: Facts): CredentialsOutcome | undefined {
   const every = f.resource.spec.credentials?.rotation?.every;
-  if (f.isPublic || !every) return undefined;
+  if (f.secretless || !every) return undefined;
   if (f.now < lastRotation(f) + parseDuration(every) * 1000) return undefined;
   return rotate(f, `due every ${every}`);
 }
@@ -228,7 +235,7 @@ function issue(
   message: string,
   more: Partial<ResolvedCredentials> = {},
 ): CredentialsOutcome {
-  const clientSecret = f.isPublic ? undefined : (f.generate ?? generateSecret)();
+  const clientSecret = f.secretless ? undefined : (f.generate ?? generateSecret)();
   return {
     ready: true,
     credentials: {

@@ -302,3 +302,29 @@ test("credentials: the registry's hash is reused when it matches", () => {
   const outcome = decideCredentials({ resource: resource(), existing: secret(), record, now: NOW });
   assert.equal(ready(outcome).currentHash, record.secrets[0]?.hash);
 });
+
+test("credentials: a private_key_jwt client gets no client secret, and an old one is dropped", () => {
+  const spec = { tokenEndpointAuthMethod: "private_key_jwt" as const };
+  const created = decideCredentials({ resource: resource(spec), existing: undefined, record: undefined, now: NOW });
+  assert.equal(created.policy, "deleted");
+  assert.equal(ready(created).clientSecret, undefined);
+  const kept = decideCredentials({
+    resource: resource(spec),
+    existing: secret(),
+    record: registryWith("held-secret"),
+    now: NOW,
+  });
+  assert.equal(kept.policy, "kept");
+  assert.equal(ready(kept).clientSecret, undefined);
+  assert.equal(ready(kept).currentHash, undefined);
+  const rotation = decideCredentials({
+    resource: resource(
+      { ...spec, credentials: { rotation: { every: "1h" } } },
+      { annotations: { [ROTATE_ANNOTATION]: "r" } },
+    ),
+    existing: secret(undefined, { [SecretAnnotation.rotatedAt]: iso(NOW - 2 * HOUR) }),
+    record: undefined,
+    now: NOW,
+  });
+  assert.equal(rotation.policy, "kept", "nothing to rotate");
+});
