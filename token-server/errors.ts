@@ -95,7 +95,7 @@ export class UnsupportedTokenType extends OAuthError {
   }
 }
 
-/** Something this request needs (token state in Redis) is down; see state/availability.ts. */
+/** Something this request needs (token state in Redis) is down; see middleware/state-outage.ts. */
 export class TemporarilyUnavailable extends OAuthError {
   constructor(description = "the service is temporarily unavailable, retry later", detail?: string) {
     super("temporarily_unavailable", 503, description, detail);

@@ -61,7 +61,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     clients,
     keys: options.keys,
     state: options.state,
-    failures: new FailureLimiter(options.state, settings.authFailureLimit, settings.authFailureWindowSeconds),
+    failures: new FailureLimiter(options.state.store, settings.authFailureLimit, settings.authFailureWindowSeconds),
     metrics: createMetrics({ processMetrics: options.processMetrics ?? false, clientCount: () => clients.size }),
     log: options.log,
   };

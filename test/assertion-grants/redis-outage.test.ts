@@ -1,4 +1,4 @@
-// While the token state (Redis) is down, what state/availability.ts promises for these
+// While the token state (Redis) is down, what middleware/state-outage.ts promises for these
 // grants: the password grant without a refresh token keeps working; anything needing
 // the state (assertion replay guards, refresh tokens) fails closed with 503
 // temporarily_unavailable; and all of it recovers when Redis returns.

@@ -6,7 +6,8 @@ import { after, before, describe, test } from "node:test";
 import { createClient, type RedisClientType } from "redis";
 import { MemoryTokenState } from "../../token-server/state/memory-state.ts";
 import { RedisTokenState } from "../../token-server/state/redis-state.ts";
-import type { AuthorizationCodeRecord, TokenState } from "../../token-server/state/token-state.ts";
+import type { AuthorizationCodeRecord } from "../../token-server/state/token-records.ts";
+import type { TokenState } from "../../token-server/state/token-state.ts";
 import { waitFor } from "../harness/processes.ts";
 import { removeRedisDir, startRedis, type TestRedis } from "../harness/redis.ts";
 
@@ -49,35 +50,33 @@ for (const [name, make] of [
     test("a code is taken once; later takes see the spent copy; unknown codes nothing", async () => {
       const state: TokenState = make();
       const hash = `h-${name}`;
-      await state.putAuthorizationCode(hash, record, 60);
-      assert.deepEqual(await state.takeAuthorizationCode(hash, 3600), { firstUse: true, record });
-      assert.deepEqual(await state.takeAuthorizationCode(hash, 3600), { firstUse: false, record });
-      assert.equal(await state.takeAuthorizationCode("never-issued", 3600), undefined);
+      await state.codes.put(hash, record, 60);
+      assert.deepEqual(await state.codes.take(hash, 3600), { firstUse: true, record });
+      assert.deepEqual(await state.codes.take(hash, 3600), { firstUse: false, record });
+      assert.equal(await state.codes.take("never-issued", 3600), undefined);
       // Twenty concurrent takes of a fresh code: exactly one first use.
-      await state.putAuthorizationCode(`${hash}-race`, record, 60);
-      const takes = await Promise.all(
-        Array.from({ length: 20 }, () => state.takeAuthorizationCode(`${hash}-race`, 3600)),
-      );
+      await state.codes.put(`${hash}-race`, record, 60);
+      const takes = await Promise.all(Array.from({ length: 20 }, () => state.codes.take(`${hash}-race`, 3600)));
       assert.equal(takes.filter((t) => t?.firstUse).length, 1);
       assert.equal(takes.filter((t) => t?.firstUse === false).length, 19);
     });
 
     test("interaction records: put, get, delete", async () => {
       const state: TokenState = make();
-      await state.putInteractionRecord("session", `s-${name}`, { csrfKey: "k", expiresAt: 1 }, 60);
-      assert.deepEqual(await state.getInteractionRecord("session", `s-${name}`), { csrfKey: "k", expiresAt: 1 });
-      assert.equal(await state.getInteractionRecord("consent", `s-${name}`), undefined, "kinds are separate");
-      await state.deleteInteractionRecord("session", `s-${name}`);
-      assert.equal(await state.getInteractionRecord("session", `s-${name}`), undefined);
+      await state.interactions.put("session", `s-${name}`, { csrfKey: "k", expiresAt: 1 }, 60);
+      assert.deepEqual(await state.interactions.get("session", `s-${name}`), { csrfKey: "k", expiresAt: 1 });
+      assert.equal(await state.interactions.get("consent", `s-${name}`), undefined, "kinds are separate");
+      await state.interactions.delete("session", `s-${name}`);
+      assert.equal(await state.interactions.get("session", `s-${name}`), undefined);
     });
   });
 }
 
 test("in Redis: the code lives 60 s under its hash, the spent copy as long as asked, in one cluster slot", async () => {
-  await redisState.putAuthorizationCode("ttl-check", record, 60);
+  await redisState.codes.put("ttl-check", record, 60);
   const key = "tollgate:state:v1:code:{ttl-check}";
   assert.equal(await inspect.ttl(key), 60);
-  await redisState.takeAuthorizationCode("ttl-check", 7200);
+  await redisState.codes.take("ttl-check", 7200);
   assert.equal(await inspect.exists(key), 0);
   assert.equal(await inspect.ttl(`${key}:spent`), 7200);
 });

@@ -1,6 +1,6 @@
 // The flow on the standalone mode's in-memory registry and token state (also with the
 // repo's example manifests, as `npm start` loads them), and on a Redis that goes
-// away: the authorization endpoint fails closed (state/availability.ts) with
+// away: the authorization endpoint fails closed (middleware/state-outage.ts) with
 // temporarily_unavailable at the client once the redirect URI is verified, and works
 // again when Redis is back.
 import assert from "node:assert/strict";

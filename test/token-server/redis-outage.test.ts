@@ -1,7 +1,7 @@
 // Redis stopped and restarted (empty) under a bounded load on loopback: JWT
 // client_credentials keeps working from memory throughout, everything that needs
 // token state answers 503 temporarily_unavailable (never a wrong answer), and the
-// service recovers by itself (state/availability.ts).
+// service recovers by itself (middleware/state-outage.ts).
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";

@@ -8,7 +8,7 @@ export async function healthz(ctx: Ctx): Promise<void> {
 /**
  * /readyz: ready when the registry is loaded and a signing key is present. Token state
  * is reported but does not decide readiness: without Redis this server still issues
- * JWTs (state/availability.ts), and taking it out of a Service would stop that too.
+ * JWTs (middleware/state-outage.ts), and taking it out of a Service would stop that too.
  */
 export function readyz(server: TokenServer) {
   return async function ready(ctx: Ctx): Promise<void> {

@@ -13,7 +13,7 @@ import { observe } from "../middleware/observe.ts";
 import { parseForm } from "../middleware/parse-form.ts";
 import { rejectDupes } from "../middleware/reject-dupes.ts";
 import { sendJson } from "../respond.ts";
-import type { AccessTokenClaims } from "../state/token-state.ts";
+import type { AccessTokenClaims } from "../state/token-records.ts";
 import { type FoundAccessToken, type FoundRefreshToken, findToken } from "../tokens/find-token.ts";
 import { liveness } from "../tokens/liveness.ts";
 

@@ -1,7 +1,7 @@
 // POST /oauth2/revoke (RFC 7009). 200 with an empty body for a token that is revoked
 // now, was dead already, or was never ours (§2.2: an invalid token is not an error).
 // A token of another client is refused with invalid_grant (tokens/revoke.ts decides).
-// Revoking needs the token state; while it is down the answer is 503 (state/availability.ts).
+// Revoking needs the token state; while it is down the answer is 503 (middleware/state-outage.ts).
 
 import { authenticateClient } from "../client-auth/authenticate-client.ts";
 import { authenticatedClient, type Ctx, requiredParam, type Step, type TokenServer } from "../context.ts";

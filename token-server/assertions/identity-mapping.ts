@@ -6,7 +6,6 @@ import { createHash } from "node:crypto";
 import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
 import type { ServerSettings, TokenServer } from "../context.ts";
 import { InvalidGrant } from "../errors.ts";
-import { needState } from "../state/availability.ts";
 
 /** Claims an access token gets from this server only; a mapping never sets them. */
 const RESERVED_CLAIMS = new Set([
@@ -66,8 +65,6 @@ export async function useAssertionOnce(
   ttlSeconds: number,
 ): Promise<void> {
   const key = createHash("sha256").update(issuer).update("\n").update(id).digest("base64url");
-  const fresh = await needState("checking an assertion's single use", () =>
-    server.state.useOnce(kind, key, ttlSeconds),
-  );
+  const fresh = await server.state.replay.useOnce(kind, key, ttlSeconds);
   if (!fresh) throw new InvalidGrant("the assertion was already used", `${kind} id "${id.slice(0, 200)}" replayed`);
 }

@@ -4,8 +4,7 @@
 // code exactly once (grants/authorization-code.ts).
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { SessionUser } from "../sessions/sessions.ts";
-import { needState } from "../state/availability.ts";
-import type { AuthorizationCodeRecord } from "../state/token-state.ts";
+import type { AuthorizationCodeRecord } from "../state/token-records.ts";
 import type { AuthorizeCtx, PendingAuthorization } from "./context.ts";
 import { redirectToClient } from "./respond.ts";
 
@@ -38,9 +37,7 @@ export async function issueCodeAndRedirect(
   };
   if (pending.codeChallenge !== undefined) record.codeChallenge = pending.codeChallenge;
   const { server } = ctx.state;
-  await needState("storing an authorization code", () =>
-    server.state.putAuthorizationCode(hashAuthorizationCode(code), record, AUTHORIZATION_CODE_LIFETIME_SECONDS),
-  );
+  await server.state.codes.put(hashAuthorizationCode(code), record, AUTHORIZATION_CODE_LIFETIME_SECONDS);
   server.log.info("authorization code issued", { client_id: pending.clientId, sub: user.sub, family: record.familyId });
   redirectToClient(ctx, { code });
 }

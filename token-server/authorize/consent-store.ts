@@ -4,7 +4,6 @@
 import { createHash } from "node:crypto";
 import type { ClientRecord } from "../../registry/record.ts";
 import type { TokenServer } from "../context.ts";
-import { needState } from "../state/availability.ts";
 
 export const CONSENT_LIFETIME_SECONDS = 90 * 24 * 3600;
 
@@ -23,9 +22,7 @@ export async function consentCovers(
   wanted: { scope: string[]; audience: string[] },
 ): Promise<boolean> {
   if (client.skipConsent) return true;
-  const remembered = await needState("reading a remembered consent", () =>
-    server.state.getInteractionRecord<RememberedConsent>("consent", keyOf(client.clientId, sub)),
-  );
+  const remembered = await server.state.interactions.get<RememberedConsent>("consent", keyOf(client.clientId, sub));
   if (!remembered) return false;
   return (
     wanted.scope.every((s) => remembered.scope.includes(s)) &&
@@ -40,13 +37,11 @@ export async function rememberConsent(
   granted: { scope: string[]; audience: string[] },
 ): Promise<void> {
   const key = keyOf(client.clientId, sub);
-  await needState("remembering consent", async () => {
-    const before = await server.state.getInteractionRecord<RememberedConsent>("consent", key);
-    const merged: RememberedConsent = {
-      scope: [...new Set([...(before?.scope ?? []), ...granted.scope])],
-      audience: [...new Set([...(before?.audience ?? []), ...granted.audience])],
-      grantedAt: Math.floor(Date.now() / 1000),
-    };
-    await server.state.putInteractionRecord("consent", key, merged, CONSENT_LIFETIME_SECONDS);
-  });
+  const before = await server.state.interactions.get<RememberedConsent>("consent", key);
+  const merged: RememberedConsent = {
+    scope: [...new Set([...(before?.scope ?? []), ...granted.scope])],
+    audience: [...new Set([...(before?.audience ?? []), ...granted.audience])],
+    grantedAt: Math.floor(Date.now() / 1000),
+  };
+  await server.state.interactions.put("consent", key, merged, CONSENT_LIFETIME_SECONDS);
 }

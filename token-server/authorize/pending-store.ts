@@ -3,27 +3,20 @@
 // long enough to type a password, short enough that a forgotten tab goes stale.
 
 import type { TokenServer } from "../context.ts";
-import { needState } from "../state/availability.ts";
 import type { PendingAuthorization } from "./context.ts";
 
 export const PENDING_LIFETIME_SECONDS = 10 * 60;
 
 export async function savePending(server: TokenServer, pending: PendingAuthorization): Promise<void> {
   const remaining = pending.createdAt + PENDING_LIFETIME_SECONDS - Math.floor(Date.now() / 1000);
-  await needState("storing a pending authorization request", () =>
-    server.state.putInteractionRecord("interaction", pending.id, pending, Math.max(1, remaining)),
-  );
+  await server.state.interactions.put("interaction", pending.id, pending, Math.max(1, remaining));
 }
 
 export async function loadPending(server: TokenServer, id: string): Promise<PendingAuthorization | undefined> {
   if (!/^[A-Za-z0-9_-]{22,64}$/.test(id)) return undefined;
-  return needState("reading a pending authorization request", () =>
-    server.state.getInteractionRecord<PendingAuthorization>("interaction", id),
-  );
+  return server.state.interactions.get<PendingAuthorization>("interaction", id);
 }
 
 export async function deletePending(server: TokenServer, id: string): Promise<void> {
-  await needState("ending a pending authorization request", () =>
-    server.state.deleteInteractionRecord("interaction", id),
-  );
+  await server.state.interactions.delete("interaction", id);
 }

@@ -5,40 +5,27 @@
 // has no rate-limit error, and invalid_client is the code clients already handle for
 // "authentication did not succeed".
 //
-// The count is shared through the token state (Redis), so replicas count together;
-// the lock itself is remembered per process, learnt when a failure pushes the shared
-// count over the limit. Checking the lock costs no Redis call, so the success path
-// stays off Redis. Only known clients are counted: unknown IDs have nothing to guess.
+// Counted and locked by state/lockout.ts (shared with the password throttle). Only
+// known clients are counted: unknown IDs have nothing to guess.
 import { InvalidClient } from "../errors.ts";
-import type { TokenState } from "../state/token-state.ts";
+import { Lockout } from "../state/lockout.ts";
+import type { Store } from "../state/store.ts";
 
 export class FailureLimiter {
-  readonly #state: TokenState;
-  readonly #limit: number;
-  readonly #windowSeconds: number;
-  readonly #lockedUntil = new Map<string, number>();
+  readonly #lockout: Lockout;
 
-  constructor(state: TokenState, limit: number, windowSeconds: number) {
-    this.#state = state;
-    this.#limit = limit;
-    this.#windowSeconds = windowSeconds;
+  constructor(store: Store, limit: number, windowSeconds: number) {
+    this.#lockout = new Lockout(store, limit, windowSeconds);
   }
 
   /** Throws when the client is locked out. */
   check(clientId: string): void {
-    const until = this.#lockedUntil.get(clientId);
-    if (until === undefined) return;
-    const remaining = until - Date.now();
-    if (remaining <= 0) {
-      this.#lockedUntil.delete(clientId);
-      return;
-    }
-    throw locked(Math.ceil(remaining / 1000));
+    const retryAfter = this.#lockout.retryAfter(clientId);
+    if (retryAfter !== undefined) throw locked(retryAfter);
   }
 
-  async recordFailure(clientId: string): Promise<void> {
-    const { count, resetInSeconds } = await this.#state.countFailure(clientId, this.#windowSeconds);
-    if (count >= this.#limit) this.#lockedUntil.set(clientId, Date.now() + resetInSeconds * 1000);
+  recordFailure(clientId: string): Promise<void> {
+    return this.#lockout.recordFailure(clientId);
   }
 }
 

@@ -1,14 +1,13 @@
 // private_key_jwt (RFC 7523 §2.2 and §3, RFC 7521 §4.2): a JWT signed by the client
 // with iss = sub = client_id, aud naming this server (its issuer, its token endpoint,
 // or the endpoint being called), exp required, and a jti used once: the jti guard
-// lives in the token state, so this mechanism needs Redis (state/availability.ts).
+// lives in the token state, so this mechanism needs Redis (middleware/state-outage.ts).
 import { decodeJwt, errors, jwtVerify } from "jose";
 import type { ClientRecord } from "../../registry/record.ts";
 import { ASYMMETRIC_ALGORITHMS } from "../asymmetric-algorithms.ts";
 import type { Ctx } from "../context.ts";
 import { InvalidClient } from "../errors.ts";
 import { jwksKeys } from "../jwks-keys.ts";
-import { needState } from "../state/availability.ts";
 
 /** An assertion may not claim to live longer than this, so the jti guard stays small. */
 const MAX_LIFETIME_SECONDS = 3600;
@@ -48,8 +47,6 @@ export async function verifyAssertion(ctx: Ctx, record: ClientRecord, assertion:
   if (exp - now > MAX_LIFETIME_SECONDS)
     throw new InvalidClient(`client_assertion must expire within ${MAX_LIFETIME_SECONDS} seconds`);
   const ttl = exp - now + settings.clockToleranceSeconds;
-  const fresh = await needState("checking a client assertion's jti", () =>
-    state.useOnce("client-assertion", `${record.clientId}:${claims.jti}`, ttl),
-  );
+  const fresh = await state.replay.useOnce("client-assertion", `${record.clientId}:${claims.jti}`, ttl);
   if (!fresh) throw new InvalidClient("client_assertion was already used", `jti ${claims.jti} replayed`);
 }

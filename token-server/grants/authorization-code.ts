@@ -13,7 +13,6 @@ import { hashAuthorizationCode } from "../authorize/codes.ts";
 import { CODE_VERIFIER, verifierMatches } from "../authorize/pkce.ts";
 import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
 import { InvalidGrant, InvalidRequest } from "../errors.ts";
-import { needState } from "../state/availability.ts";
 import { revokeFamily } from "../tokens/family.ts";
 import { registryVerdict } from "../tokens/liveness.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
@@ -33,9 +32,7 @@ export const authorizationCode: Grant = {
       throw new InvalidRequest("code_verifier must be 43 to 128 unreserved characters (RFC 7636 §4.1)");
     // The spent copy outlives every token the code can have led to, so a late replay still revokes them.
     const spentTtl = client.accessToken.lifetimeSeconds + client.refreshToken.lifetimeSeconds;
-    const taken = await needState("taking an authorization code", () =>
-      server.state.takeAuthorizationCode(hashAuthorizationCode(code), spentTtl),
-    );
+    const taken = await server.state.codes.take(hashAuthorizationCode(code), spentTtl);
     if (!taken) throw new InvalidGrant(INVALID, "unknown or expired code");
     const { record } = taken;
     const now = Math.floor(Date.now() / 1000);

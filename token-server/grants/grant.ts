@@ -1,6 +1,6 @@
 import type { Ctx } from "../context.ts";
 import type { OAuthError } from "../errors.ts";
-import type { RefreshTokenRecord } from "../state/token-state.ts";
+import type { RefreshTokenRecord } from "../state/token-records.ts";
 
 /**
  * A grant type the token endpoint serves. The endpoint looks the grant up by

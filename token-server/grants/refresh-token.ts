@@ -11,8 +11,7 @@
 import type { ClientRecord } from "../../registry/record.ts";
 import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
 import { InvalidGrant, InvalidRequest, InvalidScope } from "../errors.ts";
-import { needState } from "../state/availability.ts";
-import type { RefreshTokenRecord } from "../state/token-state.ts";
+import type { RefreshTokenRecord } from "../state/token-records.ts";
 import { familyOf, revokeFamily } from "../tokens/family.ts";
 import { findToken } from "../tokens/find-token.ts";
 import { liveness } from "../tokens/liveness.ts";
@@ -46,8 +45,10 @@ export const refreshToken: Grant = {
     const mode = registered === "reuse" && client.clientType === "public" ? "rotate" : registered;
     if (mode !== "reuse") {
       // Atomic: of two requests with the same token, exactly one wins; the other is reuse.
-      const first = await needState("rotating a refresh token", () =>
-        server.state.useOnce(ROTATED_OUT, hashRefreshToken(presented), record.expiresAt - now() + 1),
+      const first = await server.state.replay.useOnce(
+        ROTATED_OUT,
+        hashRefreshToken(presented),
+        record.expiresAt - now() + 1,
       );
       if (!first) {
         await revokeFamily(server, familyOf(record), "a rotated-out refresh token was presented again");

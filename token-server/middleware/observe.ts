@@ -4,8 +4,9 @@
 // RFC 6749 §5.2 bodies (observe); the authorization endpoint with a redirect or a page
 // (authorize/observe-interaction.ts), through the same observeRequests.
 import type { Ctx, Params, TokenServer } from "../context.ts";
-import { InvalidClient, OAuthError, ServerError } from "../errors.ts";
+import { InvalidClient, type OAuthError } from "../errors.ts";
 import { sendJson } from "../respond.ts";
+import { toOAuthError } from "./state-outage.ts";
 
 export const BASIC_REALM = "tollgate";
 /** Until parseForm runs; never written to. */
@@ -36,7 +37,7 @@ export function observeRequests<C extends Ctx>(server: TokenServer, endpoint: st
     try {
       await next();
     } catch (caught) {
-      const error = caught instanceof OAuthError ? caught : new ServerError((caught as Error)?.message);
+      const error = toOAuthError(caught);
       outcome = error.error;
       const fields = {
         endpoint,

@@ -7,7 +7,6 @@
 // active it is; then the user signs in again.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { Ctx } from "../context.ts";
-import { needState } from "../state/availability.ts";
 import { readSessionCookie, writeSessionCookie } from "./session-cookie.ts";
 
 /** A signed-in session lasts 8 hours from sign-in. */
@@ -38,9 +37,7 @@ const now = () => Math.floor(Date.now() / 1000);
 export async function loadSession(ctx: Ctx): Promise<Session | undefined> {
   const id = readSessionCookie(ctx);
   if (!id) return undefined;
-  const session = await needState("reading a login session", () =>
-    ctx.state.server.state.getInteractionRecord<Session>("session", hashId(id)),
-  );
+  const session = await ctx.state.server.state.interactions.get<Session>("session", hashId(id));
   return session && session.expiresAt > now() ? session : undefined;
 }
 
@@ -51,19 +48,14 @@ export async function ensureSession(ctx: Ctx): Promise<Session> {
 
 /** Signs the user in: the old session ID is dropped and a new one issued, keeping the anti-CSRF key. */
 export async function signIn(ctx: Ctx, previous: Session | undefined, user: SessionUser): Promise<Session> {
-  if (previous)
-    await needState("ending a login session", () =>
-      ctx.state.server.state.deleteInteractionRecord("session", previous.key),
-    );
+  if (previous) await ctx.state.server.state.interactions.delete("session", previous.key);
   return saveNew(ctx, { csrfKey: previous?.csrfKey ?? randomKey(), user }, SESSION_LIFETIME_SECONDS);
 }
 
 async function saveNew(ctx: Ctx, fields: Omit<Session, "key" | "expiresAt">, lifetime: number): Promise<Session> {
   const id = randomKey();
   const session: Session = { ...fields, key: hashId(id), expiresAt: now() + lifetime };
-  await needState("storing a login session", () =>
-    ctx.state.server.state.putInteractionRecord("session", session.key, session, lifetime),
-  );
+  await ctx.state.server.state.interactions.put("session", session.key, session, lifetime);
   writeSessionCookie(ctx, id, lifetime);
   return session;
 }

@@ -7,8 +7,7 @@
 // records must last.
 import { randomUUID } from "node:crypto";
 import type { TokenServer } from "../context.ts";
-import { needState } from "../state/availability.ts";
-import type { FamilyMember, RefreshTokenRecord } from "../state/token-state.ts";
+import type { FamilyMember, RefreshTokenRecord } from "../state/token-records.ts";
 import type { IssuedAccessToken } from "./issue-access-token.ts";
 import { hashOpaqueToken } from "./opaque-access-token.ts";
 
@@ -49,16 +48,14 @@ export function refreshTokenMember(hash: string, expiresAt: number): FamilyMembe
  * (a replay won the race), they are taken back at once and FamilyRevoked is thrown.
  */
 export async function join(server: TokenServer, family: Family, members: FamilyMember[]): Promise<void> {
-  const live = await needState("recording tokens in their refresh-token family", () =>
-    server.state.addFamilyMembers(family.id, members, recordTtl(family)),
-  );
+  const live = await server.state.refresh.addFamilyMembers(family.id, members, recordTtl(family));
   if (live) return;
   await takeBack(server, members);
   throw new FamilyRevoked();
 }
 
 export function isRevoked(server: TokenServer, family: Family): Promise<boolean> {
-  return needState("checking a refresh-token family", () => server.state.isFamilyRevoked(family.id));
+  return server.state.refresh.isFamilyRevoked(family.id);
 }
 
 /**
@@ -66,9 +63,7 @@ export function isRevoked(server: TokenServer, family: Family): Promise<boolean>
  * use) and takes back every member that has not expired.
  */
 export async function revokeFamily(server: TokenServer, family: Family, reason: string): Promise<void> {
-  const members = await needState("revoking a refresh-token family", () =>
-    server.state.revokeFamily(family.id, recordTtl(family)),
-  );
+  const members = await server.state.refresh.revokeFamily(family.id, recordTtl(family));
   await takeBack(server, members);
   server.log.info("refresh-token family revoked", {
     client_id: family.clientId,
@@ -80,16 +75,14 @@ export async function revokeFamily(server: TokenServer, family: Family, reason: 
 
 async function takeBack(server: TokenServer, members: FamilyMember[]): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
-  await needState("revoking a refresh-token family's tokens", () =>
-    Promise.all(
-      members.map(async ({ id: member, expiresAt }) => {
-        const colon = member.indexOf(":");
-        const [kind, id] = [member.slice(0, colon), member.slice(colon + 1)];
-        if (kind === "rt") await server.state.deleteRefreshToken(id);
-        else if (kind === "opaque") await server.state.deleteOpaqueToken(id);
-        else if (kind === "jwt" && expiresAt > now) await server.state.revokeJti(id, expiresAt - now);
-      }),
-    ),
+  await Promise.all(
+    members.map(async ({ id: member, expiresAt }) => {
+      const colon = member.indexOf(":");
+      const [kind, id] = [member.slice(0, colon), member.slice(colon + 1)];
+      if (kind === "rt") await server.state.refresh.delete(id);
+      else if (kind === "opaque") await server.state.opaque.delete(id);
+      else if (kind === "jwt" && expiresAt > now) await server.state.revocations.revoke(id, expiresAt - now);
+    }),
   );
 }
 

@@ -5,8 +5,7 @@
 // still alive is liveness.ts's question.
 import { decodeProtectedHeader, jwtVerify } from "jose";
 import type { TokenServer } from "../context.ts";
-import { needState } from "../state/availability.ts";
-import type { AccessTokenClaims, RefreshTokenRecord } from "../state/token-state.ts";
+import type { AccessTokenClaims, RefreshTokenRecord } from "../state/token-records.ts";
 import { ACCESS_TOKEN_TYP } from "./jwt-access-token.ts";
 import { hashOpaqueToken, OPAQUE_PREFIX } from "./opaque-access-token.ts";
 import { isRefreshTokenShaped, readRefreshToken } from "./refresh-tokens.ts";
@@ -31,7 +30,7 @@ export async function findToken(server: TokenServer, token: string): Promise<Fou
   }
   if (token.startsWith(OPAQUE_PREFIX)) {
     const hash = hashOpaqueToken(token);
-    const claims = await needState("reading an opaque token", () => server.state.getOpaqueToken(hash));
+    const claims = await server.state.opaque.get(hash);
     return claims && { kind: "access", format: "opaque", claims };
   }
   if (token.split(".").length !== 3) return undefined;

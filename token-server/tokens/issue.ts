@@ -5,7 +5,7 @@
 import type { ClientRecord } from "../../registry/record.ts";
 import type { TokenServer } from "../context.ts";
 import type { Grant, GrantOutcome, TokenResponse } from "../grants/grant.ts";
-import type { RefreshTokenRecord } from "../state/token-state.ts";
+import type { RefreshTokenRecord } from "../state/token-records.ts";
 import { accessTokenMember, type Family, FamilyRevoked, familyOf, join, newFamilyId } from "./family.ts";
 import { type IssuedAccessToken, issueAccessToken } from "./issue-access-token.ts";
 import { storeRefreshToken } from "./refresh-tokens.ts";

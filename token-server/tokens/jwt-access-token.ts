@@ -7,7 +7,7 @@
 // cost time on the hottest path.
 import { CompactSign } from "jose";
 import type { KeyRing } from "../key-ring.ts";
-import type { AccessTokenClaims } from "../state/token-state.ts";
+import type { AccessTokenClaims } from "../state/token-records.ts";
 
 export const ACCESS_TOKEN_TYP = "at+jwt";
 const encoder = new TextEncoder();

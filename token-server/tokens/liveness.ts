@@ -5,7 +5,6 @@
 // never needs Redis.
 import type { ClientRecord } from "../../registry/record.ts";
 import type { TokenServer } from "../context.ts";
-import { needState } from "../state/availability.ts";
 import { familyOf, isRevoked } from "./family.ts";
 import type { FoundToken } from "./find-token.ts";
 import { hashRefreshToken, ROTATED_OUT } from "./refresh-tokens.ts";
@@ -43,10 +42,7 @@ export async function liveness(server: TokenServer, found: FoundToken, presented
     const verdict = registryVerdict(server, record.clientId, record.authTime);
     if (!verdict.active) return verdict;
     if (await isRevoked(server, familyOf(record))) return dead("refresh-token family revoked");
-    if (
-      presented !== undefined &&
-      (await needState("checking a refresh token", () => server.state.isUsed(ROTATED_OUT, hashRefreshToken(presented))))
-    )
+    if (presented !== undefined && (await server.state.replay.isUsed(ROTATED_OUT, hashRefreshToken(presented))))
       return dead("refresh token rotated out");
     return ALIVE;
   }
@@ -55,7 +51,6 @@ export async function liveness(server: TokenServer, found: FoundToken, presented
   const verdict = registryVerdict(server, claims.client_id, claims.iat);
   if (!verdict.active) return verdict;
   // An opaque token's record is deleted on revocation; a JWT's jti is listed instead.
-  if (format === "jwt" && (await needState("checking revocation", () => server.state.isJtiRevoked(claims.jti))))
-    return dead("revoked");
+  if (format === "jwt" && (await server.state.revocations.isRevoked(claims.jti))) return dead("revoked");
   return ALIVE;
 }

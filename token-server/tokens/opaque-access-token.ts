@@ -2,8 +2,8 @@
 // state keeps the claims under the token's SHA-256 (never the token itself) until it
 // expires; introspection reads them back, revocation deletes them.
 import { createHash, randomBytes } from "node:crypto";
-import { needState } from "../state/availability.ts";
-import type { AccessTokenClaims, TokenState } from "../state/token-state.ts";
+import type { AccessTokenClaims } from "../state/token-records.ts";
+import type { TokenState } from "../state/token-state.ts";
 
 /** Prefix that tells an opaque token from a JWT at a glance (and to secret scanners). */
 export const OPAQUE_PREFIX = "tgat_";
@@ -14,8 +14,6 @@ export function hashOpaqueToken(token: string): string {
 
 export async function issueOpaqueAccessToken(state: TokenState, claims: AccessTokenClaims): Promise<string> {
   const token = `${OPAQUE_PREFIX}${randomBytes(32).toString("base64url")}`;
-  await needState("issuing an opaque access token", () =>
-    state.putOpaqueToken(hashOpaqueToken(token), claims, claims.exp - claims.iat),
-  );
+  await state.opaque.put(hashOpaqueToken(token), claims, claims.exp - claims.iat);
   return token;
 }

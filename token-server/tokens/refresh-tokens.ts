@@ -4,8 +4,7 @@
 // grant's family (family.ts).
 import { createHash, randomBytes } from "node:crypto";
 import type { TokenServer } from "../context.ts";
-import { needState } from "../state/availability.ts";
-import type { FamilyMember, RefreshTokenRecord } from "../state/token-state.ts";
+import type { FamilyMember, RefreshTokenRecord } from "../state/token-records.ts";
 import { familyOf, join, refreshTokenMember } from "./family.ts";
 
 /** Tells a refresh token from an access token at a glance (and to secret scanners). */
@@ -35,12 +34,12 @@ export async function storeRefreshToken(
   const token = `${REFRESH_PREFIX}${randomBytes(32).toString("base64url")}`;
   const hash = hashRefreshToken(token);
   const ttl = record.expiresAt - Math.floor(Date.now() / 1000);
-  await needState("storing a refresh token", () => server.state.putRefreshToken(hash, record, ttl));
+  await server.state.refresh.put(hash, record, ttl);
   await join(server, familyOf(record), [refreshTokenMember(hash, record.expiresAt), ...members]);
   return token;
 }
 
 /** The stored record of a presented refresh token, whether or not it is still alive (liveness.ts decides). */
 export async function readRefreshToken(server: TokenServer, token: string): Promise<RefreshTokenRecord | undefined> {
-  return needState("reading a refresh token", () => server.state.getRefreshToken(hashRefreshToken(token)));
+  return server.state.refresh.get(hashRefreshToken(token));
 }

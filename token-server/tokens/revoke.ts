@@ -6,7 +6,6 @@
 import type { ClientRecord } from "../../registry/record.ts";
 import type { TokenServer } from "../context.ts";
 import { InvalidGrant } from "../errors.ts";
-import { needState } from "../state/availability.ts";
 import { familyOf, revokeFamily } from "./family.ts";
 import { findToken, ownerOf } from "./find-token.ts";
 import { hashOpaqueToken } from "./opaque-access-token.ts";
@@ -28,8 +27,7 @@ export async function revoke(server: TokenServer, token: string, client: ClientR
   }
   const remaining = found.claims.exp - now;
   if (remaining <= 0) return;
-  if (found.format === "opaque")
-    await needState("revoking a token", () => server.state.deleteOpaqueToken(hashOpaqueToken(token)));
-  else await needState("revoking a token", () => server.state.revokeJti(found.claims.jti, remaining));
+  if (found.format === "opaque") await server.state.opaque.delete(hashOpaqueToken(token));
+  else await server.state.revocations.revoke(found.claims.jti, remaining);
   server.log.info("token revoked", { client_id: client.clientId, jti: found.claims.jti });
 }

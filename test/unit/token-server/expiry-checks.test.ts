@@ -38,9 +38,9 @@ test("an opaque access token past its exp, still stored, introspects as inactive
   assert.equal(issued.status, 200);
   const token = String(issued.body.access_token);
   const hash = hashOpaqueToken(token);
-  const claims = await stack.state.getOpaqueToken(hash);
+  const claims = await stack.state.opaque.get(hash);
   assert.ok(claims);
-  await stack.state.putOpaqueToken(hash, claims, LAG);
+  await stack.state.opaque.put(hash, claims, LAG);
   const introspect = () => postForm(`${stack.url}/oauth2/introspect`, { token }, basicAuth(client.clientId));
   assert.equal((await introspect()).body.active, true);
   mock.timers.tick(60_000);
@@ -62,9 +62,9 @@ test("a refresh token past its expiresAt, still stored, is refused and introspec
   assert.equal(issued.status, 200, JSON.stringify(issued.body));
   const refreshToken = String(issued.body.refresh_token);
   const hash = hashRefreshToken(refreshToken);
-  const stored = await stack.state.getRefreshToken(hash);
+  const stored = await stack.state.refresh.get(hash);
   assert.ok(stored);
-  await stack.state.putRefreshToken(hash, stored, LAG);
+  await stack.state.refresh.put(hash, stored, LAG);
   mock.timers.tick(120_000);
   const refreshed = await postForm(
     `${stack.url}/oauth2/token`,
@@ -90,7 +90,7 @@ test("an authorization code past its expiresAt, still stored, is refused", async
   await stack.put(client);
   const code = randomBytes(32).toString("base64url");
   const now = Math.floor(Date.now() / 1000);
-  await stack.state.putAuthorizationCode(
+  await stack.state.codes.put(
     hashAuthorizationCode(code),
     {
       clientId: client.clientId,

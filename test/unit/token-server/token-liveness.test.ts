@@ -5,7 +5,7 @@ import { afterEach, beforeEach, mock, test } from "node:test";
 import type { ClientRecord } from "../../../registry/record.ts";
 import type { TokenServer } from "../../../token-server/context.ts";
 import { MemoryTokenState } from "../../../token-server/state/memory-state.ts";
-import type { AccessTokenClaims, RefreshTokenRecord } from "../../../token-server/state/token-state.ts";
+import type { AccessTokenClaims, RefreshTokenRecord } from "../../../token-server/state/token-records.ts";
 import { liveness } from "../../../token-server/tokens/liveness.ts";
 import { hashRefreshToken, ROTATED_OUT } from "../../../token-server/tokens/refresh-tokens.ts";
 import { record } from "../support/records.ts";
@@ -72,7 +72,7 @@ for (const c of cases)
       exp: NOW + 540,
       ...c.claims,
     };
-    if (c.revokedJti) await state.revokeJti(claims.jti, 600);
+    if (c.revokedJti) await state.revocations.revoke(claims.jti, 600);
     let stateReads = 0;
     const server = {
       clients: {
@@ -80,9 +80,11 @@ for (const c of cases)
         tombstone: (id: string) => (id === client.clientId ? c.tombstone : undefined),
       },
       state: {
-        isJtiRevoked: (jti: string) => {
-          stateReads += 1;
-          return state.isJtiRevoked(jti);
+        revocations: {
+          isRevoked: (jti: string) => {
+            stateReads += 1;
+            return state.revocations.isRevoked(jti);
+          },
         },
       },
     } as unknown as TokenServer;
@@ -149,8 +151,8 @@ for (const c of refreshCases)
       expiresAt: NOW + 3000,
       ...c.record,
     };
-    if (c.familyRevoked) await state.revokeFamily(stored.familyId, 600);
-    if (c.rotatedOut) await state.useOnce(ROTATED_OUT, hashRefreshToken(presented), 600);
+    if (c.familyRevoked) await state.refresh.revokeFamily(stored.familyId, 600);
+    if (c.rotatedOut) await state.replay.useOnce(ROTATED_OUT, hashRefreshToken(presented), 600);
     let stateReads = 0;
     const counted =
       <A extends unknown[], R>(f: (...args: A) => Promise<R>) =>
@@ -164,8 +166,8 @@ for (const c of refreshCases)
         tombstone: (id: string) => (id === client.clientId ? c.tombstone : undefined),
       },
       state: {
-        isFamilyRevoked: counted(state.isFamilyRevoked.bind(state)),
-        isUsed: counted(state.isUsed.bind(state)),
+        refresh: { isFamilyRevoked: counted(state.refresh.isFamilyRevoked.bind(state.refresh)) },
+        replay: { isUsed: counted(state.replay.isUsed.bind(state.replay)) },
       },
     } as unknown as TokenServer;
     const answer = await liveness(

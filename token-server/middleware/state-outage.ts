@@ -1,5 +1,6 @@
 // What the token server does while Redis (the token state) is down. This module
-// decides it; docs/token-server.md repeats it for operators.
+// decides it (observe.ts calls it for every error); docs/token-server.md repeats it
+// for operators.
 //
 // Keeps working, from process memory:
 //   - client_credentials with JWT access tokens: the client lookup is the in-memory
@@ -29,20 +30,17 @@
 // Recovery needs nobody: node-redis reconnects with backoff, `available` turns true
 // again, and the next request uses Redis. A Redis that comes back empty has lost its
 // revoked-jti set and opaque tokens; run Redis with persistence where that matters.
-import { TemporarilyUnavailable } from "../errors.ts";
+import { OAuthError, ServerError, TemporarilyUnavailable } from "../errors.ts";
+import { StateUnavailable } from "../state/store.ts";
 
-/** Thrown by a token state that cannot answer now. */
-export class StateUnavailable extends Error {
-  override readonly name = "StateUnavailable";
-}
-
-/** Runs a token-state operation; an unavailable store becomes a 503 `temporarily_unavailable`. */
-export async function needState<T>(what: string, operation: () => Promise<T>): Promise<T> {
-  try {
-    return await operation();
-  } catch (error) {
-    if (error instanceof StateUnavailable)
-      throw new TemporarilyUnavailable(undefined, `token state unavailable while ${what}: ${error.message}`);
-    throw error;
-  }
+/**
+ * What an endpoint answers for anything thrown at it: an OAuthError as it is; a token
+ * state that cannot answer (StateUnavailable, from any model of state/) as 503
+ * `temporarily_unavailable`, the one place that happens; anything else a server error.
+ */
+export function toOAuthError(caught: unknown): OAuthError {
+  if (caught instanceof OAuthError) return caught;
+  if (caught instanceof StateUnavailable)
+    return new TemporarilyUnavailable(undefined, `token state unavailable: ${caught.message}`);
+  return new ServerError((caught as Error)?.message);
 }

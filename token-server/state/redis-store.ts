@@ -1,0 +1,151 @@
+// The store in Redis. Commands fail fast while the connection is down (no offline
+// queue) and time out after `commandTimeoutMs`, so a request never hangs on Redis: it
+// gets StateUnavailable. Counting keeps working from process memory while Redis is
+// down, so brute force is still slowed per process.
+import { createClient, type RedisClientType } from "redis";
+import { MemoryStore } from "./memory-store.ts";
+import { type ScoredMember, StateUnavailable, type Store, ttlSeconds } from "./store.ts";
+
+/** KEYS[1] the value, KEYS[2] its spent copy; ARGV[1] the spent copy's TTL. One step, so two takes never both win. */
+const TAKE = `
+local value = redis.call('GETDEL', KEYS[1])
+if value then
+  redis.call('SET', KEYS[2], value, 'EX', ARGV[1])
+  return {'first', value}
+end
+local spent = redis.call('GET', KEYS[2])
+if spent then return {'again', spent} end
+return false`;
+
+export interface RedisStoreOptions {
+  url: string;
+  /** Default 1000 ms. */
+  commandTimeoutMs?: number;
+  onError?: (error: Error) => void;
+}
+
+export class RedisStore implements Store {
+  readonly #client: RedisClientType;
+  readonly #timeoutMs: number;
+  readonly #localCounts = new MemoryStore();
+
+  private constructor(client: RedisClientType, timeoutMs: number) {
+    this.#client = client;
+    this.#timeoutMs = timeoutMs;
+  }
+
+  /** Resolves at once; the connection is made (and remade) in the background. */
+  static start(options: RedisStoreOptions): RedisStore {
+    const client: RedisClientType = createClient({
+      url: options.url,
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
+    });
+    client.on("error", (error: Error) => options.onError?.(error));
+    const store = new RedisStore(client, options.commandTimeoutMs ?? 1000);
+    client.connect().catch((error: Error) => options.onError?.(error));
+    return store;
+  }
+
+  get available(): boolean {
+    return this.#client.isReady;
+  }
+
+  async get(key: string): Promise<string | undefined> {
+    return (await this.#run(() => this.#client.get(key))) ?? undefined;
+  }
+
+  async set(key: string, value: string, ttl: number): Promise<void> {
+    await this.#run(() => this.#client.set(key, value, { expiration: { type: "EX", value: ttlSeconds(ttl) } }));
+  }
+
+  async setIfAbsent(key: string, value: string, ttl: number): Promise<boolean> {
+    const reply = await this.#run(() =>
+      this.#client.set(key, value, { condition: "NX", expiration: { type: "EX", value: ttlSeconds(ttl) } }),
+    );
+    return reply === "OK";
+  }
+
+  async exists(key: string): Promise<boolean> {
+    return (await this.#run(() => this.#client.exists(key))) === 1;
+  }
+
+  async delete(key: string): Promise<void> {
+    await this.#run(() => this.#client.del(key));
+  }
+
+  async take(key: string, spentKey: string, spentTtl: number): Promise<{ value: string; first: boolean } | undefined> {
+    const reply = await this.#run(() =>
+      this.#client.eval(TAKE, { keys: [key, spentKey], arguments: [String(ttlSeconds(spentTtl))] }),
+    );
+    if (!Array.isArray(reply)) return undefined;
+    const [which, value] = reply as [string, string];
+    return { value, first: which === "first" };
+  }
+
+  async increment(key: string, windowSeconds: number): Promise<{ count: number; resetInSeconds: number }> {
+    if (!this.available) return this.#localCounts.incrementNow(key, windowSeconds);
+    try {
+      const [count, , remainingMs] = await this.#run(() =>
+        this.#client.multi().incr(key).expire(key, windowSeconds, "NX").pTTL(key).exec(),
+      );
+      return { count: Number(count), resetInSeconds: Math.max(1, Math.ceil(Number(remainingMs) / 1000)) };
+    } catch {
+      return this.#localCounts.incrementNow(key, windowSeconds);
+    }
+  }
+
+  async sortedSetAdd(
+    key: string,
+    members: ScoredMember[],
+    ttl: number,
+    options: { dropAtOrBelow: number; guardKey: string },
+  ): Promise<boolean> {
+    const seconds = ttlSeconds(ttl);
+    // GT: the set's life only grows; NX: a new key gets it as is.
+    const replies = await this.#run(() =>
+      this.#client
+        .multi()
+        .zRemRangeByScore(key, "-inf", options.dropAtOrBelow)
+        .zAdd(
+          key,
+          members.map(({ member, score }) => ({ score, value: member })),
+        )
+        .expire(key, seconds, "GT")
+        .expire(key, seconds, "NX")
+        .exists(options.guardKey)
+        .exec(),
+    );
+    return Number(replies[4]) === 1;
+  }
+
+  async sortedSetRange(key: string, above: number): Promise<ScoredMember[]> {
+    const members = await this.#run(() => this.#client.zRangeByScoreWithScores(key, `(${above}`, "+inf"));
+    return members.map(({ value, score }) => ({ member: value, score }));
+  }
+
+  async close(): Promise<void> {
+    await this.#localCounts.close();
+    if (this.#client.isOpen) await this.#client.close();
+    else this.#client.destroy();
+  }
+
+  async #run<T>(command: () => Promise<T>): Promise<T> {
+    if (!this.#client.isReady) throw new StateUnavailable("not connected to Redis");
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new StateUnavailable(`no answer from Redis in ${this.#timeoutMs} ms`)),
+        this.#timeoutMs,
+      );
+    });
+    try {
+      return await Promise.race([command(), timeout]);
+    } catch (error) {
+      if (error instanceof StateUnavailable) throw error;
+      throw new StateUnavailable((error as Error).message);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,56 @@
+// Refresh-token records (by the SHA-256 of the token) and their families: a sorted set
+// of members scored by expiry, and a revoked marker.
+import { stateKeys } from "./keys.ts";
+import type { Store } from "./store.ts";
+import type { FamilyMember, RefreshTokenRecord } from "./token-records.ts";
+
+export class RefreshStore {
+  readonly #store: Store;
+
+  constructor(store: Store) {
+    this.#store = store;
+  }
+
+  put(hash: string, record: RefreshTokenRecord, ttlSeconds: number): Promise<void> {
+    return this.#store.set(stateKeys.refreshToken(hash), JSON.stringify(record), ttlSeconds);
+  }
+
+  async get(hash: string): Promise<RefreshTokenRecord | undefined> {
+    const raw = await this.#store.get(stateKeys.refreshToken(hash));
+    return raw === undefined ? undefined : (JSON.parse(raw) as RefreshTokenRecord);
+  }
+
+  delete(hash: string): Promise<void> {
+    return this.#store.delete(stateKeys.refreshToken(hash));
+  }
+
+  /**
+   * Adds members to a family, drops those that have expired, and keeps the family for
+   * at least `ttlSeconds`. False when the family is revoked already, so the caller can
+   * take back what it just issued.
+   */
+  async addFamilyMembers(familyId: string, members: FamilyMember[], ttlSeconds: number): Promise<boolean> {
+    const revoked = await this.#store.sortedSetAdd(
+      stateKeys.familyMembers(familyId),
+      members.map(({ id, expiresAt }) => ({ member: id, score: expiresAt })),
+      ttlSeconds,
+      { dropAtOrBelow: Math.floor(Date.now() / 1000), guardKey: stateKeys.familyRevoked(familyId) },
+    );
+    return !revoked;
+  }
+
+  /**
+   * Marks the family revoked for `ttlSeconds`, then returns every member that has not
+   * expired. In that order: a member added meanwhile either is listed here or sees the
+   * mark (addFamilyMembers checks it in the same step as it adds).
+   */
+  async revokeFamily(familyId: string, ttlSeconds: number): Promise<FamilyMember[]> {
+    await this.#store.set(stateKeys.familyRevoked(familyId), "1", ttlSeconds);
+    const members = await this.#store.sortedSetRange(stateKeys.familyMembers(familyId), Math.floor(Date.now() / 1000));
+    return members.map(({ member, score }) => ({ id: member, expiresAt: score }));
+  }
+
+  isFamilyRevoked(familyId: string): Promise<boolean> {
+    return this.#store.exists(stateKeys.familyRevoked(familyId));
+  }
+}
