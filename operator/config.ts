@@ -40,6 +40,8 @@ export interface OperatorConfig {
   signingKeyAlgorithm: string;
   signingKeyRotationMs: number;
   logLevel: LogLevel;
+  /** On SIGTERM: finish reconciles, release the Lease and close within this, then exit regardless. */
+  shutdownTimeoutMs: number;
 }
 
 interface Option {
@@ -70,6 +72,7 @@ const OPTIONS: Option[] = [
   { flag: "signing-key-algorithm", default: "ES256", help: "algorithm of new signing keys" },
   { flag: "signing-key-rotation", default: "720h", help: "signing key rotation period" },
   { flag: "log-level", default: "info", help: "debug, info, warn or error" },
+  { flag: "shutdown-timeout", default: "25s", help: "on SIGTERM, stop within this, then exit regardless" },
 ];
 
 export function usage(): string {
@@ -141,6 +144,7 @@ export function loadConfig(
     signingKeyAlgorithm: raw("signing-key-algorithm"),
     signingKeyRotationMs: ms("signing-key-rotation"),
     logLevel,
+    shutdownTimeoutMs: ms("shutdown-timeout"),
   };
   if (raw("kubeconfig")) config.kubeconfig = raw("kubeconfig");
   if (config.renewDeadlineMs >= config.leaseDurationMs)

@@ -1,8 +1,10 @@
 // The operator process: `npm run operator -- --help`. Configuration: config.ts.
 // SIGTERM or SIGINT stops it gracefully (reconciles in flight finish, the Lease is
-// released so another replica takes over at once); a second signal exits at once.
+// released so another replica takes over at once) within --shutdown-timeout, whatever
+// Redis or the API server do; a second signal exits at once.
 
 import { createLogger } from "../common/logger.ts";
+import { installShutdown } from "../common/shutdown.ts";
 import { loadConfig, usage } from "./config.ts";
 import { startOperator } from "./operator.ts";
 
@@ -22,17 +24,8 @@ const log = createLogger({ level: config.logLevel });
 process.on("unhandledRejection", (reason) => log.error("unhandled rejection", { error: reason }));
 
 const operator = await startOperator(config, { log, defaultMetrics: true });
-let signals = 0;
-for (const signal of ["SIGTERM", "SIGINT"] as const)
-  process.on(signal, () => {
-    signals += 1;
-    if (signals > 1) process.exit(1);
-    log.info("shutting down", { signal });
-    operator.stop().then(
-      () => process.exit(0),
-      (error: unknown) => {
-        log.error("shutdown failed", { error });
-        process.exit(1);
-      },
-    );
-  });
+installShutdown({
+  log,
+  timeoutMs: config.shutdownTimeoutMs,
+  steps: [{ name: "stop the operator", run: () => operator.stop() }],
+});

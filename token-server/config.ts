@@ -16,6 +16,7 @@
 //   --max-body-bytes         TOLLGATE_MAX_BODY_BYTES      98304 (96 KiB: the largest SAML assertion, base64url, fits)
 //   --auth-failure-limit     TOLLGATE_AUTH_FAILURE_LIMIT  10 (failed authentications per client ...)
 //   --auth-failure-window    TOLLGATE_AUTH_FAILURE_WINDOW 60 (... per this many seconds)
+//   --shutdown-timeout       TOLLGATE_SHUTDOWN_TIMEOUT    25 (seconds: on SIGTERM, drain and close within this; then exit regardless)
 //   --users-file             TOLLGATE_USERS_FILE          none: bcrypt htpasswd lines, the password grant's
 //                                                         directory for clients that name none (re-read on change)
 import { parseArgs } from "node:util";
@@ -40,6 +41,7 @@ export interface Config {
   authFailureLimit: number;
   authFailureWindowSeconds: number;
   usersFile: string | undefined;
+  shutdownTimeoutSeconds: number;
 }
 
 const OPTIONS = {
@@ -58,6 +60,7 @@ const OPTIONS = {
   "auth-failure-limit": { type: "string" },
   "auth-failure-window": { type: "string" },
   "users-file": { type: "string" },
+  "shutdown-timeout": { type: "string" },
   help: { type: "boolean" },
 } as const;
 
@@ -105,6 +108,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       1,
     ),
     usersFile: pick("users-file", "USERS_FILE"),
+    shutdownTimeoutSeconds: integer(pick("shutdown-timeout", "SHUTDOWN_TIMEOUT") ?? "25", "--shutdown-timeout", 1),
   };
   if (!config.standalone && !config.signingKeysDir && !config.help)
     throw new Error("--signing-keys-dir (TOLLGATE_SIGNING_KEYS_DIR) is required unless --standalone");

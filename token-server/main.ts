@@ -1,6 +1,7 @@
 // Entry point: `node token-server/main.ts [--standalone] ...` (flags in config.ts).
 import { createClient, type RedisClientType } from "redis";
 import { createLogger } from "../common/logger.ts";
+import { installShutdown } from "../common/shutdown.ts";
 import type { RegistryReader } from "../registry/record.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { loadConfig, USAGE } from "./config.ts";
@@ -79,16 +80,20 @@ async function main(): Promise<void> {
     process.stdout.write(`${describeClients(standaloneClients, running.server.settings.tokenEndpoint)}\n`);
   }
 
-  const shutdown = async (signal: string) => {
-    log.info("shutting down", { signal });
-    await running.close();
-    keys.stop();
-    await state.close();
-    for (const close of closers) await close().catch(() => {});
-    process.exit(0);
-  };
-  process.once("SIGINT", () => void shutdown("SIGINT"));
-  process.once("SIGTERM", () => void shutdown("SIGTERM"));
+  // Redis may be unreachable: its clients then retry forever and a graceful close never
+  // returns, so the closing steps share the drain's deadline (common/shutdown.ts).
+  const timeoutMs = config.shutdownTimeoutSeconds * 1000;
+  installShutdown({
+    log,
+    timeoutMs,
+    steps: [
+      // The drain leaves a tenth of the time (at least a second) for closing the stores.
+      { name: "drain HTTP", run: () => running.drain(Math.max(timeoutMs - Math.max(1000, timeoutMs / 10), 0)) },
+      { name: "stop key polling", run: async () => keys.stop() },
+      { name: "close token state", run: () => state.close() },
+      ...closers.map((close) => ({ name: "close registry", run: close })),
+    ],
+  });
 }
 
 await main();

@@ -1,7 +1,7 @@
 // Assembles a token server from its parts and serves it. Used by main.ts, the tests
 // and the benchmark alike, so they all run the same thing.
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { type AddressInfo, Server as NetServer } from "node:net";
 import type { Logger } from "../common/logger.ts";
 import type { RegistryReader } from "../registry/record.ts";
 import { createApp, settingsFor } from "./app.ts";
@@ -38,7 +38,17 @@ export interface RunningTokenServer {
   http: Server;
   /** Stops listening and the background work; the registry, state and keys are the caller's to close. */
   close(): Promise<void>;
+  /**
+   * Graceful drain (SIGTERM): stops accepting connections, answers every request that
+   * arrives on an open connection (with `Connection: close`, so the client reconnects to
+   * another replica), and closes the rest once nothing has been in flight for a while;
+   * connections still open at the deadline are cut.
+   */
+  drain(timeoutMs: number): Promise<void>;
 }
+
+/** A connection with nothing in flight for this long is idle, not between two requests of a busy client. */
+const DRAIN_IDLE_MS = 1000;
 
 export async function startTokenServer(options: TokenServerOptions): Promise<RunningTokenServer> {
   const clients = await ClientCache.start(options.registry, {
@@ -65,7 +75,20 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     metrics: createMetrics({ processMetrics: options.processMetrics ?? false, clientCount: () => clients.size }),
     log: options.log,
   };
-  http.on("request", createApp(server).callback());
+  const handle = createApp(server).callback();
+  let draining = false;
+  let inFlight = 0;
+  let lastFinishedAt = Date.now();
+  http.on("request", (req, res) => {
+    inFlight += 1;
+    res.once("close", () => {
+      inFlight -= 1;
+      lastFinishedAt = Date.now();
+    });
+    // Node then sends `Connection: close` and closes the socket after this response.
+    if (draining) res.shouldKeepAlive = false;
+    void handle(req, res);
+  });
   options.log.info("token server listening", { url, issuer });
   return {
     url,
@@ -77,6 +100,23 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       await clients.stop();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+    },
+    async drain(timeoutMs) {
+      draining = true;
+      const deadline = Date.now() + timeoutMs;
+      // net.Server's close, not http.Server's: the latter also drops idle keep-alive
+      // connections at once, and a client that is just sending its next request on
+      // one of them gets a reset instead of an answer.
+      const closed = new Promise<void>((resolve) => NetServer.prototype.close.call(http, () => resolve()));
+      options.log.info("draining", { inFlight, timeoutMs });
+      while (Date.now() < deadline) {
+        if (inFlight === 0 && Date.now() - lastFinishedAt >= DRAIN_IDLE_MS) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      if (inFlight > 0) options.log.warn("drain deadline passed with requests in flight", { inFlight });
+      http.closeAllConnections();
+      await closed;
+      await clients.stop();
     },
   };
 }
