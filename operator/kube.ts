@@ -10,6 +10,7 @@ import {
   type KubeConfig,
   PatchStrategy,
   setHeaderOptions,
+  type V1Lease,
   type V1Secret,
 } from "@kubernetes/client-node";
 import { GROUP, type OAuthClient, PLURAL, VERSION } from "../api/v1alpha1/oauthclient.ts";
@@ -77,6 +78,11 @@ async function unlessNotFound<T>(read: Promise<T>): Promise<T | undefined> {
     if (isNotFound(error)) return undefined;
     throw error;
   }
+}
+
+/** A Lease as the API server has it now, or undefined if there is none. */
+export function readLease(kube: KubeClients, namespace: string, name: string): Promise<V1Lease | undefined> {
+  return unlessNotFound(kube.coordination.readNamespacedLease({ namespace, name }));
 }
 
 /** A Secret as the API server has it now, or undefined if there is none. */

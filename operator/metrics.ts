@@ -7,6 +7,8 @@ import type { ControllerObserver, ReconcileOutcome } from "./controller/controll
 export interface OperatorMetrics extends ControllerObserver {
   registry: Registry;
   registryWriteErrors: Counter;
+  /** 1 while the registry (Redis) connection is up. */
+  registryAvailable: Gauge;
   queueDepth: Gauge;
   leader: Gauge;
 }
@@ -33,6 +35,11 @@ export function createMetrics(controller: string, options: { defaultMetrics?: bo
     help: "Registry (Redis) writes that failed.",
     registers: [registry],
   });
+  const registryAvailable = new Gauge({
+    name: "tollgate_registry_available",
+    help: "1 while the operator's registry (Redis) connection is up.",
+    registers: [registry],
+  });
   const queueDepth = new Gauge({
     name: "workqueue_depth",
     help: "Keys waiting in the work queue.",
@@ -50,6 +57,7 @@ export function createMetrics(controller: string, options: { defaultMetrics?: bo
   return {
     registry,
     registryWriteErrors,
+    registryAvailable,
     queueDepth,
     leader,
     reconciled(outcome: ReconcileOutcome, seconds: number) {

@@ -55,8 +55,12 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromDefault();
   const kube = makeClients(kubeConfig);
-  const registry = await RedisRegistry.connect(config.redisUrl, { failFast: true });
   const metrics = createMetrics(CONTROLLER_NAME, { defaultMetrics: options.defaultMetrics ?? false });
+  // Not awaited: the controllers start whatever Redis does; an outage is logged and
+  // counted here and reported on each resource (RegistryReady False), and clients
+  // still get their Secrets meanwhile.
+  const outage = registryOutageReporter(log, metrics);
+  const registry = RedisRegistry.start(config.redisUrl, { onError: outage.error });
 
   const scopes = config.namespaces.length ? config.namespaces : [""];
   const informerOptions = { stallTimeoutMs: config.watchStallTimeoutMs };
@@ -125,6 +129,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
         ),
     events: createEventRecorder(kube, REPORTING_CONTROLLER, identity, log),
     onRegistryWriteError: () => metrics.registryWriteErrors.inc(),
+    registryAvailable: () => registry.available,
+    claimNamespace: config.leaseNamespace,
     now: () => Date.now(),
   };
   const reconciler = new OAuthClientReconciler(ctx);
@@ -172,7 +178,10 @@ export async function startOperator(config: OperatorConfig, options: StartOption
     for (const key of oauthClients.keys()) enqueue(key);
   }, config.resyncPeriodMs);
   resync.unref();
-  const depth = setInterval(() => metrics.queueDepth.set({ name: CONTROLLER_NAME }, queue?.depth() ?? 0), 1000);
+  const depth = setInterval(() => {
+    metrics.queueDepth.set({ name: CONTROLLER_NAME }, queue?.depth() ?? 0);
+    outage.observe(registry.available);
+  }, 1000);
   depth.unref();
 
   const elector = config.leaderElection
@@ -272,5 +281,30 @@ function secretSource(kube: KubeClients, namespace: string): ListWatchSource<V1S
       (namespace
         ? await kube.core.listNamespacedSecret({ namespace, limit, _continue: continueToken })
         : await kube.core.listSecretForAllNamespaces({ limit, _continue: continueToken })) as ListPage<V1Secret>,
+  };
+}
+
+/** Logs a registry outage once when it starts and once when it ends, and keeps the availability gauge. */
+function registryOutageReporter(log: Logger, metrics: OperatorMetrics) {
+  let down = false;
+  let lastError = "";
+  return {
+    error(error: Error) {
+      lastError = error.message;
+      if (down) return;
+      down = true;
+      metrics.registryAvailable.set(0);
+      log.warn("registry (Redis) unreachable; Secrets are still written, registry writes retry", { error });
+    },
+    observe(available: boolean) {
+      metrics.registryAvailable.set(available ? 1 : 0);
+      if (available && down) {
+        down = false;
+        log.info("registry (Redis) reachable again", { lastError });
+      } else if (!available && !down) {
+        down = true;
+        log.warn("registry (Redis) unreachable; Secrets are still written, registry writes retry");
+      }
+    },
   };
 }

@@ -30,6 +30,27 @@ export class RedisRegistry implements Registry {
     return new RedisRegistry(client);
   }
 
+  /**
+   * Like connect, but resolves at once: the connection is made (and remade) in the
+   * background, and every command fails at once while it is down (the operator starts
+   * its controllers whatever Redis does, and reports an outage per resource).
+   */
+  static start(url: string, options: { onError?: (error: Error) => void } = {}): RedisRegistry {
+    const client: RedisClientType = createClient({
+      url,
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5000) },
+    });
+    client.on("error", (error: Error) => options.onError?.(error));
+    client.connect().catch((error: Error) => options.onError?.(error));
+    return new RedisRegistry(client);
+  }
+
+  /** True while commands can reach Redis. */
+  get available(): boolean {
+    return this.#client.isReady;
+  }
+
   async put(record: ClientRecord): Promise<void> {
     await this.#write("put", record.clientId, JSON.stringify(record));
   }
@@ -84,7 +105,8 @@ export class RedisRegistry implements Registry {
 
   async close(): Promise<void> {
     if (this.#subscriber?.isOpen) await this.#subscriber.close();
-    if (this.#client.isOpen) await this.#client.close();
+    if (this.#client.isReady) await this.#client.close();
+    else if (this.#client.isOpen) this.#client.destroy();
   }
 
   /** `value`: the record's JSON for a put, the deletion time for a delete. */

@@ -20,6 +20,10 @@ export interface ReconcileContext {
   events: EventRecorder;
   /** Called when a registry write fails (for the metric). */
   onRegistryWriteError(): void;
+  /** Whether the registry's connection is up (a failed write says why by it). */
+  registryAvailable(): boolean;
+  /** Where the client-ID claims (Leases) live: the operator's own namespace. */
+  claimNamespace: string;
   now(): number;
 }
 

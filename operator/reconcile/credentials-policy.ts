@@ -1,12 +1,14 @@
 // The credentials decision as a pure function of its inputs and the clock: the
-// resource, its Secret as read, the registry record, and now. An ordered chain of
+// resource, its Secret as read, and now. Everything it needs is on the Secret (the
+// current secret's hash included), so the registry is output only: a Redis outage
+// never keeps a client from its Secret. An ordered chain of
 // named policies; the first that applies decides. Reading and writing stay in
 // credentials.ts and secret.ts.
 import type { V1Secret } from "@kubernetes/client-node";
 import { type OAuthClient, ROTATE_ANNOTATION } from "../../api/v1alpha1/oauthclient.ts";
 import { DEFAULTS } from "../../registry/compile.ts";
 import { parseDuration } from "../../registry/duration.ts";
-import type { ClientRecord, StoredSecret } from "../../registry/record.ts";
+import type { StoredSecret } from "../../registry/record.ts";
 import { generateSecret, hashSecret, verifySecret } from "../../registry/secret-hash.ts";
 import { credentialsSecretName, isOwnedBy, SecretAnnotation, secretKeys, secretValue } from "./credentials-secret.ts";
 
@@ -17,7 +19,7 @@ export interface ResolvedCredentials {
   secretName: string;
   /** The raw current secret; undefined for a public client. */
   clientSecret?: string;
-  /** Hash of the current secret, reusing the registry's when it still matches (so an unchanged record is not rewritten). */
+  /** Hash of the current secret: the one the Secret records while it still matches, else a new one. */
   currentHash?: string;
   previous?: StoredSecret;
   rotatedAt: number;
@@ -40,8 +42,12 @@ export interface CredentialsInput {
   resource: OAuthClient;
   /** The Secret as read live; undefined when it does not exist. */
   existing: V1Secret | undefined;
-  /** The registry's record of this client, if it has one. */
-  record: ClientRecord | undefined;
+  /**
+   * For an adopted Secret only (the operator writes no state on it): the current-secret
+   * hashes the registry holds, to tell whether the team changed the secret; undefined
+   * when unknown (the registry unreachable), then the last rotation time stands.
+   */
+  registryHashes?: readonly string[];
   /** Epoch milliseconds. */
   now: number;
   /** Where new client secrets come from; default 256 random bits. */
@@ -130,8 +136,8 @@ function adoptedKeyMissing(f: Facts): CredentialsOutcome | undefined {
 function adopted(f: Facts): CredentialsOutcome | undefined {
   if (!isAdopt(f)) return undefined;
   const value = f.current;
-  const currentHash = value === undefined ? undefined : matchingHash(value, f.record);
-  const unchanged = value === undefined || currentHash !== undefined;
+  const currentHash = value === undefined ? undefined : f.registryHashes?.find((hash) => verifySecret(value, hash));
+  const unchanged = value === undefined || f.registryHashes === undefined || currentHash !== undefined;
   return {
     ready: true,
     credentials: {
@@ -193,10 +199,10 @@ function rotationDue(f: Facts): CredentialsOutcome | undefined {
 }
 
 function changedByPerson(f: Facts): CredentialsOutcome | undefined {
-  // The registry knew another secret and the Secret was not rotated by us since: a person set their own.
-  const { current, record } = f;
-  if (current === undefined || record === undefined || record.secrets.length === 0) return undefined;
-  if (matchingHash(current, record) !== undefined) return undefined;
+  // The Secret records the hash of another secret than it holds: a person set their own.
+  const { current } = f;
+  const hash = f.annotations[SecretAnnotation.currentHash];
+  if (current === undefined || !hash || verifySecret(current, hash)) return undefined;
   return keep(
     f,
     "changed",
@@ -258,7 +264,7 @@ function rotate(f: Facts, why: string): CredentialsOutcome {
     "rotated",
     `Rotated the client secret (${why}); the previous secret works until ${new Date(f.now + graceMs).toISOString()}${rotation?.revokeTokens ? "; tokens issued before the rotation are revoked" : ""}`,
     {
-      previous: { hash: matchingHash(current, f.record) ?? hashSecret(current), expiresAt: f.now + graceMs },
+      previous: { hash: recordedHash(f, current) ?? hashSecret(current), expiresAt: f.now + graceMs },
       ...(rotation?.revokeTokens ? { tokensRevokedBefore: Math.floor(f.now / 1000) } : {}),
     },
   );
@@ -273,7 +279,7 @@ function keep(f: Facts, change: CredentialsChange, rotatedAt: number, message: s
       ? { hash: previousHash, expiresAt: previousExpiresAt }
       : undefined;
   const { current } = f;
-  const currentHash = current === undefined ? undefined : matchingHash(current, f.record);
+  const currentHash = current === undefined ? undefined : recordedHash(f, current);
   return {
     ready: true,
     credentials: {
@@ -287,9 +293,10 @@ function keep(f: Facts, change: CredentialsChange, rotatedAt: number, message: s
   };
 }
 
-/** The registry's stored hash for this secret, if the registry still has it. */
-function matchingHash(secret: string, record: ClientRecord | undefined): string | undefined {
-  return record?.secrets.find((s) => s.expiresAt === undefined && verifySecret(secret, s.hash))?.hash;
+/** The hash the Secret records for this secret, if it still describes it. */
+function recordedHash(f: Facts, secret: string): string | undefined {
+  const hash = f.annotations[SecretAnnotation.currentHash];
+  return hash && verifySecret(secret, hash) ? hash : undefined;
 }
 
 function parseTime(value: string | undefined): number | undefined {

@@ -7,6 +7,8 @@ import { defaultSecretName } from "../../registry/compile.ts";
 
 export const SecretAnnotation = {
   rotatedAt: "tollgate.dev/secret-rotated-at",
+  /** The salted hash of the current client secret: what the registry gets, and how a person's edit is noticed. */
+  currentHash: "tollgate.dev/secret-hash",
   previousHash: "tollgate.dev/previous-secret-hash",
   previousExpiresAt: "tollgate.dev/previous-secret-expires-at",
   rotationRequestHandled: "tollgate.dev/rotation-request-handled",

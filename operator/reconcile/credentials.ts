@@ -6,26 +6,35 @@
 //   rotate when `rotation.every` has passed since status.secretRotatedAt, or when the
 //   rotate annotation carries a value not yet handled;
 // - adopt: read the named Secret, never write or own it; wait while it is missing.
-// The state that must survive an operator restart and a Redis flush (when the secret
-// last changed, the previous secret's hash and expiry, the last rotation request
-// handled, the token revocation time) lives in annotations on the Secret itself.
+// The state that must survive an operator restart and a Redis flush (the current
+// secret's hash, when it last changed, the previous secret's hash and expiry, the last
+// rotation request handled, the token revocation time) lives in annotations on the
+// Secret itself: the registry is never read to decide.
 import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { parseDuration } from "../../registry/duration.ts";
-import type { ClientRecord } from "../../registry/record.ts";
 import { readSecret } from "../kube.ts";
+import { effectiveClientId } from "./client-id.ts";
 import type { ReconcileContext } from "./context.ts";
 import { type CredentialsOutcome, decideCredentials, type ResolvedCredentials } from "./credentials-policy.ts";
 import { credentialsSecretName } from "./credentials-secret.ts";
 
 /** Reads the client's Secret live and decides (credentials-policy.ts). */
-export async function resolveCredentials(
-  ctx: ReconcileContext,
-  resource: OAuthClient,
-  record: ClientRecord | undefined,
-): Promise<CredentialsOutcome> {
+export async function resolveCredentials(ctx: ReconcileContext, resource: OAuthClient): Promise<CredentialsOutcome> {
   const namespace = resource.metadata.namespace ?? "default";
   const existing = await readSecret(ctx.kube, namespace, credentialsSecretName(resource));
-  return decideCredentials({ resource, existing, record, now: ctx.now() });
+  const registryHashes =
+    resource.spec.credentials?.source === "adopt" ? await currentHashes(ctx, effectiveClientId(resource)) : undefined;
+  return decideCredentials({ resource, existing, now: ctx.now(), ...(registryHashes ? { registryHashes } : {}) });
+}
+
+/** The registry's current-secret hashes for an adopted client; undefined while the registry cannot answer. */
+async function currentHashes(ctx: ReconcileContext, clientId: string): Promise<string[] | undefined> {
+  try {
+    const record = await ctx.registry.get(clientId);
+    return (record?.secrets ?? []).filter((s) => s.expiresAt === undefined).map((s) => s.hash);
+  } catch {
+    return undefined;
+  }
 }
 
 /** When this resource next needs a look without any event: a rotation falling due or a grace window ending. */

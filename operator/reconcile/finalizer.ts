@@ -5,7 +5,8 @@
 // else's finalizer.
 import { FINALIZER, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { patchOAuthClient } from "../kube.ts";
-import { clientIdConflict, effectiveClientId } from "./client-id.ts";
+import { effectiveClientId } from "./client-id.ts";
+import { holdsClaim, releaseClientId } from "./client-id-claim.ts";
 import type { ReconcileContext } from "./context.ts";
 import { EventReason } from "./events.ts";
 
@@ -22,14 +23,14 @@ export async function addFinalizer(ctx: ReconcileContext, resource: OAuthClient)
  * Deletion: remove the registry entry and record a tombstone (tokens issued to this
  * client ID stay dead even if the ID is registered again), then release the finalizer.
  * A record that belongs to another resource (this one lost a client-ID conflict) is
- * left alone.
+ * left alone. The client-ID claim is released last, so another claimant can take it.
  */
 export async function finalize(ctx: ReconcileContext, resource: OAuthClient): Promise<void> {
   if (!hasFinalizer(resource)) return;
   const clientId = effectiveClientId(resource);
   const record = await ctx.registry.get(clientId);
-  const ours = !record || record.sourceUid === resource.metadata.uid;
-  if (ours && !clientIdConflict(ctx, resource, clientId)) {
+  const ours = record ? record.sourceUid === resource.metadata.uid : await holdsClaim(ctx, resource, clientId);
+  if (ours) {
     await ctx.registry.delete(clientId, Math.floor(ctx.now() / 1000));
     if (record)
       ctx.events.emit(
@@ -40,6 +41,7 @@ export async function finalize(ctx: ReconcileContext, resource: OAuthClient): Pr
         "Delete",
       );
   }
+  await releaseClientId(ctx, resource, clientId);
   await patchFinalizers(
     ctx,
     resource,

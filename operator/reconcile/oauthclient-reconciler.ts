@@ -8,14 +8,18 @@
 //   when the input changes);
 // - a failed write (API server, Redis): a False condition where it can still be
 //   written, an Event, and an error, so the key is retried with backoff.
+// Everything up to the Secret is decided from the API server alone: the registry
+// (Redis) is output only, so while it is down a client still gets its Secret
+// (SecretReady True, RegistryReady False) and becomes Ready when Redis returns.
 import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { errorText, type Logger } from "../../common/logger.ts";
 import type { Reconciler, Request, Result } from "../controller/controller.ts";
 import { readOAuthClient } from "../kube.ts";
-import { clientIdConflict, effectiveClientId } from "./client-id.ts";
+import { effectiveClientId } from "./client-id.ts";
+import { claimClientId } from "./client-id-claim.ts";
 import type { ReconcileContext } from "./context.ts";
 import { nextCredentialsDeadline, resolveCredentials } from "./credentials.ts";
-import type { CredentialsChange } from "./credentials-policy.ts";
+import type { CredentialsChange, ResolvedCredentials } from "./credentials-policy.ts";
 import { credentialsSecretName } from "./credentials-secret.ts";
 import { EventReason, type EventType } from "./events.ts";
 import { addFinalizer, finalize } from "./finalizer.ts";
@@ -39,6 +43,31 @@ const CHANGE_EVENT: Partial<Record<CredentialsChange, [EventType, string]>> = {
   changed: ["Normal", EventReason.SecretChanged],
 };
 
+const STAGES_AFTER: Record<string, string[]> = {
+  [ConditionType.ClientIdAvailable]: [
+    ConditionType.CredentialsReady,
+    ConditionType.SecretReady,
+    ConditionType.RegistryReady,
+  ],
+  [ConditionType.CredentialsReady]: [ConditionType.SecretReady, ConditionType.RegistryReady],
+  [ConditionType.SecretReady]: [ConditionType.RegistryReady],
+  [ConditionType.RegistryReady]: [],
+};
+
+/** A stage that did not succeed: its False condition, what is skipped after it, and whether a person hears of it. */
+interface Stop {
+  type: string;
+  reason: string;
+  message: string;
+  /** Why the later stages were not attempted. */
+  skipped?: string;
+  event?: { reason: string; note?: string };
+  /** The credentials this reconcile settled, for status.secretRotatedAt. */
+  credentials?: ResolvedCredentials;
+  /** A failed write: the key is retried with backoff. */
+  error?: unknown;
+}
+
 export class OAuthClientReconciler implements Reconciler {
   readonly #ctx: ReconcileContext;
 
@@ -57,30 +86,29 @@ export class OAuthClientReconciler implements Reconciler {
     }
     await addFinalizer(ctx, resource);
 
-    const now = ctx.now();
     const clientId = effectiveClientId(resource);
     const namespace = resource.metadata.namespace ?? "default";
-    const status = new StatusBuilder(resource, now).set({
+    const status = new StatusBuilder(resource, ctx.now()).set({
       secretName: credentialsSecretName(resource),
       issuer: ctx.issuer,
       tokenEndpoint: ctx.tokenEndpoint,
     });
-    const later = [ConditionType.CredentialsReady, ConditionType.SecretReady, ConditionType.RegistryReady];
 
-    const other = clientIdConflict(ctx, resource, clientId);
-    if (other) {
+    const claim = await claimClientId(ctx, resource, clientId);
+    if (!claim.held) {
+      const other = claim.holder;
       const wasConflict = status.get(ConditionType.ClientIdAvailable)?.reason === "ClientIdConflict";
       // status.clientId stays unset: the ID is not this resource's, and the CRD lets spec.clientId
       // be added later only while status.clientId is empty.
       const message = `Client ID "${clientId}" is already used by OAuthClient ${other.namespace}/${other.name}; this one is not registered. Give it a unique spec.clientId (recreate it if it already sets one), or delete the other`;
-      status
-        .condition({ type: ConditionType.ClientIdAvailable, status: "False", reason: "ClientIdConflict", message })
-        .skipped(later, "ClientIdConflict", "Not attempted while the client ID is taken")
-        .summarize();
-      if (!wasConflict) ctx.events.emit(resource, "Warning", EventReason.ClientIdConflict, message);
-      await writeStatus(ctx, resource, status.build());
       log.info("client ID conflict", { clientId, other: `${other.namespace}/${other.name}` });
-      return {};
+      return this.#stop(resource, status, {
+        type: ConditionType.ClientIdAvailable,
+        reason: "ClientIdConflict",
+        message,
+        skipped: "Not attempted while the client ID is taken",
+        ...(wasConflict ? {} : { event: { reason: EventReason.ClientIdConflict } }),
+      });
     }
     status.set({ clientId }).condition({
       type: ConditionType.ClientIdAvailable,
@@ -89,32 +117,15 @@ export class OAuthClientReconciler implements Reconciler {
       message: `Client ID "${clientId}" belongs to this OAuthClient`,
     });
 
-    let existingRecord: Awaited<ReturnType<typeof ctx.registry.get>>;
-    try {
-      existingRecord = await ctx.registry.get(clientId);
-    } catch (error) {
-      const message = `Cannot read the registry (Redis): ${errorText(error)}; retrying`;
-      status
-        .condition({ type: ConditionType.RegistryReady, status: "False", reason: "RegistryUnavailable", message })
-        .summarize();
-      ctx.events.emit(resource, "Warning", EventReason.RegistryWriteFailed, message);
-      await writeStatus(ctx, resource, status.build()).catch(() => {});
-      throw error;
-    }
-    const outcome = await resolveCredentials(ctx, resource, existingRecord);
+    const outcome = await resolveCredentials(ctx, resource);
     if (!outcome.ready) {
-      status
-        .condition({
-          type: ConditionType.CredentialsReady,
-          status: "False",
-          reason: outcome.reason,
-          message: outcome.message,
-        })
-        .skipped(later.slice(1), outcome.reason, "Not attempted until credentials are available")
-        .summarize();
-      await writeStatus(ctx, resource, status.build());
       log.info("credentials not available", { reason: outcome.reason });
-      return {};
+      return this.#stop(resource, status, {
+        type: ConditionType.CredentialsReady,
+        reason: outcome.reason,
+        message: outcome.message,
+        skipped: "Not attempted until credentials are available",
+      });
     }
     const credentials = outcome.credentials;
     const previousCredentials = status.get(ConditionType.CredentialsReady);
@@ -129,53 +140,54 @@ export class OAuthClientReconciler implements Reconciler {
 
     try {
       const written = await writeSecret(ctx, resource, clientId, credentials);
-      status.condition({
-        type: ConditionType.SecretReady,
-        status: "True",
-        reason: credentials.adopted ? "SecretAdopted" : "SecretWritten",
-        message: credentials.adopted
-          ? `Secret ${namespace}/${credentials.secretName} is adopted; the operator reads it and does not change it`
-          : `Secret ${namespace}/${credentials.secretName} holds the client ID, secret, token endpoint and issuer`,
-      });
       if (written !== "unchanged") log.info(`secret ${written}`, { secret: credentials.secretName });
     } catch (error) {
-      status
-        .condition({
-          type: ConditionType.SecretReady,
-          status: "False",
-          reason: "SecretWriteFailed",
-          message: `Could not write Secret ${namespace}/${credentials.secretName}: ${errorText(error)}`,
-        })
-        .skipped(later.slice(2), "SecretWriteFailed", "Not attempted until the Secret is written")
-        .summarize();
-      await writeStatus(ctx, resource, status.build()).catch(() => {});
-      throw error;
+      return this.#stop(resource, status, {
+        type: ConditionType.SecretReady,
+        reason: "SecretWriteFailed",
+        message: `Could not write Secret ${namespace}/${credentials.secretName}: ${errorText(error)}`,
+        skipped: "Not attempted until the Secret is written",
+        error,
+      });
     }
+    status.condition({
+      type: ConditionType.SecretReady,
+      status: "True",
+      reason: credentials.adopted ? "SecretAdopted" : "SecretWritten",
+      message: credentials.adopted
+        ? `Secret ${namespace}/${credentials.secretName} is adopted; the operator reads it and does not change it`
+        : `Secret ${namespace}/${credentials.secretName} holds the client ID, secret, token endpoint and issuer`,
+    });
     const changeEvent = CHANGE_EVENT[credentials.change];
     if (changeEvent) ctx.events.emit(resource, changeEvent[0], changeEvent[1], credentials.message);
 
     const compiled = compile(ctx, resource, clientId, credentials);
     if (!compiled.ok) {
-      const reason = /SecretRef/.test(compiled.field) ? "InvalidReferencedSecret" : "InvalidSpec";
-      const message = `${compiled.message}; the registry keeps the last good record, if any`;
-      status.condition({ type: ConditionType.RegistryReady, status: "False", reason, message }).summarize();
-      ctx.events.emit(resource, "Warning", EventReason.InvalidSpec, compiled.message);
-      await writeStatus(ctx, resource, this.#withRotation(status, credentials).build());
       log.info("cannot compile registry record", { field: compiled.field, error: compiled.message });
-      return {};
+      return this.#stop(resource, status, {
+        type: ConditionType.RegistryReady,
+        reason: /SecretRef/.test(compiled.field) ? "InvalidReferencedSecret" : "InvalidSpec",
+        message: `${compiled.message}; the registry keeps the last good record, if any`,
+        event: { reason: EventReason.InvalidSpec, note: compiled.message },
+        credentials,
+      });
     }
     try {
-      const wrote = await writeRecord(ctx, compiled.record, existingRecord);
-      if (wrote) log.info("registry record written", { clientId });
+      if (await writeRecord(ctx, compiled.record, credentials.clientSecret))
+        log.info("registry record written", { clientId });
     } catch (error) {
       ctx.onRegistryWriteError();
-      const message = `Could not write the registry record for ${clientId}: ${errorText(error)}`;
-      status
-        .condition({ type: ConditionType.RegistryReady, status: "False", reason: "RegistryWriteFailed", message })
-        .summarize();
-      ctx.events.emit(resource, "Warning", EventReason.RegistryWriteFailed, message);
-      await writeStatus(ctx, resource, this.#withRotation(status, credentials).build()).catch(() => {});
-      throw error;
+      const unavailable = !ctx.registryAvailable();
+      return this.#stop(resource, status, {
+        type: ConditionType.RegistryReady,
+        reason: unavailable ? "RegistryUnavailable" : "RegistryWriteFailed",
+        message: unavailable
+          ? `The registry (Redis) is unreachable: ${errorText(error)}; the Secret is written, and the client is registered when Redis is back`
+          : `Could not write the registry record for ${clientId}: ${errorText(error)}`,
+        event: { reason: EventReason.RegistryWriteFailed },
+        credentials,
+        error,
+      });
     }
     status.condition({
       type: ConditionType.RegistryReady,
@@ -183,26 +195,51 @@ export class OAuthClientReconciler implements Reconciler {
       reason: "Registered",
       message: `The registry holds client ${clientId} as of generation ${resource.metadata.generation ?? 0}`,
     });
-    await writeStatus(ctx, resource, this.#withRotation(status, credentials).summarize().build());
+    await writeStatus(ctx, resource, withRotation(status, credentials).summarize().build());
 
     const deadline = nextCredentialsDeadline(resource, credentials);
     return deadline === undefined ? {} : { requeueAfter: Math.max(1000, deadline - ctx.now() + 50) };
   }
 
-  #withRotation(
-    status: StatusBuilder,
-    credentials: { rotatedAt: number; rotationRequestHandled?: string },
-  ): StatusBuilder {
-    return status.set({
-      secretRotatedAt: new Date(credentials.rotatedAt).toISOString(),
-      ...(credentials.rotationRequestHandled === undefined
-        ? {}
-        : { rotationRequestHandled: credentials.rotationRequestHandled }),
-    });
+  /**
+   * The one way a reconcile ends short of Ready: the stage's False condition, the
+   * later stages marked not attempted, an Event where a person should hear of it, and
+   * the status written. A failed write is thrown on (retried with backoff), after a
+   * status write that may itself fail; anything else ends the reconcile as success.
+   */
+  async #stop(resource: OAuthClient, status: StatusBuilder, stop: Stop): Promise<Result> {
+    const ctx = this.#ctx;
+    status.condition({ type: stop.type, status: "False", reason: stop.reason, message: stop.message });
+    if (stop.skipped) status.skipped(STAGES_AFTER[stop.type] ?? [], stop.reason, stop.skipped);
+    status.summarize();
+    if (stop.event) ctx.events.emit(resource, "Warning", stop.event.reason, stop.event.note ?? stop.message);
+    const written = writeStatus(
+      ctx,
+      resource,
+      (stop.credentials ? withRotation(status, stop.credentials) : status).build(),
+    );
+    if (stop.error === undefined) {
+      await written;
+      return {};
+    }
+    await written.catch(() => {});
+    throw stop.error;
   }
 
   /** The resource as the API server has it now (not the cache: see credentials.ts). */
   #read({ namespace, name }: Request): Promise<OAuthClient | undefined> {
     return readOAuthClient(this.#ctx.kube, namespace, name);
   }
+}
+
+function withRotation(
+  status: StatusBuilder,
+  credentials: { rotatedAt: number; rotationRequestHandled?: string },
+): StatusBuilder {
+  return status.set({
+    secretRotatedAt: new Date(credentials.rotatedAt).toISOString(),
+    ...(credentials.rotationRequestHandled === undefined
+      ? {}
+      : { rotationRequestHandled: credentials.rotationRequestHandled }),
+  });
 }

@@ -6,6 +6,7 @@
 import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { CompileError, compileRecord, type SecretValueLookup } from "../../registry/compile.ts";
 import type { ClientRecord, StoredSecret } from "../../registry/record.ts";
+import { verifySecret } from "../../registry/secret-hash.ts";
 import type { ReconcileContext } from "./context.ts";
 import type { ResolvedCredentials } from "./credentials-policy.ts";
 import { secretValue } from "./credentials-secret.ts";
@@ -41,15 +42,27 @@ export function compile(
   }
 }
 
-/** Writes the record unless the registry already holds the same; returns whether it wrote. */
+/**
+ * Writes the record unless the registry already holds the same; returns whether it
+ * wrote. The registry is output only: it is read here just to skip a write that would
+ * change nothing. A hash the registry holds for the same current secret is kept (an
+ * adopted Secret records no hash, and a new salt alone must not rewrite the record).
+ */
 export async function writeRecord(
   ctx: ReconcileContext,
   record: ClientRecord,
-  existing: ClientRecord | undefined,
+  currentSecret: string | undefined,
 ): Promise<boolean> {
-  if (existing && sameRecord(existing, record)) return false;
-  await ctx.registry.put(record);
+  const existing = await ctx.registry.get(record.clientId);
+  const kept = currentSecret === undefined ? undefined : currentHashIn(existing, currentSecret);
+  const desired = kept ? { ...record, secrets: [{ hash: kept }, ...record.secrets.slice(1)] } : record;
+  if (existing && sameRecord(existing, desired)) return false;
+  await ctx.registry.put(desired);
   return true;
+}
+
+function currentHashIn(record: ClientRecord | undefined, secret: string): string | undefined {
+  return record?.secrets.find((s) => s.expiresAt === undefined && verifySecret(secret, s.hash))?.hash;
 }
 
 export function sameRecord(a: ClientRecord, b: ClientRecord): boolean {

@@ -79,6 +79,7 @@ export function desiredSecret(
   const stateAnnotations: Record<string, string> = {
     [SecretAnnotation.rotatedAt]: new Date(credentials.rotatedAt).toISOString(),
   };
+  if (credentials.currentHash) stateAnnotations[SecretAnnotation.currentHash] = credentials.currentHash;
   if (credentials.previous?.expiresAt) {
     stateAnnotations[SecretAnnotation.previousHash] = credentials.previous.hash;
     stateAnnotations[SecretAnnotation.previousExpiresAt] = new Date(credentials.previous.expiresAt).toISOString();

@@ -196,14 +196,19 @@ test("drift: a registry entry deleted by hand, and a Redis flushed empty, are re
   }
 });
 
-test("Redis down: not Ready (RegistryUnavailable) with a Warning Event; Redis back, empty: converges", async () => {
+test("Redis down: the Secret is written, not Ready (RegistryUnavailable) with a Warning Event; Redis back, empty: converges", async () => {
   const ns = await createNamespace(world, "outage");
   await world.redis.stop();
   try {
     await createClient(world, oauthClient(ns, "patient", CLIENT_CREDENTIALS));
     const waiting = await waitForReason(world, ns, "patient", "Ready", "RegistryUnavailable");
     assert.equal(condition(waiting, "Ready")?.status, "False");
-    assert.match(condition(waiting, "RegistryReady")?.message ?? "", /Cannot read the registry/);
+    assert.match(condition(waiting, "RegistryReady")?.message ?? "", /The registry \(Redis\) is unreachable/);
+    assert.equal(
+      condition(waiting, "SecretReady")?.status,
+      "True",
+      "the registry is output only: the Secret does not wait",
+    );
     await waitForEvent(world, ns, "patient", "RegistryWriteFailed", "Warning");
   } finally {
     await world.redis.restart();

@@ -12,9 +12,7 @@ import {
 } from "../../../api/v1alpha1/oauthclient.ts";
 import { type CredentialsInput, decideCredentials } from "../../../operator/reconcile/credentials-policy.ts";
 import { SecretAnnotation } from "../../../operator/reconcile/credentials-secret.ts";
-import type { ClientRecord } from "../../../registry/record.ts";
 import { hashSecret, verifySecret } from "../../../registry/secret-hash.ts";
-import { record as clientRecord } from "../support/records.ts";
 
 const NOW = Date.parse("2026-12-01T12:00:00Z");
 const HOUR = 3600_000;
@@ -56,8 +54,9 @@ function secret(
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
-const registryWith = (...secrets: string[]): ClientRecord =>
-  clientRecord({ secrets: secrets.map((s) => ({ hash: hashSecret(s) })) });
+/** The hash the Secret records for the secret it holds. */
+const HELD_HASH = hashSecret("held-secret");
+const recorded = { [SecretAnnotation.currentHash]: HELD_HASH };
 
 interface Case {
   name: string;
@@ -75,19 +74,19 @@ const ready = (outcome: ReturnType<typeof decideCredentials>) => {
 const cases: Case[] = [
   {
     name: "adopt, Secret missing: wait for it",
-    input: { resource: resource({ credentials: { source: "adopt" } }), existing: undefined, record: undefined },
+    input: { resource: resource({ credentials: { source: "adopt" } }), existing: undefined },
     policy: "adopted-and-missing",
     expect: (o) => assert.equal(!o.ready && o.reason, "WaitingForSecret"),
   },
   {
     name: "adopt, Secret without the key",
-    input: { resource: resource({ credentials: { source: "adopt" } }), existing: secret({}), record: undefined },
+    input: { resource: resource({ credentials: { source: "adopt" } }), existing: secret({}) },
     policy: "adopted-key-missing",
     expect: (o) => assert.equal(!o.ready && o.reason, "SecretKeyMissing"),
   },
   {
     name: "adopt, Secret with the key: its value, never generated",
-    input: { resource: resource({ credentials: { source: "adopt" } }), existing: secret(), record: undefined },
+    input: { resource: resource({ credentials: { source: "adopt" } }), existing: secret() },
     policy: "adopted",
     expect: (o) => {
       const c = ready(o);
@@ -101,24 +100,43 @@ const cases: Case[] = [
     input: {
       resource: resource({ credentials: { source: "adopt" } }, { status: { secretRotatedAt: iso(NOW - HOUR) } }),
       existing: secret(),
-      record: registryWith("held-secret"),
+      registryHashes: [HELD_HASH],
     },
     policy: "adopted",
     expect: (o) => {
       const c = ready(o);
       assert.equal(c.rotatedAt, NOW - HOUR);
-      assert.ok(c.currentHash && verifySecret("held-secret", c.currentHash));
+      assert.equal(c.currentHash, HELD_HASH);
     },
   },
   {
+    name: "adopt, the registry unreachable: the status time stands",
+    input: {
+      resource: resource({ credentials: { source: "adopt" } }, { status: { secretRotatedAt: iso(NOW - HOUR) } }),
+      existing: secret(),
+    },
+    policy: "adopted",
+    expect: (o) => assert.equal(ready(o).rotatedAt, NOW - HOUR),
+  },
+  {
+    name: "adopt, the team changed the secret: a new rotation time",
+    input: {
+      resource: resource({ credentials: { source: "adopt" } }, { status: { secretRotatedAt: iso(NOW - HOUR) } }),
+      existing: secret({ client_secret: "their-new-one" }),
+      registryHashes: [HELD_HASH],
+    },
+    policy: "adopted",
+    expect: (o) => assert.equal(ready(o).rotatedAt, NOW),
+  },
+  {
     name: "a Secret of that name owned by someone else",
-    input: { resource: resource(), existing: secret(undefined, {}, "other-uid"), record: undefined },
+    input: { resource: resource(), existing: secret(undefined, {}, "other-uid") },
     policy: "not-owned",
     expect: (o) => assert.equal(!o.ready && o.reason, "SecretNotOwned"),
   },
   {
     name: "no Secret and none before: created",
-    input: { resource: resource(), existing: undefined, record: undefined },
+    input: { resource: resource(), existing: undefined },
     policy: "deleted",
     expect: (o) => {
       const c = ready(o);
@@ -132,20 +150,19 @@ const cases: Case[] = [
     input: {
       resource: resource({}, { status: { secretRotatedAt: iso(NOW - HOUR) } }),
       existing: undefined,
-      record: registryWith("old"),
     },
     policy: "deleted",
     expect: (o) => assert.equal(ready(o).change, "regenerated"),
   },
   {
     name: "public client, no Secret: created without a secret",
-    input: { resource: resource({ clientType: "public" }), existing: undefined, record: undefined },
+    input: { resource: resource({ clientType: "public" }), existing: undefined },
     policy: "deleted",
     expect: (o) => assert.equal(ready(o).clientSecret, undefined),
   },
   {
     name: "the Secret lost its client_secret: regenerated",
-    input: { resource: resource(), existing: secret({ client_id: "x" }), record: registryWith("held-secret") },
+    input: { resource: resource(), existing: secret({ client_id: "x" }) },
     policy: "key-missing",
     expect: (o) => {
       assert.equal(ready(o).change, "regenerated");
@@ -154,15 +171,14 @@ const cases: Case[] = [
   },
   {
     name: "a public client's Secret has no client_secret: kept",
-    input: { resource: resource({ clientType: "public" }), existing: secret({ client_id: "x" }), record: undefined },
+    input: { resource: resource({ clientType: "public" }), existing: secret({ client_id: "x" }) },
     policy: "kept",
   },
   {
     name: "a new rotation request: rotated, previous secret valid for the default grace",
     input: {
       resource: resource({}, { annotations: { [ROTATE_ANNOTATION]: "r1" } }),
-      existing: secret(),
-      record: registryWith("held-secret"),
+      existing: secret(undefined, recorded),
     },
     policy: "rotation-requested",
     expect: (o) => {
@@ -171,7 +187,7 @@ const cases: Case[] = [
       assert.equal(c.clientSecret, NEW_SECRET);
       assert.equal(c.rotationRequestHandled, "r1");
       assert.equal(c.previous?.expiresAt, NOW + HOUR);
-      assert.ok(c.previous && verifySecret("held-secret", c.previous.hash));
+      assert.equal(c.previous?.hash, HELD_HASH, "the recorded hash carries over");
       assert.equal(c.tokensRevokedBefore, undefined);
     },
   },
@@ -180,7 +196,6 @@ const cases: Case[] = [
     input: {
       resource: resource({}, { annotations: { [ROTATE_ANNOTATION]: "r1" } }),
       existing: secret(undefined, { [SecretAnnotation.rotationRequestHandled]: "r1" }),
-      record: registryWith("held-secret"),
     },
     policy: "kept",
   },
@@ -189,7 +204,6 @@ const cases: Case[] = [
     input: {
       resource: resource({}, { annotations: { [ROTATE_ANNOTATION]: "r1" }, status: { rotationRequestHandled: "r1" } }),
       existing: secret(),
-      record: registryWith("held-secret"),
     },
     policy: "kept",
   },
@@ -198,7 +212,6 @@ const cases: Case[] = [
     input: {
       resource: resource({ clientType: "public" }, { annotations: { [ROTATE_ANNOTATION]: "r1" } }),
       existing: secret({}),
-      record: undefined,
     },
     policy: "kept",
     expect: (o) => assert.equal(ready(o).rotationRequestHandled, "r1"),
@@ -208,7 +221,6 @@ const cases: Case[] = [
     input: {
       resource: resource({ credentials: { rotation: { every: "24h", gracePeriod: "10m", revokeTokens: true } } }),
       existing: secret(undefined, { [SecretAnnotation.rotatedAt]: iso(NOW - 24 * HOUR) }),
-      record: registryWith("held-secret"),
     },
     policy: "rotation-due",
     expect: (o) => {
@@ -223,7 +235,6 @@ const cases: Case[] = [
     input: {
       resource: resource({ credentials: { rotation: { every: "24h" } } }),
       existing: secret(undefined, { [SecretAnnotation.rotatedAt]: iso(NOW - 24 * HOUR + 1) }),
-      record: registryWith("held-secret"),
     },
     policy: "kept",
     expect: (o) => assert.equal(ready(o).rotatedAt, NOW - 24 * HOUR + 1),
@@ -232,8 +243,7 @@ const cases: Case[] = [
     name: "a person put another secret in the Secret: changed, accepted from now",
     input: {
       resource: resource(),
-      existing: secret({ client_secret: "their-own" }, { [SecretAnnotation.rotatedAt]: iso(NOW - HOUR) }),
-      record: registryWith("held-secret"),
+      existing: secret({ client_secret: "their-own" }, { [SecretAnnotation.rotatedAt]: iso(NOW - HOUR), ...recorded }),
     },
     policy: "changed-by-a-person",
     expect: (o) => {
@@ -244,15 +254,15 @@ const cases: Case[] = [
     },
   },
   {
-    name: "kept: the registry's salted hash is reused, so the record is not rewritten",
+    name: "kept: the Secret's recorded salted hash is reused, so nothing is rewritten",
     input: {
       resource: resource(),
-      existing: secret(undefined, { [SecretAnnotation.rotatedAt]: iso(NOW - HOUR) }),
-      record: registryWith("held-secret"),
+      existing: secret(undefined, { [SecretAnnotation.rotatedAt]: iso(NOW - HOUR), ...recorded }),
     },
     policy: "kept",
     expect: (o) => {
       const c = ready(o);
+      assert.equal(c.currentHash, HELD_HASH);
       assert.equal(c.rotatedAt, NOW - HOUR);
       assert.equal(c.change, "kept");
     },
@@ -265,7 +275,6 @@ const cases: Case[] = [
         [SecretAnnotation.previousHash]: "sha256$a$b",
         [SecretAnnotation.previousExpiresAt]: iso(NOW + 1000),
       }),
-      record: undefined,
     },
     policy: "kept",
     expect: (o) => assert.deepEqual(ready(o).previous, { hash: "sha256$a$b", expiresAt: NOW + 1000 }),
@@ -278,14 +287,13 @@ const cases: Case[] = [
         [SecretAnnotation.previousHash]: "sha256$a$b",
         [SecretAnnotation.previousExpiresAt]: iso(NOW),
       }),
-      record: undefined,
     },
     policy: "kept",
     expect: (o) => assert.equal(ready(o).previous, undefined),
   },
   {
-    name: "kept: no registry record yet (first write, or Redis empty) is not a person's change",
-    input: { resource: resource(), existing: secret(), record: undefined },
+    name: "kept: a Secret without a recorded hash (written before hashes were) is not a person's change",
+    input: { resource: resource(), existing: secret() },
     policy: "kept",
   },
 ];
@@ -297,21 +305,14 @@ for (const c of cases)
     c.expect?.(outcome);
   });
 
-test("credentials: the registry's hash is reused when it matches", () => {
-  const record = registryWith("held-secret");
-  const outcome = decideCredentials({ resource: resource(), existing: secret(), record, now: NOW });
-  assert.equal(ready(outcome).currentHash, record.secrets[0]?.hash);
-});
-
 test("credentials: a private_key_jwt client gets no client secret, and an old one is dropped", () => {
   const spec = { tokenEndpointAuthMethod: "private_key_jwt" as const };
-  const created = decideCredentials({ resource: resource(spec), existing: undefined, record: undefined, now: NOW });
+  const created = decideCredentials({ resource: resource(spec), existing: undefined, now: NOW });
   assert.equal(created.policy, "deleted");
   assert.equal(ready(created).clientSecret, undefined);
   const kept = decideCredentials({
     resource: resource(spec),
     existing: secret(),
-    record: registryWith("held-secret"),
     now: NOW,
   });
   assert.equal(kept.policy, "kept");
@@ -323,7 +324,6 @@ test("credentials: a private_key_jwt client gets no client secret, and an old on
       { annotations: { [ROTATE_ANNOTATION]: "r" } },
     ),
     existing: secret(undefined, { [SecretAnnotation.rotatedAt]: iso(NOW - 2 * HOUR) }),
-    record: undefined,
     now: NOW,
   });
   assert.equal(rotation.policy, "kept", "nothing to rotate");

@@ -1,0 +1,128 @@
+// Who holds a client ID, decided atomically in the API server: one
+// coordination.k8s.io Lease per client ID in the operator's namespace, whose
+// holderIdentity is the holding OAuthClient's uid. Creating it is the claim: of two
+// resources claiming one ID at the same moment (one `kubectl apply` of both), the API
+// server lets exactly one create succeed, so exactly one ever holds the ID, whatever
+// the timing and whatever the informer cache shows. A holder releases the ID when it
+// is deleted (the finalizer empties holderIdentity); a released claim, or one whose
+// holder is gone, is taken over with its resourceVersion, atomically again.
+import { createHash } from "node:crypto";
+import type { V1Lease } from "@kubernetes/client-node";
+import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
+import { isConflict, readLease, readOAuthClient } from "../kube.ts";
+import { holdsClientId } from "./client-id.ts";
+import type { ReconcileContext } from "./context.ts";
+
+export const CLAIM_ANNOTATIONS = {
+  clientId: "tollgate.dev/client-id",
+  holder: "tollgate.dev/holder",
+} as const;
+
+export type ClaimOutcome = { held: true } | { held: false; holder: { namespace: string; name: string } };
+
+/** The Lease of a client ID: a hash, so any client ID makes a valid object name. */
+export function claimName(clientId: string): string {
+  return `tollgate-client-id-${createHash("sha256").update(clientId).digest("hex").slice(0, 40)}`;
+}
+
+export async function claimClientId(
+  ctx: ReconcileContext,
+  resource: OAuthClient,
+  clientId: string,
+): Promise<ClaimOutcome> {
+  const namespace = ctx.claimNamespace;
+  const name = claimName(clientId);
+  const uid = resource.metadata.uid ?? "";
+  let lease = await readLease(ctx.kube, namespace, name);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    if (!lease) {
+      // Installations from before claims: a resource that holds the ID by its status
+      // claims it on its own reconcile; a newcomer does not race it for the Lease.
+      const incumbent = ctx.claimantsOf(clientId).find((c) => c.holds && c.uid !== uid);
+      if (incumbent && !holdsClientId(resource))
+        return { held: false, holder: { namespace: incumbent.namespace, name: incumbent.name } };
+      try {
+        await ctx.kube.coordination.createNamespacedLease({
+          namespace,
+          body: claimLease(resource, clientId, name, namespace),
+          fieldManager: ctx.fieldManager,
+        });
+        return { held: true };
+      } catch (error) {
+        if (!isConflict(error)) throw error;
+        lease = await readLease(ctx.kube, namespace, name);
+        continue;
+      }
+    }
+    const holder = lease.spec?.holderIdentity ?? "";
+    if (holder === uid) return { held: true };
+    const holderName = parseHolder(lease);
+    if (holder && holderName && (await stillHolds(ctx, holderName, holder))) return { held: false, holder: holderName };
+    try {
+      lease.spec = { ...lease.spec, holderIdentity: uid };
+      lease.metadata = {
+        ...lease.metadata,
+        annotations: { ...lease.metadata?.annotations, ...claimAnnotations(resource, clientId) },
+      };
+      await ctx.kube.coordination.replaceNamespacedLease({ namespace, name, body: lease });
+      return { held: true };
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+      lease = await readLease(ctx.kube, namespace, name);
+    }
+  }
+  throw new Error(`the claim on client ID "${clientId}" keeps changing; retrying`);
+}
+
+/** Releases the ID if this resource holds it (on deletion), so another claimant can take it. */
+export async function releaseClientId(ctx: ReconcileContext, resource: OAuthClient, clientId: string): Promise<void> {
+  const namespace = ctx.claimNamespace;
+  const name = claimName(clientId);
+  const lease = await readLease(ctx.kube, namespace, name);
+  if (!lease || lease.spec?.holderIdentity !== resource.metadata.uid) return;
+  lease.spec = { ...lease.spec, holderIdentity: "" };
+  await ctx.kube.coordination.replaceNamespacedLease({ namespace, name, body: lease });
+}
+
+/** Whether this resource holds the ID per its claim (no claim: nobody does). */
+export async function holdsClaim(ctx: ReconcileContext, resource: OAuthClient, clientId: string): Promise<boolean> {
+  const lease = await readLease(ctx.kube, ctx.claimNamespace, claimName(clientId));
+  return lease?.spec?.holderIdentity === resource.metadata.uid;
+}
+
+function claimAnnotations(resource: OAuthClient, clientId: string): Record<string, string> {
+  return {
+    [CLAIM_ANNOTATIONS.clientId]: clientId,
+    [CLAIM_ANNOTATIONS.holder]: `${resource.metadata.namespace ?? "default"}/${resource.metadata.name}`,
+  };
+}
+
+function claimLease(resource: OAuthClient, clientId: string, name: string, namespace: string): V1Lease {
+  return {
+    apiVersion: "coordination.k8s.io/v1",
+    kind: "Lease",
+    metadata: {
+      name,
+      namespace,
+      labels: { "app.kubernetes.io/managed-by": "tollgate-operator" },
+      annotations: claimAnnotations(resource, clientId),
+    },
+    spec: { holderIdentity: resource.metadata.uid ?? "" },
+  };
+}
+
+function parseHolder(lease: V1Lease): { namespace: string; name: string } | undefined {
+  const value = lease.metadata?.annotations?.[CLAIM_ANNOTATIONS.holder] ?? "";
+  const slash = value.indexOf("/");
+  return slash > 0 ? { namespace: value.slice(0, slash), name: value.slice(slash + 1) } : undefined;
+}
+
+/** The holder still exists as the same object (a holder deleted without its finalizer running holds nothing). */
+async function stillHolds(
+  ctx: ReconcileContext,
+  holder: { namespace: string; name: string },
+  uid: string,
+): Promise<boolean> {
+  const current = await readOAuthClient(ctx.kube, holder.namespace, holder.name);
+  return current?.metadata.uid === uid;
+}
