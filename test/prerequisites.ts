@@ -21,6 +21,7 @@ export const DEBIAN_PACKAGES: Record<string, string> = {
   containerd: "the test node's container runtime",
   "containernetworking-plugins": "pod networking on the test node (bridge, host-local, portmap, loopback)",
   debootstrap: "the local Debian base image (node:24-bookworm-slim recreated)",
+  "debian-archive-keyring": "debootstrap's check of the Debian mirror's signatures",
   "busybox-static": "the test node's pause image",
   iptables: "Services on the test node (kube-proxy) and pod masquerading",
   conntrack: "kube-proxy's connection tracking cleanup",

@@ -21,6 +21,9 @@ KUBE_CMDS="kube-apiserver kubectl kubelet kube-controller-manager kube-scheduler
 CACHE="${TOLLGATE_CACHE:-$HOME/.cache/tollgate}"
 BIN="$CACHE/bin/k8s-$K8S_VERSION-etcd-$ETCD_VERSION-helm-$HELM_VERSION"
 mkdir -p "$BIN"
+# Tests and people may call this at the same time: one builds, the others wait for it.
+exec 9>"$CACHE/build.lock"
+flock 9
 export CGO_ENABLED=0 GOTOOLCHAIN=local GOFLAGS=-mod=mod
 # Go lives in /usr/local/go on these machines; a non-login shell may not have it on PATH.
 command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"

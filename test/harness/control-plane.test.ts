@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { CoreV1Api, VersionApi } from "@kubernetes/client-node";
 import { createClient } from "redis";
 import { startControlPlane } from "./control-plane.ts";
+import { nodeLeftovers } from "./node-host.ts";
 import { startRedis } from "./redis.ts";
 
 const run = promisify(execFile);
@@ -64,4 +65,20 @@ test("a test process that fails leaves no etcd, apiserver or redis behind", asyn
   // SIGKILL is delivered at once, but the kernel needs a moment to take a large process down.
   for (let i = 0; i < 50 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 100));
   assert.deepEqual(pids.filter(alive), []);
+});
+
+test("a test process that fails with a node up leaves no process, pod, mount, chain, bridge or address", async () => {
+  const probe = new URL("./leak-probe.ts", import.meta.url).pathname;
+  const result = await run(process.execPath, [probe, "--node"]).then(
+    () => assert.fail("the probe should have failed"),
+    (error: { code: number; stdout: string; stderr: string }) => error,
+  );
+  assert.notEqual(result.code, 0);
+  const line = result.stdout.trim().split("\n").at(-1) ?? "";
+  assert.ok(line.startsWith("{"), `the probe printed what it started: ${result.stdout}${result.stderr}`);
+  const { pids, tasks, dir } = JSON.parse(line) as { pids: number[]; tasks: number; dir: string };
+  assert.ok(pids.length >= 7, "etcd, kube-apiserver, containerd, controller-manager, scheduler, kubelet, kube-proxy");
+  assert.ok(tasks >= 2, "containerd ran tasks (CoreDNS and the probe pod, with their sandboxes)");
+  assert.deepEqual(pids.filter(alive), []);
+  assert.deepEqual(nodeLeftovers(dir), []);
 });

@@ -2,18 +2,24 @@
 // envtest starts them: free loopback ports, a generated service-account key, the
 // serving certificate the apiserver makes for itself, and a static admin token.
 // Binaries come from test/control-plane/build.sh (built from the official Go
-// modules, cached outside the repo by version).
-import { execFileSync } from "node:child_process";
+// modules, cached outside the repo by version). With { node: true }, a real node
+// joins it (node.ts).
+import { execFile, execFileSync } from "node:child_process";
 import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { ApiextensionsV1Api, KubeConfig, type V1CustomResourceDefinition } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
 import { api } from "./kube-api.ts";
+import { kubeconfigYaml, type NodeOptions, NodeRuntime, type TestNode } from "./node.ts";
+import { NODE } from "./node-host.ts";
 import { freePort, type ManagedProcess, startProcess, waitFor } from "./processes.ts";
+
+const execFileAsync = promisify(execFile);
 
 const repoRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export const CRD_DIR = join(repoRoot, "crds");
@@ -22,12 +28,16 @@ export interface ControlPlane {
   /** Admin (system:masters) credentials. */
   kubeConfig: KubeConfig;
   kubeconfigPath: string;
-  /** https://127.0.0.1:PORT */
+  /** https://127.0.0.1:PORT, or https://NODE_IP:PORT with a node (pods reach the API server there). */
   server: string;
   /** The static admin bearer token. */
   adminToken: string;
   /** The directory holding kube-apiserver, etcd and kubectl. */
   binDir: string;
+  /** The node, when started with { node: true }. */
+  node?: TestNode;
+  /** Runs the kubectl built with the API server against it as admin; resolves to stdout, rejects with stderr. */
+  kubectl(args: string[], input?: string): Promise<string>;
   /** Stops and starts kube-apiserver on the same port and etcd (data kept): a control-plane upgrade in miniature. */
   restartApiServer(): Promise<void>;
   /** Stops everything and removes the temporary directory. Safe to call twice. */
@@ -37,6 +47,11 @@ export interface ControlPlane {
 export interface ControlPlaneOptions {
   /** Install the CRDs from crds/ and wait until they are served (default true). */
   installCrds?: boolean;
+  /**
+   * Also run a node: kube-controller-manager, kube-scheduler, kubelet, containerd, kube-proxy,
+   * CoreDNS and a default StorageClass (see node.ts). Needs root; one node per machine.
+   */
+  node?: boolean | NodeOptions;
 }
 
 /** Builds the binaries if they are not cached yet (prints progress to stderr) and returns their directory. */
@@ -45,20 +60,42 @@ export function controlPlaneBinDir(): string {
   return execFileSync("bash", [script], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] }).trim();
 }
 
+/** Directories of node-less control planes still up; removed on any exit (processes.ts kills their processes, node.ts sweeps nodes). */
+const liveDirs = new Set<string>();
+process.on("exit", () => {
+  if (process.env.TOLLGATE_KEEP_CONTROL_PLANE_DIR) return;
+  for (const dir of liveDirs) {
+    try {
+      rmSync(dir, { recursive: true, force: true });
+    } catch {
+      // A process still writing: its directory is the least of the leftovers.
+    }
+  }
+});
+
 export async function startControlPlane(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
+  const started = Date.now();
   const binDir = controlPlaneBinDir();
   const dir = mkdtempSync(join(tmpdir(), "tollgate-cp-"));
   const processes: ManagedProcess[] = [];
   let apiserver: ManagedProcess | undefined;
+  let nodeRuntime: NodeRuntime | undefined;
   let stopped = false;
+  const keepDir = Boolean(process.env.TOLLGATE_KEEP_CONTROL_PLANE_DIR);
   const stop = async () => {
     if (stopped) return;
     stopped = true;
+    liveDirs.delete(dir);
+    await nodeRuntime?.stopProcesses();
     await apiserver?.stop();
     for (const p of processes.reverse()) await p.stop();
-    if (!process.env.TOLLGATE_KEEP_CONTROL_PLANE_DIR) rmSync(dir, { recursive: true, force: true });
+    if (nodeRuntime) nodeRuntime.cleanup(keepDir);
+    else if (!keepDir) rmSync(dir, { recursive: true, force: true });
   };
+  if (!options.node) liveDirs.add(dir);
   try {
+    if (options.node) nodeRuntime = await NodeRuntime.prepare(dir, options.node === true ? {} : options.node);
+    const runtime = nodeRuntime?.startRuntime(binDir);
     const [etcdClient, etcdPeer, apiPort] = [await freePort(), await freePort(), await freePort()];
     const etcd = startProcess(
       join(binDir, "etcd"),
@@ -86,23 +123,33 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
     writeFileSync(join(dir, "sa.pub"), publicKey.export({ type: "spki", format: "pem" }));
     writeFileSync(join(dir, "sa.key"), privateKey.export({ type: "pkcs8", format: "pem" }));
     const adminToken = randomBytes(24).toString("hex");
-    writeFileSync(join(dir, "tokens.csv"), `${adminToken},admin,admin-uid,"system:masters"\n`, { mode: 0o600 });
-    const server = `https://127.0.0.1:${apiPort}`;
+    writeFileSync(
+      join(dir, "tokens.csv"),
+      `${adminToken},admin,admin-uid,"system:masters"\n${nodeRuntime?.tokenLines() ?? ""}`,
+      { mode: 0o600 },
+    );
+    const host = nodeRuntime ? NODE.ip : "127.0.0.1";
+    const server = `https://${host}:${apiPort}`;
     const apiserverArgs = [
       `--etcd-servers=http://127.0.0.1:${etcdClient}`,
       `--cert-dir=${join(dir, "certs")}`,
       `--secure-port=${apiPort}`,
-      "--bind-address=127.0.0.1",
-      "--advertise-address=127.0.0.1",
-      "--service-cluster-ip-range=10.0.0.0/24",
+      ...(nodeRuntime
+        ? nodeRuntime.apiServerArgs()
+        : [
+            "--bind-address=127.0.0.1",
+            "--advertise-address=127.0.0.1",
+            // No controller-manager to create ServiceAccounts, no node to run pods, no endpoints to reconcile.
+            "--disable-admission-plugins=ServiceAccount",
+            "--authorization-mode=RBAC",
+            "--endpoint-reconciler-type=none",
+          ]),
+      `--service-cluster-ip-range=${NODE.serviceSubnet}`,
       "--allow-privileged=true",
-      "--disable-admission-plugins=ServiceAccount",
-      "--authorization-mode=RBAC",
       `--service-account-issuer=${server}/`,
       `--service-account-key-file=${join(dir, "sa.pub")}`,
       `--service-account-signing-key-file=${join(dir, "sa.key")}`,
       `--token-auth-file=${join(dir, "tokens.csv")}`,
-      "--endpoint-reconciler-type=none",
       "--enable-priority-and-fairness=false",
       "--v=0",
     ];
@@ -119,10 +166,11 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       );
     };
     await launchApiserver();
+    const apiServerReadyMs = Date.now() - started;
 
     const caPem = readFileSync(join(dir, "certs", "apiserver.crt"), "utf8");
     const kubeconfigPath = join(dir, "kubeconfig");
-    writeFileSync(kubeconfigPath, kubeconfigYaml(server, caPem, adminToken), { mode: 0o600 });
+    writeFileSync(kubeconfigPath, kubeconfigYaml(server, caPem, "admin", adminToken), { mode: 0o600 });
     const kubeConfig = new KubeConfig();
     kubeConfig.loadFromFile(kubeconfigPath);
     await waitFor(
@@ -130,13 +178,43 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       async () => (await insecureGet(`${server}/api/v1/namespaces/default`, adminToken)).status === 200 || undefined,
     );
 
-    if (options.installCrds !== false) await installCrds(kubeConfig);
+    const kubectl = async (args: string[], input?: string) => {
+      const child = execFileAsync(join(binDir, "kubectl"), ["--kubeconfig", kubeconfigPath, ...args], {
+        encoding: "utf8",
+        maxBuffer: 64 << 20,
+      });
+      if (input !== undefined) child.child.stdin?.end(input);
+      try {
+        return (await child).stdout;
+      } catch (error) {
+        const { stderr } = error as { stderr?: string };
+        throw new Error(`kubectl ${args.join(" ")}: ${stderr?.trim() || String(error)}`);
+      }
+    };
+
+    const [node] = await Promise.all([
+      nodeRuntime && runtime
+        ? nodeRuntime.startNode({
+            binDir,
+            server,
+            caPem,
+            kubeConfig,
+            kubectl,
+            started,
+            apiServerReadyMs,
+            runtime: runtime.ready,
+          })
+        : undefined,
+      options.installCrds !== false ? installCrds(kubeConfig) : undefined,
+    ]);
     return {
       kubeConfig,
       kubeconfigPath,
       server,
       adminToken,
       binDir,
+      ...(node ? { node } : {}),
+      kubectl,
       stop,
       async restartApiServer() {
         await apiserver?.stop();
@@ -192,28 +270,6 @@ export async function installCrds(kubeConfig: KubeConfig, crdDir = CRD_DIR): Pro
     }
   }
   return crds;
-}
-
-function kubeconfigYaml(server: string, caPem: string, token: string): string {
-  const ca = Buffer.from(caPem).toString("base64");
-  return `apiVersion: v1
-kind: Config
-clusters:
-- name: tollgate-test
-  cluster:
-    server: ${server}
-    certificate-authority-data: ${ca}
-users:
-- name: admin
-  user:
-    token: ${token}
-contexts:
-- name: tollgate-test
-  context:
-    cluster: tollgate-test
-    user: admin
-current-context: tollgate-test
-`;
 }
 
 /** A GET that skips certificate checks: only for probes on loopback before the kubeconfig (and its CA) exists. */

@@ -66,6 +66,7 @@ flock 9 # one build at a time: tests and the node harness may call this concurre
 
 TMP="$(mktemp -d "$WORK/tmp.XXXXXX")"
 trap 'rm -rf "$TMP"' EXIT
+trap 'exit 130' INT TERM
 
 # podman run/build flags this machine needs: runc (crun fails on hybrid cgroup v1), and explicit
 # rlimits no higher than ours (root lacks CAP_SYS_RESOURCE; runc also refuses nproc above 32768).
@@ -261,6 +262,7 @@ build_base() {
     debian_rootfs
     local npm_tgz="$WORK/npm-$NPM_VERSION.tgz"
     if [ ! -s "$npm_tgz" ]; then
+      command -v npm >/dev/null || die "npm is missing (it fetches npm@$NPM_VERSION for the base image)"
       log "npm pack npm@$NPM_VERSION"
       (cd "$TMP" && npm pack --silent "npm@$NPM_VERSION" >/dev/null)
       mv "$TMP/npm-$NPM_VERSION.tgz" "$npm_tgz"
