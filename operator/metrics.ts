@@ -5,6 +5,8 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 import type { ControllerObserver, ReconcileOutcome } from "./controller/controller.ts";
 
 export interface OperatorMetrics extends ControllerObserver {
+  /** The reconcile metrics of another controller of this operator, by its name. */
+  observerFor(controller: string): ControllerObserver;
   registry: Registry;
   registryWriteErrors: Counter;
   /** 1 while the registry (Redis) connection is up. */
@@ -22,7 +24,15 @@ export function createMetrics(controller: string, options: { defaultMetrics?: bo
     labelNames: ["controller", "result"],
     registers: [registry],
   });
-  for (const result of ["success", "requeue_after", "error"]) reconcileTotal.inc({ controller, result }, 0);
+  const observerFor = (name: string): ControllerObserver => {
+    for (const result of ["success", "requeue_after", "error"]) reconcileTotal.inc({ controller: name, result }, 0);
+    return {
+      reconciled(outcome: ReconcileOutcome, seconds: number) {
+        reconcileTotal.inc({ controller: name, result: outcome });
+        reconcileSeconds.observe({ controller: name }, seconds);
+      },
+    };
+  };
   const reconcileSeconds = new Histogram({
     name: "controller_runtime_reconcile_time_seconds",
     help: "Duration of reconciles.",
@@ -54,15 +64,14 @@ export function createMetrics(controller: string, options: { defaultMetrics?: bo
   });
   leader.set({ name: controller }, 0);
   queueDepth.set({ name: controller }, 0);
+  const main = observerFor(controller);
   return {
+    observerFor,
     registry,
     registryWriteErrors,
     registryAvailable,
     queueDepth,
     leader,
-    reconciled(outcome: ReconcileOutcome, seconds: number) {
-      reconcileTotal.inc({ controller, result: outcome });
-      reconcileSeconds.observe({ controller }, seconds);
-    },
+    reconciled: main.reconciled,
   };
 }

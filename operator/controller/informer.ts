@@ -37,6 +37,8 @@ export interface ListWatchSource<T> {
   list(page: { limit: number; continueToken?: string }): Promise<ListPage<T>>;
   /** e.g. /api/v1/secrets or /apis/tollgate.dev/v1alpha1/namespaces/ns/oauthclients */
   watchPath: string;
+  /** Narrows the watch (and should narrow the list the same way), e.g. metadata.name=x. */
+  fieldSelector?: string;
 }
 
 export type InformerEventType = "add" | "update" | "delete";
@@ -255,7 +257,12 @@ export class Informer<T extends KubeObject> {
       this.#watch
         .watch(
           this.#source.watchPath,
-          { resourceVersion: this.#resourceVersion, allowWatchBookmarks: true, timeoutSeconds },
+          {
+            resourceVersion: this.#resourceVersion,
+            allowWatchBookmarks: true,
+            timeoutSeconds,
+            ...(this.#source.fieldSelector ? { fieldSelector: this.#source.fieldSelector } : {}),
+          },
           onEvent,
           done,
         )

@@ -1,0 +1,144 @@
+// The OAuthClient controller: its sources (OAuthClients and Secrets in the watched
+// namespaces), its watches (oauthclient-watches.ts) and its reconciler
+// (reconcile/oauthclient-reconciler.ts), ready to be added to the manager.
+import type { KubeConfig, V1Secret } from "@kubernetes/client-node";
+import { GROUP, type OAuthClient, PLURAL, VERSION } from "../../api/v1alpha1/oauthclient.ts";
+import type { Logger } from "../../common/logger.ts";
+import type { RegistryWriter } from "../../registry/record.ts";
+import { type OperatorConfig, tokenEndpointOf } from "../config.ts";
+import { Informer, type ListPage, type ListWatchSource } from "../controller/informer.ts";
+import { InformerGroup } from "../controller/informer-group.ts";
+import type { KubeClients } from "../kube.ts";
+import type { ControllerSpec } from "../manager.ts";
+import { holdsClientId } from "../reconcile/client-id.ts";
+import type { Claimant, ReconcileContext } from "../reconcile/context.ts";
+import type { EventRecorder } from "../reconcile/events.ts";
+import { OAuthClientReconciler } from "../reconcile/oauthclient-reconciler.ts";
+import { type IndexLookup, OAUTHCLIENT_INDEXES, otherClaimants, ownKey, secretReaders } from "./oauthclient-watches.ts";
+
+export const OAUTHCLIENT_CONTROLLER = "oauthclient";
+export const FIELD_MANAGER = "tollgate-operator";
+
+export interface OAuthClientControllerDeps {
+  kube: KubeClients;
+  kubeConfig: KubeConfig;
+  config: OperatorConfig;
+  registry: RegistryWriter & { readonly available: boolean };
+  events: EventRecorder;
+  log: Logger;
+  onRegistryWriteError(): void;
+}
+
+export interface OAuthClientController {
+  spec: ControllerSpec;
+  oauthClients: InformerGroup<OAuthClient>;
+  secrets: InformerGroup<V1Secret>;
+}
+
+export function oauthClientController(deps: OAuthClientControllerDeps): OAuthClientController {
+  const { kube, kubeConfig, config, registry, log } = deps;
+  const scopes = config.namespaces.length ? config.namespaces : [""];
+  const informerOptions = { stallTimeoutMs: config.watchStallTimeoutMs };
+  const group = <T extends { metadata?: { name?: string } }>(
+    kind: string,
+    source: (ns: string) => ListWatchSource<T>,
+  ): InformerGroup<T> =>
+    new InformerGroup<T>(
+      new Map(
+        scopes.map((ns) => [
+          ns,
+          new Informer(`${kind}${ns ? `/${ns}` : ""}`, kubeConfig, source(ns), log, informerOptions),
+        ]),
+      ),
+    );
+  const oauthClients = group<OAuthClient>("oauthclients", (ns) => oauthClientSource(kube, ns));
+  const secrets = group<V1Secret>("secrets", (ns) => secretSource(kube, ns));
+  for (const informer of oauthClients.members)
+    for (const [name, index] of Object.entries(OAUTHCLIENT_INDEXES)) informer.addIndex(name, index);
+  const lookup: IndexLookup = (index, value) => oauthClients.byIndex(index, value);
+
+  const ctx: ReconcileContext = {
+    kube,
+    registry,
+    issuer: config.issuer,
+    tokenEndpoint: tokenEndpointOf(config.issuer),
+    fieldManager: FIELD_MANAGER,
+    cachedSecret: (namespace, name) => secrets.get(namespace, name),
+    claimantsOf: (clientId) => claimants(oauthClients, clientId),
+    events: deps.events,
+    onRegistryWriteError: deps.onRegistryWriteError,
+    registryAvailable: () => registry.available,
+    claimNamespace: config.leaseNamespace,
+    now: () => Date.now(),
+  };
+  const spec: ControllerSpec = {
+    name: OAUTHCLIENT_CONTROLLER,
+    reconciler: new OAuthClientReconciler(ctx),
+    concurrency: config.concurrency,
+    keys: () => oauthClients.keys(),
+    watch(enqueue) {
+      const maps = [ownKey, otherClaimants(lookup)];
+      oauthClients.onEvent((type, object, previous) => {
+        for (const map of maps) for (const key of map(type, object, previous)) enqueue(key);
+      });
+      const readers = secretReaders(lookup);
+      secrets.onEvent((type, secret, previous) => {
+        for (const key of readers(type, secret, previous)) enqueue(key);
+      });
+    },
+  };
+  return { spec, oauthClients, secrets };
+}
+
+/** Every OAuthClient in the cache claiming `clientId`. */
+function claimants(oauthClients: InformerGroup<OAuthClient>, clientId: string): Claimant[] {
+  return oauthClients
+    .byIndex("clientId", clientId)
+    .map((key) => {
+      const slash = key.indexOf("/");
+      return oauthClients.get(key.slice(0, slash), key.slice(slash + 1));
+    })
+    .filter((o): o is OAuthClient => o !== undefined)
+    .map((o) => ({
+      namespace: o.metadata.namespace ?? "",
+      name: o.metadata.name,
+      uid: o.metadata.uid ?? "",
+      creationTimestamp: o.metadata.creationTimestamp ?? "",
+      holds: holdsClientId(o),
+    }));
+}
+
+function oauthClientSource(kube: KubeClients, namespace: string): ListWatchSource<OAuthClient> {
+  return {
+    watchPath: namespace
+      ? `/apis/${GROUP}/${VERSION}/namespaces/${namespace}/${PLURAL}`
+      : `/apis/${GROUP}/${VERSION}/${PLURAL}`,
+    list: async ({ limit, continueToken }) =>
+      (namespace
+        ? await kube.custom.listNamespacedCustomObject({
+            group: GROUP,
+            version: VERSION,
+            namespace,
+            plural: PLURAL,
+            limit,
+            _continue: continueToken,
+          })
+        : await kube.custom.listCustomObjectForAllNamespaces({
+            group: GROUP,
+            version: VERSION,
+            resourcePlural: PLURAL,
+            limit,
+            _continue: continueToken,
+          })) as ListPage<OAuthClient>,
+  };
+}
+
+function secretSource(kube: KubeClients, namespace: string): ListWatchSource<V1Secret> {
+  return {
+    watchPath: namespace ? `/api/v1/namespaces/${namespace}/secrets` : "/api/v1/secrets",
+    list: async ({ limit, continueToken }) =>
+      (namespace
+        ? await kube.core.listNamespacedSecret({ namespace, limit, _continue: continueToken })
+        : await kube.core.listSecretForAllNamespaces({ limit, _continue: continueToken })) as ListPage<V1Secret>,
+  };
+}
