@@ -10,8 +10,6 @@ const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 4
 /** Field names whose values are never written, whatever a caller passes. */
 const SENSITIVE = /secret|token|assertion|password|authorization|cookie|^code$|^jwk|^d$|private/i;
 
-export type LogFields = Record<string, unknown>;
-
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
   info(msg: string, fields?: Record<string, unknown>): void;

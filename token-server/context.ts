@@ -7,7 +7,7 @@ import type { ClientRecord } from "../registry/record.ts";
 import type { FailureLimiter } from "./client-auth/failure-limiter.ts";
 import type { ClientLookup } from "./client-cache.ts";
 import { InvalidRequest } from "./errors.ts";
-import type { Grant } from "./grants/grant.ts";
+import type { GrantParameters } from "./grants/parameters.ts";
 import type { KeyRing } from "./key-ring.ts";
 import type { Metrics } from "./metrics.ts";
 import type { TokenState } from "./state/token-state.ts";
@@ -50,7 +50,8 @@ export interface RequestState {
   authMethod?: TokenEndpointAuthMethod;
   client?: ClientRecord;
   grantType?: string;
-  grant?: Grant;
+  /** The parameters of the grant named by grant_type (the grant itself: grants/index.ts). */
+  grant?: GrantParameters;
 }
 
 export type Ctx = ParameterizedContext<RequestState>;

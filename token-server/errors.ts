@@ -88,13 +88,6 @@ export class InvalidTarget extends OAuthError {
   }
 }
 
-/** RFC 7009 §2.2.1. */
-export class UnsupportedTokenType extends OAuthError {
-  constructor(description: string, detail?: string) {
-    super("unsupported_token_type", 400, description, detail);
-  }
-}
-
 /** Something this request needs (token state in Redis) is down; see middleware/state-outage.ts. */
 export class TemporarilyUnavailable extends OAuthError {
   constructor(description = "the service is temporarily unavailable, retry later", detail?: string) {

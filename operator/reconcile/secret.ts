@@ -14,7 +14,7 @@ import { stableJson } from "./status.ts";
 
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
 export const MANAGED_BY = "tollgate-operator";
-export const CLIENT_LABEL = "tollgate.dev/oauthclient";
+const CLIENT_LABEL = "tollgate.dev/oauthclient";
 
 export function ownerReference(resource: OAuthClient): V1OwnerReference {
   return {

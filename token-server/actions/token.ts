@@ -2,6 +2,7 @@
 
 import { authenticateClient } from "../client-auth/authenticate-client.ts";
 import { authenticatedClient, type Ctx, type Step, type TokenServer } from "../context.ts";
+import { grants } from "../grants/index.ts";
 import { checkGrantAllowed } from "../middleware/check-grant-allowed.ts";
 import { checkGrantType } from "../middleware/check-grant-type.ts";
 import { noCache } from "../middleware/no-cache.ts";
@@ -13,7 +14,8 @@ import { issue } from "../tokens/issue.ts";
 
 /** The grant decides what the tokens carry; tokens/issue.ts issues them and builds the §5.1 body. */
 async function callGrantHandler(ctx: Ctx): Promise<void> {
-  const { server, grant, grantType } = ctx.state;
+  const { server, grantType } = ctx.state;
+  const grant = grantType === undefined ? undefined : grants.get(grantType);
   if (!grant || grantType === undefined) throw new Error("checkGrantType did not run before this step");
   const outcome = await grant.handler(ctx);
   sendJson(ctx, await issue(server, { client: authenticatedClient(ctx), grantType, grant }, outcome));

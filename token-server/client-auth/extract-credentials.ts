@@ -6,7 +6,12 @@ import { InvalidClient, InvalidRequest } from "../errors.ts";
 export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 
 /** Parameters client authentication reads; endpoints accept them besides their own. */
-export const CLIENT_AUTH_PARAMETERS = ["client_id", "client_secret", "client_assertion", "client_assertion_type"];
+export const CLIENT_AUTH_PARAMETERS: ReadonlySet<string> = new Set([
+  "client_id",
+  "client_secret",
+  "client_assertion",
+  "client_assertion_type",
+]);
 
 export type Credentials =
   | { method: "client_secret_basic" | "client_secret_post"; clientId: string; secret: string }

@@ -1,20 +1,17 @@
 import type { Ctx } from "../context.ts";
 import type { OAuthError } from "../errors.ts";
 import type { RefreshTokenRecord } from "../state/token-records.ts";
+import type { GrantParameters } from "./parameters.ts";
 
 /**
  * A grant type the token endpoint serves. The endpoint looks the grant up by
- * `grant_type`, checks the client may use it, rejects repeated parameters (except
- * `multiValued` ones) and parameters the grant does not take, and calls `handler`,
+ * `grant_type`, ignores parameters the grant does not take (RFC 6749 §3.2), rejects
+ * repeated ones (except `multiValued` ones), checks the client may use it, and calls `handler`,
  * which decides what the tokens carry (or throws an OAuthError). The tokens and the
  * RFC 6749 §5.1 response are tokens/issue.ts's. Adding a grant is adding a module to
  * grants/index.ts.
  */
-export interface Grant {
-  /** Parameters the grant reads, besides grant_type and client authentication's. */
-  parameters: ReadonlySet<string>;
-  /** Parameters a spec lets repeat (RFC 8707 `resource`). */
-  multiValued: ReadonlySet<string>;
+export interface Grant extends GrantParameters {
   /**
    * When a new refresh token comes with the access token, provided the client is
    * registered for refresh_token: never, always, or only if the client's registration
