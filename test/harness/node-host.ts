@@ -109,6 +109,7 @@ export async function acquireNodeLock(dir: string, timeoutMs: number): Promise<v
       rmSync(LOCK, { force: true });
       continue;
     }
+    if (owner.pid === process.pid) throw new Error(`this process runs a test node already (${owner.dir})`);
     if (Date.now() > deadline) {
       throw new Error(
         `another test node is up (pid ${owner.pid}: ${cmdline(owner.pid).join(" ")}; ${owner.dir}); only one fits a machine`,

@@ -290,6 +290,8 @@ export class NodeRuntime {
         `--cert-dir=${join(kubeletDir, "pki")}`,
         `--hostname-override=${NODE.name}`,
         `--node-ip=${NODE.ip}`,
+        // cAdvisor's own containerd client (container metadata for stats) dials the default socket otherwise.
+        `--containerd=${socket}`,
         "--v=1",
       ],
       "kubelet.log",
