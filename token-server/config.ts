@@ -1,26 +1,10 @@
 // The token server's one configuration loader: command-line flags, then TOLLGATE_*
-// environment variables, then the defaults written here.
-//
-//   flag                     env                          default
-//   --standalone             TOLLGATE_STANDALONE=true     off: Redis registry and token state
-//   --host                   TOLLGATE_HOST                127.0.0.1 standalone, 0.0.0.0 otherwise
-//   --port                   TOLLGATE_PORT                8080 (0 picks a free port)
-//   --issuer                 TOLLGATE_ISSUER              http://<host>:<port> (127.0.0.1 for 0.0.0.0)
-//   --redis-url              TOLLGATE_REDIS_URL           redis://127.0.0.1:6379
-//   --signing-keys-dir       TOLLGATE_SIGNING_KEYS_DIR    none: required unless standalone
-//   --signing-alg            TOLLGATE_SIGNING_ALG         ES256 (standalone's generated key)
-//   --manifests              TOLLGATE_MANIFESTS_DIR       examples (standalone)
-//   --log-level              TOLLGATE_LOG_LEVEL           info
-//   --resync-interval        TOLLGATE_RESYNC_INTERVAL     30 (seconds, registry revision check; full resync on change and every 10th)
-//   --keys-poll-interval     TOLLGATE_KEYS_POLL_INTERVAL  5 (seconds, signing-key directory poll)
-//   --max-body-bytes         TOLLGATE_MAX_BODY_BYTES      98304 (96 KiB: the largest SAML assertion, base64url, fits)
-//   --auth-failure-limit     TOLLGATE_AUTH_FAILURE_LIMIT  10 (failed authentications per client ...)
-//   --auth-failure-window    TOLLGATE_AUTH_FAILURE_WINDOW 60 (... per this many seconds)
-//   --shutdown-timeout       TOLLGATE_SHUTDOWN_TIMEOUT    25 (seconds: on SIGTERM, drain and close within this; then exit regardless)
-//   --users-file             TOLLGATE_USERS_FILE          none: bcrypt htpasswd lines, the password grant's
-//                                                         directory for clients that name none (re-read on change)
+// environment variables, then the defaults in OPTIONS, the one table `--help` prints
+// (as the operator's config.ts does). Durations take the operator's syntax ("30s",
+// "10m", "1h30m"); a bare number is seconds, as it always was.
 import { parseArgs } from "node:util";
 import { type LogLevel, parseLogLevel } from "../common/logger.ts";
+import { parseDuration } from "../registry/duration.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./middleware/parse-form.ts";
 import { DEFAULT_SIGNING_ALGORITHM, isSigningAlgorithm, type SigningAlgorithm } from "./signing-keys.ts";
 
@@ -44,71 +28,137 @@ export interface Config {
   shutdownTimeoutSeconds: number;
 }
 
-const OPTIONS = {
-  standalone: { type: "boolean" },
-  host: { type: "string" },
-  port: { type: "string" },
-  issuer: { type: "string" },
-  "redis-url": { type: "string" },
-  "signing-keys-dir": { type: "string" },
-  "signing-alg": { type: "string" },
-  manifests: { type: "string" },
-  "log-level": { type: "string" },
-  "resync-interval": { type: "string" },
-  "keys-poll-interval": { type: "string" },
-  "max-body-bytes": { type: "string" },
-  "auth-failure-limit": { type: "string" },
-  "auth-failure-window": { type: "string" },
-  "users-file": { type: "string" },
-  "shutdown-timeout": { type: "string" },
-  help: { type: "boolean" },
-} as const;
+interface Option {
+  flag: string;
+  env: string;
+  /** Undefined: none, or derived (the help says from what). */
+  default?: string;
+  help: string;
+  boolean?: true;
+}
 
-export const USAGE = `usage: node token-server/main.ts [--standalone] [--host H] [--port P] [--issuer URL]
-  [--redis-url URL] [--signing-keys-dir DIR] [--signing-alg ES256|EdDSA|RS256|PS256]
-  [--manifests DIR] [--log-level debug|info|warn|error] (see token-server/config.ts)`;
+const OPTIONS = [
+  {
+    flag: "standalone",
+    env: "TOLLGATE_STANDALONE",
+    boolean: true,
+    help: "in-memory registry and token state, manifests from --manifests (default: Redis)",
+  },
+  { flag: "host", env: "TOLLGATE_HOST", help: "listen address [127.0.0.1 standalone, 0.0.0.0 otherwise]" },
+  { flag: "port", env: "TOLLGATE_PORT", default: "8080", help: "listen port (0 picks a free port)" },
+  { flag: "issuer", env: "TOLLGATE_ISSUER", help: "issuer URL [http://<host>:<port>, 127.0.0.1 for 0.0.0.0]" },
+  {
+    flag: "redis-url",
+    env: "TOLLGATE_REDIS_URL",
+    default: "redis://127.0.0.1:6379",
+    help: "registry and token state Redis",
+  },
+  {
+    flag: "signing-keys-dir",
+    env: "TOLLGATE_SIGNING_KEYS_DIR",
+    help: "mounted signing-key Secret [required unless --standalone]",
+  },
+  {
+    flag: "signing-alg",
+    env: "TOLLGATE_SIGNING_ALG",
+    default: DEFAULT_SIGNING_ALGORITHM,
+    help: "standalone's generated key: ES256, EdDSA, RS256 or PS256",
+  },
+  {
+    flag: "manifests",
+    env: "TOLLGATE_MANIFESTS_DIR",
+    default: "examples",
+    help: "OAuthClient YAML files (standalone)",
+  },
+  { flag: "log-level", env: "TOLLGATE_LOG_LEVEL", default: "info", help: "debug, info, warn or error" },
+  {
+    flag: "resync-interval",
+    env: "TOLLGATE_RESYNC_INTERVAL",
+    default: "30s",
+    help: "registry revision check; full resync on change and every 10th",
+  },
+  { flag: "keys-poll-interval", env: "TOLLGATE_KEYS_POLL_INTERVAL", default: "5s", help: "signing-key directory poll" },
+  {
+    flag: "max-body-bytes",
+    env: "TOLLGATE_MAX_BODY_BYTES",
+    default: String(DEFAULT_MAX_BODY_BYTES),
+    help: "largest request body (the largest SAML assertion fits)",
+  },
+  {
+    flag: "auth-failure-limit",
+    env: "TOLLGATE_AUTH_FAILURE_LIMIT",
+    default: "10",
+    help: "failed authentications of a client per window before it is locked out",
+  },
+  {
+    flag: "auth-failure-window",
+    env: "TOLLGATE_AUTH_FAILURE_WINDOW",
+    default: "60s",
+    help: "the window of --auth-failure-limit",
+  },
+  {
+    flag: "users-file",
+    env: "TOLLGATE_USERS_FILE",
+    help: "bcrypt htpasswd lines: the password grant's directory for clients that name none",
+  },
+  {
+    flag: "shutdown-timeout",
+    env: "TOLLGATE_SHUTDOWN_TIMEOUT",
+    default: "25s",
+    help: "on SIGTERM, drain and close within this, then exit regardless",
+  },
+  { flag: "help", env: "", boolean: true, help: "print this and exit" },
+] as const satisfies readonly Option[];
+
+type Flag = (typeof OPTIONS)[number]["flag"];
+
+export function usage(): string {
+  const rows = OPTIONS.map((o: Option) => {
+    const fallback = o.default === undefined ? "" : ` [${o.default}]`;
+    return `  --${o.flag.padEnd(20)} ${o.env.padEnd(30)} ${o.help}${fallback}`;
+  });
+  return `Usage: node token-server/main.ts [flags]\n\n  flag                   environment\n${rows.join("\n")}\n`;
+}
 
 export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env): Config & { help: boolean } {
-  const { values } = parseArgs({ args: argv, options: OPTIONS, strict: true, allowPositionals: false });
-  const pick = (flag: keyof typeof OPTIONS, name: string): string | undefined => {
+  const { values } = parseArgs({
+    args: argv,
+    options: Object.fromEntries(
+      OPTIONS.map((o: Option) => [o.flag, { type: o.boolean ? ("boolean" as const) : ("string" as const) }]),
+    ),
+    strict: true,
+    allowPositionals: false,
+  });
+  const option = (flag: Flag): Option => OPTIONS.find((o) => o.flag === flag) as Option;
+  /** The flag's value, else its variable's, else its default (undefined when it has none). */
+  const pick = (flag: Flag): string | undefined => {
     const fromFlag = values[flag];
     if (typeof fromFlag === "string") return fromFlag;
-    const fromEnv = env[`TOLLGATE_${name}`];
-    return fromEnv === undefined || fromEnv === "" ? undefined : fromEnv;
+    const fromEnv = env[option(flag).env];
+    return fromEnv === undefined || fromEnv === "" ? option(flag).default : fromEnv;
   };
+  const seconds = (flag: Flag) => duration(pick(flag) ?? "", `--${flag}`);
   const standalone = values.standalone === true || env.TOLLGATE_STANDALONE === "true";
-  const signingAlg = pick("signing-alg", "SIGNING_ALG") ?? DEFAULT_SIGNING_ALGORITHM;
+  const signingAlg = pick("signing-alg") ?? DEFAULT_SIGNING_ALGORITHM;
   if (!isSigningAlgorithm(signingAlg)) throw new Error(`--signing-alg "${signingAlg}" is not supported`);
   const config = {
     help: values.help === true,
     standalone,
-    host: pick("host", "HOST") ?? (standalone ? "127.0.0.1" : "0.0.0.0"),
-    port: integer(pick("port", "PORT") ?? "8080", "--port", 0),
-    issuer: pick("issuer", "ISSUER"),
-    redisUrl: pick("redis-url", "REDIS_URL") ?? "redis://127.0.0.1:6379",
-    signingKeysDir: pick("signing-keys-dir", "SIGNING_KEYS_DIR"),
+    host: pick("host") ?? (standalone ? "127.0.0.1" : "0.0.0.0"),
+    port: integer(pick("port") ?? "", "--port", 0),
+    issuer: pick("issuer"),
+    redisUrl: pick("redis-url") ?? "",
+    signingKeysDir: pick("signing-keys-dir"),
     signingAlg,
-    manifestsDir: pick("manifests", "MANIFESTS_DIR") ?? "examples",
-    logLevel: parseLogLevel(pick("log-level", "LOG_LEVEL")),
-    resyncIntervalSeconds: integer(pick("resync-interval", "RESYNC_INTERVAL") ?? "30", "--resync-interval", 1),
-    keysPollIntervalSeconds: integer(
-      pick("keys-poll-interval", "KEYS_POLL_INTERVAL") ?? "5",
-      "--keys-poll-interval",
-      1,
-    ),
-    maxBodyBytes: integer(
-      pick("max-body-bytes", "MAX_BODY_BYTES") ?? String(DEFAULT_MAX_BODY_BYTES),
-      "--max-body-bytes",
-      256,
-    ),
-    authFailureLimit: integer(pick("auth-failure-limit", "AUTH_FAILURE_LIMIT") ?? "10", "--auth-failure-limit", 1),
-    authFailureWindowSeconds: integer(
-      pick("auth-failure-window", "AUTH_FAILURE_WINDOW") ?? "60",
-      "--auth-failure-window",
-      1,
-    ),
-    usersFile: pick("users-file", "USERS_FILE"),
-    shutdownTimeoutSeconds: integer(pick("shutdown-timeout", "SHUTDOWN_TIMEOUT") ?? "25", "--shutdown-timeout", 1),
+    manifestsDir: pick("manifests") ?? "",
+    logLevel: parseLogLevel(pick("log-level")),
+    resyncIntervalSeconds: seconds("resync-interval"),
+    keysPollIntervalSeconds: seconds("keys-poll-interval"),
+    maxBodyBytes: integer(pick("max-body-bytes") ?? "", "--max-body-bytes", 256),
+    authFailureLimit: integer(pick("auth-failure-limit") ?? "", "--auth-failure-limit", 1),
+    authFailureWindowSeconds: seconds("auth-failure-window"),
+    usersFile: pick("users-file"),
+    shutdownTimeoutSeconds: seconds("shutdown-timeout"),
   };
   if (!config.standalone && !config.signingKeysDir && !config.help)
     throw new Error("--signing-keys-dir (TOLLGATE_SIGNING_KEYS_DIR) is required unless --standalone");
@@ -118,5 +168,18 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
 function integer(text: string, name: string, min: number): number {
   const value = Number(text);
   if (!Number.isInteger(value) || value < min) throw new Error(`${name} must be an integer >= ${min}, got "${text}"`);
+  return value;
+}
+
+/** Whole seconds, at least one: "30s", "10m", "1h30m", or a bare number of seconds. */
+function duration(text: string, name: string): number {
+  let value: number;
+  try {
+    value = /^\d+$/.test(text) ? Number(text) : parseDuration(text);
+  } catch (error) {
+    throw new Error(`${name}: ${(error as Error).message}`);
+  }
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a whole number of seconds >= 1, got "${text}"`);
   return value;
 }

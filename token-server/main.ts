@@ -4,7 +4,7 @@ import { createLogger } from "../common/logger.ts";
 import { installShutdown } from "../common/shutdown.ts";
 import type { RegistryReader } from "../registry/record.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
-import { loadConfig, USAGE } from "./config.ts";
+import { loadConfig, usage } from "./config.ts";
 import { KeyRing } from "./key-ring.ts";
 import { startTokenServer } from "./server.ts";
 import type { StandaloneClient } from "./standalone.ts";
@@ -17,11 +17,11 @@ async function main(): Promise<void> {
   try {
     config = loadConfig(process.argv.slice(2));
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    process.stderr.write(`${(error as Error).message}\n${usage()}\n`);
     process.exit(2);
   }
   if (config.help) {
-    process.stdout.write(`${USAGE}\n`);
+    process.stdout.write(`${usage()}\n`);
     return;
   }
   const log = createLogger({ level: config.logLevel });

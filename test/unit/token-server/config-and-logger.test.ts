@@ -1,8 +1,9 @@
 // The configuration loader's precedence and defaults, and the shared logger's redaction (common/logger.ts).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createLogger } from "../../common/logger.ts";
-import { loadConfig } from "../../token-server/config.ts";
+import { createLogger } from "../../../common/logger.ts";
+import { loadConfig as loadOperatorConfig } from "../../../operator/config.ts";
+import { loadConfig, usage } from "../../../token-server/config.ts";
 
 test("standalone defaults: loopback, port 8080, examples/, ES256", () => {
   const config = loadConfig(["--standalone"], {});
@@ -60,4 +61,47 @@ test("the logger writes one JSON object per line and never a credential-named fi
     assert.equal(entry[field], "[redacted]", field);
   assert.equal(entry.error, "boom");
   for (const secret of ["s3cret", "eyJ", "Basic abc", "hunter2"]) assert.ok(!(lines[0] as string).includes(secret));
+});
+
+test("--help lists every flag with its variable and default, from the one option table", () => {
+  const text = usage();
+  const flags = [
+    "standalone",
+    "host",
+    "port",
+    "issuer",
+    "redis-url",
+    "signing-keys-dir",
+    "signing-alg",
+    "manifests",
+    "log-level",
+    "resync-interval",
+    "keys-poll-interval",
+    "max-body-bytes",
+    "auth-failure-limit",
+    "auth-failure-window",
+    "users-file",
+    "shutdown-timeout",
+  ];
+  for (const flag of flags) assert.match(text, new RegExp(`--${flag} `), flag);
+  assert.match(text, /TOLLGATE_MANIFESTS_DIR/);
+  assert.match(text, /--resync-interval\s+TOLLGATE_RESYNC_INTERVAL\s+.*\[30s\]/);
+});
+
+test("durations: the operator's syntax, or a bare number of seconds as before", () => {
+  const cases: [string, number][] = [
+    ["30", 30],
+    ["30s", 30],
+    ["10m", 600],
+    ["1h30m", 5400],
+  ];
+  for (const [text, seconds] of cases) {
+    assert.equal(loadConfig(["--standalone", "--resync-interval", text], {}).resyncIntervalSeconds, seconds, text);
+    assert.equal(loadConfig(["--standalone"], { TOLLGATE_SHUTDOWN_TIMEOUT: text }).shutdownTimeoutSeconds, seconds);
+  }
+  // The operator reads the same syntax.
+  assert.equal(loadOperatorConfig(["--resync-period", "10m"], {}).resyncPeriodMs, 600_000);
+  assert.equal(loadConfig(["--standalone"], {}).authFailureWindowSeconds, 60);
+  assert.throws(() => loadConfig(["--standalone", "--resync-interval", "soon"], {}), /--resync-interval/);
+  assert.throws(() => loadConfig(["--standalone", "--resync-interval", "500ms"], {}), /whole number of seconds/);
 });
