@@ -2,7 +2,7 @@
 // functions (controller-runtime's Watches): each is a pure function of an informer
 // event and the cache's indexes, so each can be tested alone.
 import type { V1Secret } from "@kubernetes/client-node";
-import { GROUP, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
+import { FINALIZER, GROUP, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { referencedSecrets } from "../../registry/compile.ts";
 import type { IndexFunction, InformerEventType } from "../controller/informer.ts";
 import { objectKey } from "../kube.ts";
@@ -30,7 +30,8 @@ export type MapFunction<T> = (type: InformerEventType, object: T, previous?: T) 
 
 /**
  * Predicate: the update changed something to converge. A change of status alone (the
- * operator's own status writes coming back) changes nothing.
+ * operator's own status writes coming back) changes nothing, and neither does the
+ * operator's own finalizer appearing (the reconcile that added it went on from there).
  */
 export function changedBeyondStatus(type: InformerEventType, object: OAuthClient, previous?: OAuthClient): boolean {
   if (type !== "update" || !previous) return true;
@@ -41,7 +42,7 @@ export function changedBeyondStatus(type: InformerEventType, object: OAuthClient
     a.deletionTimestamp === b.deletionTimestamp &&
     JSON.stringify(a.annotations ?? {}) === JSON.stringify(b.annotations ?? {}) &&
     JSON.stringify(a.labels ?? {}) === JSON.stringify(b.labels ?? {}) &&
-    JSON.stringify(a.finalizers ?? []) === JSON.stringify(b.finalizers ?? [])
+    JSON.stringify(othersFinalizers(a.finalizers)) === JSON.stringify(othersFinalizers(b.finalizers))
   );
 }
 
@@ -81,4 +82,8 @@ export function secretReaders(lookup: IndexLookup): MapFunction<V1Secret> {
 
 function keyOf(object: OAuthClient): string {
   return objectKey(object.metadata.namespace, object.metadata.name);
+}
+
+function othersFinalizers(finalizers: string[] | undefined): string[] {
+  return (finalizers ?? []).filter((f) => f !== FINALIZER);
 }

@@ -15,6 +15,7 @@ import type { Claimant, ReconcileContext } from "../reconcile/context.ts";
 import type { EventRecorder } from "../reconcile/events.ts";
 import { OAuthClientReconciler } from "../reconcile/oauthclient-reconciler.ts";
 import { type IndexLookup, OAUTHCLIENT_INDEXES, otherClaimants, ownKey, secretReaders } from "./oauthclient-watches.ts";
+import { OwnWrites } from "./own-writes.ts";
 
 export const OAUTHCLIENT_CONTROLLER = "oauthclient";
 export const FIELD_MANAGER = "tollgate-operator";
@@ -56,6 +57,7 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
   for (const informer of oauthClients.members)
     for (const [name, index] of Object.entries(OAUTHCLIENT_INDEXES)) informer.addIndex(name, index);
   const lookup: IndexLookup = (index, value) => oauthClients.byIndex(index, value);
+  const ownWrites = new OwnWrites();
 
   const ctx: ReconcileContext = {
     kube,
@@ -69,6 +71,7 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
     onRegistryWriteError: deps.onRegistryWriteError,
     registryAvailable: () => registry.available,
     claimNamespace: config.leaseNamespace,
+    writing: (secret) => ownWrites.remember(secret),
     now: () => Date.now(),
   };
   const spec: ControllerSpec = {
@@ -83,6 +86,9 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
       });
       const readers = secretReaders(lookup);
       secrets.onEvent((type, secret, previous) => {
+        // The Secret a reconcile just wrote comes back as an event: that reconcile went on from it.
+        if (type !== "delete" && ownWrites.isOwn(secret)) return;
+        if (type === "delete") ownWrites.forget(secret);
         for (const key of readers(type, secret, previous)) enqueue(key);
       });
     },

@@ -24,6 +24,8 @@ export interface ReconcileContext {
   registryAvailable(): boolean;
   /** Where the client-ID claims (Leases) live: the operator's own namespace. */
   claimNamespace: string;
+  /** Announces a Secret write of the reconciler's own, before it is sent, so its watch event wakes nobody. */
+  writing(secret: V1Secret): void;
   now(): number;
 }
 

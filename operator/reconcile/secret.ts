@@ -41,6 +41,7 @@ export async function writeSecret(
   const existing = credentials.existing;
   if (!existing) {
     try {
+      ctx.writing(desired);
       await ctx.kube.core.createNamespacedSecret({ namespace, body: desired, fieldManager: ctx.fieldManager });
     } catch (error) {
       // Someone created it between our read and this write: reconcile again from the new state.
@@ -51,6 +52,7 @@ export async function writeSecret(
   }
   if (sameSecret(desired, existing)) return "unchanged";
   desired.metadata = { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion };
+  ctx.writing(desired);
   await ctx.kube.core.replaceNamespacedSecret({
     namespace,
     name: credentials.secretName,

@@ -12,6 +12,7 @@ import {
   ownKey,
   secretReaders,
 } from "../../../operator/controllers/oauthclient-watches.ts";
+import { OwnWrites } from "../../../operator/controllers/own-writes.ts";
 
 function client(name: string, more: { clientId?: string; generation?: number; holds?: boolean } = {}): OAuthClient {
   return {
@@ -56,11 +57,12 @@ test("a spec change wakes the resource, and no other when nobody else claims its
   assert.deepEqual(otherClaimants(lookupOver(changed))("update", changed, a), []);
 });
 
-test("annotations, labels, finalizers and deletion count as changes; status alone does not", () => {
+test("annotations, labels, others' finalizers and deletion count as changes; status or our finalizer alone do not", () => {
   const cases: [string, OAuthClient, boolean][] = [
     ["annotation", { ...a, metadata: { ...a.metadata, annotations: { "tollgate.dev/rotate-secret": "1" } } }, true],
     ["label", { ...a, metadata: { ...a.metadata, labels: { team: "x" } } }, true],
-    ["finalizer", { ...a, metadata: { ...a.metadata, finalizers: ["tollgate.dev/registry"] } }, true],
+    ["another's finalizer", { ...a, metadata: { ...a.metadata, finalizers: ["example.com/hold"] } }, true],
+    ["our own finalizer", { ...a, metadata: { ...a.metadata, finalizers: ["tollgate.dev/registry"] } }, false],
     ["deletion", { ...a, metadata: { ...a.metadata, deletionTimestamp: "1970-01-01T00:00:00Z" } }, true],
     ["status", statusOnly, false],
   ];
@@ -113,4 +115,19 @@ test("a Secret wakes the resources reading it and its owner", () => {
     },
   };
   assert.deepEqual(secretReaders(lookupOver(reader))("update", foreign), []);
+});
+
+test("the Secret a reconcile wrote comes back as an event that wakes nobody; an edit of it does", () => {
+  const writes = new OwnWrites();
+  const written: V1Secret = {
+    type: "Opaque",
+    metadata: { name: "orders-oauth-client", namespace: "shop", annotations: { a: "1" } },
+    data: { client_id: "eA==" },
+  };
+  writes.remember(written);
+  const echoed = { ...structuredClone(written), metadata: { ...written.metadata, resourceVersion: "42", uid: "u" } };
+  assert.equal(writes.isOwn(echoed), true, "the same content, whatever the server added");
+  assert.equal(writes.isOwn({ ...echoed, data: { client_id: "eQ==" } }), false, "an edit");
+  writes.forget(written);
+  assert.equal(writes.isOwn(echoed), false);
 });
