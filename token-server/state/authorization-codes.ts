@@ -1,18 +1,21 @@
 // Authorization codes, by the SHA-256 of the code: put for the code's life, taken
 // exactly once (a spent copy stays behind so a replay can be recognised).
+import { JsonRecords } from "./json-records.ts";
 import { stateKeys } from "./keys.ts";
 import type { Store } from "./store.ts";
 import type { AuthorizationCodeRecord, TakenAuthorizationCode } from "./token-records.ts";
 
 export class AuthorizationCodes {
   readonly #store: Store;
+  readonly #codes: JsonRecords<AuthorizationCodeRecord>;
 
   constructor(store: Store) {
     this.#store = store;
+    this.#codes = new JsonRecords(store, stateKeys.authorizationCode);
   }
 
   put(hash: string, record: AuthorizationCodeRecord, ttlSeconds: number): Promise<void> {
-    return this.#store.set(stateKeys.authorizationCode(hash), JSON.stringify(record), ttlSeconds);
+    return this.#codes.put(hash, record, ttlSeconds);
   }
 
   /**

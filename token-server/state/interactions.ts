@@ -1,5 +1,6 @@
 // Short records of the browser side of the authorization endpoint: login sessions,
 // pending authorization requests, remembered consent.
+import { JsonRecords } from "./json-records.ts";
 import { stateKeys } from "./keys.ts";
 import type { Store } from "./store.ts";
 import type { InteractionRecordKind } from "./token-records.ts";
@@ -12,15 +13,18 @@ export class Interactions {
   }
 
   put(kind: InteractionRecordKind, id: string, value: object, ttlSeconds: number): Promise<void> {
-    return this.#store.set(stateKeys.interactionRecord(kind, id), JSON.stringify(value), ttlSeconds);
+    return this.#of(kind).put(id, value, ttlSeconds);
   }
 
   async get<T extends object>(kind: InteractionRecordKind, id: string): Promise<T | undefined> {
-    const raw = await this.#store.get(stateKeys.interactionRecord(kind, id));
-    return raw === undefined ? undefined : (JSON.parse(raw) as T);
+    return (await this.#of(kind).get(id)) as T | undefined;
   }
 
   delete(kind: InteractionRecordKind, id: string): Promise<void> {
-    return this.#store.delete(stateKeys.interactionRecord(kind, id));
+    return this.#of(kind).delete(id);
+  }
+
+  #of(kind: InteractionRecordKind): JsonRecords<object> {
+    return new JsonRecords(this.#store, (id) => stateKeys.interactionRecord(kind, id));
   }
 }

@@ -1,27 +1,16 @@
 // Refresh-token records (by the SHA-256 of the token) and their families: a sorted set
 // of members scored by expiry, and a revoked marker.
+import { JsonRecords } from "./json-records.ts";
 import { stateKeys } from "./keys.ts";
 import type { Store } from "./store.ts";
 import type { FamilyMember, RefreshTokenRecord } from "./token-records.ts";
 
-export class RefreshStore {
+export class RefreshStore extends JsonRecords<RefreshTokenRecord> {
   readonly #store: Store;
 
   constructor(store: Store) {
+    super(store, stateKeys.refreshToken);
     this.#store = store;
-  }
-
-  put(hash: string, record: RefreshTokenRecord, ttlSeconds: number): Promise<void> {
-    return this.#store.set(stateKeys.refreshToken(hash), JSON.stringify(record), ttlSeconds);
-  }
-
-  async get(hash: string): Promise<RefreshTokenRecord | undefined> {
-    const raw = await this.#store.get(stateKeys.refreshToken(hash));
-    return raw === undefined ? undefined : (JSON.parse(raw) as RefreshTokenRecord);
-  }
-
-  delete(hash: string): Promise<void> {
-    return this.#store.delete(stateKeys.refreshToken(hash));
   }
 
   /**
