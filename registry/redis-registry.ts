@@ -5,9 +5,9 @@
 // the PUBLISH had to follow the EXEC, and a writer that died between the two left the
 // change unannounced until a reader's periodic resync.)
 import { createClient, type RedisClientType } from "redis";
-import { registryKeys } from "./keys.ts";
+import { parseRecord } from "./parse-record.ts";
 import type { ClientRecord, Registry, RegistryChange, RegistrySnapshot } from "./record.ts";
-import { parseRecord } from "./validate-record.ts";
+import { registryKeys } from "./registry-keys.ts";
 
 export class RedisRegistry implements Registry {
   readonly #client: RedisClientType;

@@ -10,9 +10,9 @@ import { revocationEndpoint } from "./actions/revoke.ts";
 import { tokenEndpoint } from "./actions/token.ts";
 import { authorizeEndpoint, consentEndpoint, continueEndpoint, loginEndpoint } from "./authorize/endpoints.ts";
 import { AUTHORIZE_PATHS } from "./authorize/paths.ts";
-import type { RequestState, ServerSettings, TokenServer } from "./context.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./middleware/parse-form.ts";
 import { serveStylesheet } from "./pages/stylesheet.ts";
+import type { RequestState, ServerSettings, TokenServer } from "./request-context.ts";
 
 export const PATHS = {
   token: "/oauth2/token",
@@ -42,7 +42,7 @@ export function settingsFor(issuer: string, overrides: Partial<Omit<ServerSettin
 
 export function createApp(server: TokenServer): Koa<RequestState> {
   const app = new Koa<RequestState>();
-  // Every endpoint renders its own errors (middleware/observe.ts); anything reaching
+  // Every endpoint renders its own errors (middleware/error-handler.ts); anything reaching
   // Koa's handler is a bug, logged once here without request data.
   app.silent = true;
   app.on("error", (error: Error) => server.log.error("unhandled error", { error }));

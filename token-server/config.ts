@@ -5,8 +5,12 @@
 import { parseArgs } from "node:util";
 import { type LogLevel, parseLogLevel } from "../common/logger.ts";
 import { parseDuration } from "../registry/duration.ts";
+import {
+  DEFAULT_SIGNING_ALGORITHM,
+  isSigningAlgorithm,
+  type SigningAlgorithm,
+} from "../registry/signing-key-format.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./middleware/parse-form.ts";
-import { DEFAULT_SIGNING_ALGORITHM, isSigningAlgorithm, type SigningAlgorithm } from "./signing-keys.ts";
 
 export interface Config {
   standalone: boolean;

@@ -1,6 +1,6 @@
 // The signing keys in use: the current key (imported once and cached, so signing a
 // token costs one signature) and the public JWKS. Loaded from a key directory (see
-// signing-keys.ts for the format) and reloaded when its files change, or generated in
+// registry/signing-key-format.ts for the format) and reloaded when its files change, or generated in
 // memory for standalone mode.
 import { readFile, realpath } from "node:fs/promises";
 import { join } from "node:path";
@@ -14,7 +14,7 @@ import {
   publicJwk,
   type SigningAlgorithm,
   type SigningJwk,
-} from "./signing-keys.ts";
+} from "../registry/signing-key-format.ts";
 
 export interface SigningKey {
   kid: string;

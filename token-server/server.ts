@@ -7,9 +7,9 @@ import type { RegistryReader } from "../registry/record.ts";
 import { createApp, settingsFor } from "./app.ts";
 import { FailureLimiter } from "./client-auth/failure-limiter.ts";
 import { ClientCache } from "./client-cache.ts";
-import type { ServerSettings, TokenServer } from "./context.ts";
 import type { KeyRing } from "./key-ring.ts";
 import { createMetrics } from "./metrics.ts";
+import type { ServerSettings, TokenServer } from "./request-context.ts";
 import type { TokenState } from "./state/token-state.ts";
 
 export interface TokenServerOptions {

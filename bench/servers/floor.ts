@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { importJWK, SignJWT } from "jose";
 import Koa from "koa";
 import { hashSecret, verifySecret } from "../../registry/secret-hash.ts";
-import { generateSigningKey } from "../../token-server/signing-keys.ts";
+import { generateSigningKey } from "../../registry/signing-key-format.ts";
 import { BENCH_AUDIENCE, BENCH_CLIENT_ID, BENCH_CLIENT_SECRET } from "../lib/bench-client.ts";
 
 const [port, issuer] = [Number(process.argv[2]), process.argv[3] as string];

@@ -3,7 +3,7 @@
 // Usage: node bench/servers/oidc-provider.ts <port> <issuer>
 import { createServer } from "node:http";
 import Provider from "oidc-provider";
-import { generateSigningKey } from "../../token-server/signing-keys.ts";
+import { generateSigningKey } from "../../registry/signing-key-format.ts";
 import { BENCH_AUDIENCE, BENCH_CLIENT_ID, BENCH_CLIENT_SECRET } from "../lib/bench-client.ts";
 
 const [port, issuer] = [Number(process.argv[2]), process.argv[3] as string];

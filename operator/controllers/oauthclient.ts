@@ -11,9 +11,9 @@ import { InformerGroup } from "../controller/informer-group.ts";
 import type { KubeClients } from "../kube.ts";
 import type { ControllerSpec } from "../manager.ts";
 import { holdsClientId } from "../reconcile/client-id.ts";
-import type { Claimant, ReconcileContext } from "../reconcile/context.ts";
 import type { EventRecorder } from "../reconcile/events.ts";
 import { OAuthClientReconciler } from "../reconcile/oauthclient-reconciler.ts";
+import type { Claimant, ReconcileContext } from "../reconcile/reconcile-context.ts";
 import { type IndexLookup, OAUTHCLIENT_INDEXES, otherClaimants, ownKey, secretReaders } from "./oauthclient-watches.ts";
 import { OwnWrites } from "./own-writes.ts";
 

@@ -1,5 +1,5 @@
 // The token server's signing keys: a Secret with current.jwk, next.jwk and (after the
-// first rotation) previous.jwk, in the format token-server/signing-keys.ts defines.
+// first rotation) previous.jwk, in the format registry/signing-key-format.ts defines.
 // Created when missing; rotated every --signing-key-rotation (previous <- current <-
 // next <- a new key), so the key that becomes current has been published as "next"
 // for a whole period and every verifier's JWKS cache already holds it. The time of the
@@ -18,7 +18,7 @@ import {
   parseSigningKey,
   type SigningAlgorithm,
   serializeSigningKey,
-} from "../../token-server/signing-keys.ts";
+} from "../../registry/signing-key-format.ts";
 import type { OperatorConfig } from "../config.ts";
 import type { Reconciler, Request, Result } from "../controller/controller.ts";
 import { Informer, type ListWatchSource } from "../controller/informer.ts";

@@ -11,7 +11,7 @@ import type { V1Lease } from "@kubernetes/client-node";
 import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { isConflict, readLease, readOAuthClient } from "../kube.ts";
 import { holdsClientId } from "./client-id.ts";
-import type { ReconcileContext } from "./context.ts";
+import type { ReconcileContext } from "./reconcile-context.ts";
 
 export const CLAIM_ANNOTATIONS = {
   clientId: "tollgate.dev/client-id",

@@ -14,9 +14,9 @@ import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { parseDuration } from "../../registry/duration.ts";
 import { readSecret } from "../kube.ts";
 import { effectiveClientId } from "./client-id.ts";
-import type { ReconcileContext } from "./context.ts";
 import { type CredentialsOutcome, decideCredentials, type ResolvedCredentials } from "./credentials-policy.ts";
 import { credentialsSecretName } from "./credentials-secret.ts";
+import type { ReconcileContext } from "./reconcile-context.ts";
 
 /** Reads the client's Secret live and decides (credentials-policy.ts). */
 export async function resolveCredentials(ctx: ReconcileContext, resource: OAuthClient): Promise<CredentialsOutcome> {

@@ -7,8 +7,8 @@ import { FINALIZER, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { patchOAuthClient } from "../kube.ts";
 import { effectiveClientId } from "./client-id.ts";
 import { holdsClaim, releaseClientId } from "./client-id-claim.ts";
-import type { ReconcileContext } from "./context.ts";
 import { EventReason } from "./events.ts";
+import type { ReconcileContext } from "./reconcile-context.ts";
 
 export function hasFinalizer(resource: OAuthClient): boolean {
   return resource.metadata.finalizers?.includes(FINALIZER) ?? false;

@@ -7,9 +7,9 @@ import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { CompileError, compileRecord, type SecretValueLookup } from "../../registry/compile.ts";
 import type { ClientRecord, StoredSecret } from "../../registry/record.ts";
 import { verifySecret } from "../../registry/secret-hash.ts";
-import type { ReconcileContext } from "./context.ts";
 import type { ResolvedCredentials } from "./credentials-policy.ts";
 import { secretValue } from "./credentials-secret.ts";
+import type { ReconcileContext } from "./reconcile-context.ts";
 import { stableJson } from "./status.ts";
 
 export type CompileOutcome = { ok: true; record: ClientRecord } | { ok: false; field: string; message: string };

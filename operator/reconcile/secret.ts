@@ -7,9 +7,9 @@
 import type { V1OwnerReference, V1Secret } from "@kubernetes/client-node";
 import { API_VERSION, KIND, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { isConflict } from "../kube.ts";
-import type { ReconcileContext } from "./context.ts";
 import type { ResolvedCredentials } from "./credentials-policy.ts";
 import { SecretAnnotation, secretKeys } from "./credentials-secret.ts";
+import type { ReconcileContext } from "./reconcile-context.ts";
 import { stableJson } from "./status.ts";
 
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";

@@ -11,7 +11,7 @@ import {
   type OAuthClientStatus,
 } from "../../api/v1alpha1/oauthclient.ts";
 import { patchOAuthClient } from "../kube.ts";
-import type { ReconcileContext } from "./context.ts";
+import type { ReconcileContext } from "./reconcile-context.ts";
 
 /** The stage conditions, in reconcile order; Ready summarizes them. */
 export const ConditionType = {

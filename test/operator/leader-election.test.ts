@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
-import { parseSigningKey } from "../../token-server/signing-keys.ts";
+import { parseSigningKey } from "../../registry/signing-key-format.ts";
 import { freePort, type ManagedProcess, startProcess, waitFor } from "../harness/processes.ts";
 import {
   CLIENT_CREDENTIALS,

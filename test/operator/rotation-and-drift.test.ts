@@ -7,7 +7,7 @@ import { createClient as createRedisClient } from "redis";
 import { ROTATE_ANNOTATION } from "../../api/v1alpha1/oauthclient.ts";
 import { mergePatch } from "../../operator/kube.ts";
 import { SecretAnnotation } from "../../operator/reconcile/credentials-secret.ts";
-import { registryKeys } from "../../registry/keys.ts";
+import { registryKeys } from "../../registry/registry-keys.ts";
 import { verifySecret } from "../../registry/secret-hash.ts";
 import {
   CLIENT_CREDENTIALS,

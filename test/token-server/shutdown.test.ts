@@ -7,7 +7,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { generateSigningKey, KEY_FILES } from "../../token-server/signing-keys.ts";
+import { generateSigningKey, KEY_FILES } from "../../registry/signing-key-format.ts";
 import { startFreezableProxy } from "../harness/freezable-proxy.ts";
 import { freePort, type ManagedProcess, startProcess, waitFor } from "../harness/processes.ts";
 

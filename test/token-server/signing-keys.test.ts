@@ -8,8 +8,6 @@ import { join } from "node:path";
 import { after, test } from "node:test";
 import { createLogger } from "../../common/logger.ts";
 import { MemoryRegistry } from "../../registry/memory-registry.ts";
-import { KeyRing } from "../../token-server/key-ring.ts";
-import { startTokenServer } from "../../token-server/server.ts";
 import {
   generateSigningKey,
   parseSigningKey,
@@ -17,7 +15,9 @@ import {
   SIGNING_ALGORITHMS,
   type SigningJwk,
   serializeSigningKey,
-} from "../../token-server/signing-keys.ts";
+} from "../../registry/signing-key-format.ts";
+import { KeyRing } from "../../token-server/key-ring.ts";
+import { startTokenServer } from "../../token-server/server.ts";
 import { MemoryTokenState } from "../../token-server/state/memory-state.ts";
 import { waitFor } from "../harness/processes.ts";
 import { basic, clientRecord, post, verifyIndependently } from "./fixtures.ts";

@@ -1,12 +1,13 @@
 // RFC 8414 authorization server metadata, served at /.well-known/oauth-authorization-server
 // and, identical, at /.well-known/openid-configuration (for client libraries that only
 // look there). Lists only what this server does now; later grants extend it.
+
+import { SIGNING_ALGORITHMS } from "../../registry/signing-key-format.ts";
 import { authorizationEndpoint } from "../authorize/paths.ts";
 import { PKCE_METHODS } from "../authorize/pkce.ts";
-import type { Ctx, ServerSettings } from "../context.ts";
 import { grants } from "../grants/index.ts";
 import type { KeyRing } from "../key-ring.ts";
-import { SIGNING_ALGORITHMS } from "../signing-keys.ts";
+import type { Ctx, ServerSettings } from "../request-context.ts";
 
 const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
 const ASSERTION_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"];

@@ -1,4 +1,4 @@
-import type { Ctx, TokenServer } from "../context.ts";
+import type { Ctx, TokenServer } from "../request-context.ts";
 
 /** /healthz: the process serves HTTP. */
 export async function healthz(ctx: Ctx): Promise<void> {

@@ -7,12 +7,12 @@
 // it carries, mapped identity claims (assertion grants) included.
 
 import { authenticateClient } from "../client-auth/authenticate-client.ts";
-import { type Ctx, requiredParam, type Step, type TokenServer } from "../context.ts";
+import { handleErrors } from "../middleware/error-handler.ts";
 import { noCache } from "../middleware/no-cache.ts";
-import { observe } from "../middleware/observe.ts";
 import { parseForm } from "../middleware/parse-form.ts";
 import { rejectDupes } from "../middleware/reject-dupes.ts";
-import { sendJson } from "../respond.ts";
+import { type Ctx, requiredParam, type Step, type TokenServer } from "../request-context.ts";
+import { sendJson } from "../send-json.ts";
 import type { AccessTokenClaims } from "../state/token-records.ts";
 import { type FoundAccessToken, type FoundRefreshToken, findToken } from "../tokens/find-token.ts";
 import { liveness } from "../tokens/liveness.ts";
@@ -85,5 +85,5 @@ function mappedClaims(claims: AccessTokenClaims): Record<string, unknown> {
 }
 
 export function introspectionEndpoint(server: TokenServer): Step[] {
-  return [observe(server, "introspect"), noCache, parseForm, rejectDupes, authenticateClient, introspectToken];
+  return [handleErrors(server, "introspect"), noCache, parseForm, rejectDupes, authenticateClient, introspectToken];
 }

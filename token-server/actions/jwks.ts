@@ -1,5 +1,5 @@
-import type { Ctx } from "../context.ts";
 import type { KeyRing } from "../key-ring.ts";
+import type { Ctx } from "../request-context.ts";
 
 /** GET /oauth2/jwks: the public keys (current, next, previous) verifiers need across a rotation. */
 export function jwks(keys: KeyRing) {

@@ -4,11 +4,11 @@
 // Revoking needs the token state; while it is down the answer is 503 (middleware/state-outage.ts).
 
 import { authenticateClient } from "../client-auth/authenticate-client.ts";
-import { authenticatedClient, type Ctx, requiredParam, type Step, type TokenServer } from "../context.ts";
+import { handleErrors } from "../middleware/error-handler.ts";
 import { noCache } from "../middleware/no-cache.ts";
-import { observe } from "../middleware/observe.ts";
 import { parseForm } from "../middleware/parse-form.ts";
 import { rejectDupes } from "../middleware/reject-dupes.ts";
+import { authenticatedClient, type Ctx, requiredParam, type Step, type TokenServer } from "../request-context.ts";
 import { revoke } from "../tokens/revoke.ts";
 
 async function revokeToken(ctx: Ctx): Promise<void> {
@@ -19,5 +19,5 @@ async function revokeToken(ctx: Ctx): Promise<void> {
 }
 
 export function revocationEndpoint(server: TokenServer): Step[] {
-  return [observe(server, "revoke"), noCache, parseForm, rejectDupes, authenticateClient, revokeToken];
+  return [handleErrors(server, "revoke"), noCache, parseForm, rejectDupes, authenticateClient, revokeToken];
 }

@@ -1,15 +1,15 @@
 // POST /oauth2/token (RFC 6749 §3.2, §5): the spec's checklist, one named step each.
 
 import { authenticateClient } from "../client-auth/authenticate-client.ts";
-import { authenticatedClient, type Ctx, type Step, type TokenServer } from "../context.ts";
 import { grants } from "../grants/index.ts";
 import { checkGrantAllowed } from "../middleware/check-grant-allowed.ts";
 import { checkGrantType } from "../middleware/check-grant-type.ts";
+import { handleErrors } from "../middleware/error-handler.ts";
 import { noCache } from "../middleware/no-cache.ts";
-import { observe } from "../middleware/observe.ts";
 import { parseForm } from "../middleware/parse-form.ts";
 import { rejectDupes } from "../middleware/reject-dupes.ts";
-import { sendJson } from "../respond.ts";
+import { authenticatedClient, type Ctx, type Step, type TokenServer } from "../request-context.ts";
+import { sendJson } from "../send-json.ts";
 import { issue } from "../tokens/issue.ts";
 
 /** The grant decides what the tokens carry; tokens/issue.ts issues them and builds the §5.1 body. */
@@ -23,7 +23,7 @@ async function callGrantHandler(ctx: Ctx): Promise<void> {
 
 export function tokenEndpoint(server: TokenServer): Step[] {
   return [
-    observe(server, "token"),
+    handleErrors(server, "token"),
     noCache,
     parseForm,
     checkGrantType,

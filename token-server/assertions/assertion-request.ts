@@ -4,9 +4,9 @@
 // verifies its assertion and returns the outcome ({sub, scope, audience, claims}).
 import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
 import { resolveAudience } from "../audience.ts";
-import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
 import { InvalidGrant } from "../errors.ts";
 import type { Grant } from "../grants/grant.ts";
+import { authenticatedClient, type Ctx, param, requiredParam } from "../request-context.ts";
 import { resolveScope } from "../scope.ts";
 import { identityMapping } from "./identity-mapping.ts";
 

@@ -4,8 +4,8 @@
 // client's (registry/record.ts CompiledIdentityMapping).
 import { createHash } from "node:crypto";
 import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
-import type { ServerSettings, TokenServer } from "../context.ts";
 import { InvalidGrant } from "../errors.ts";
+import type { ServerSettings, TokenServer } from "../request-context.ts";
 
 /** Claims an access token gets from this server only; a mapping never sets them. */
 const RESERVED_CLAIMS = new Set([

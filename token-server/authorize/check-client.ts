@@ -1,5 +1,5 @@
 import { InvalidClient, InvalidRequest } from "../errors.ts";
-import type { AuthorizeCtx } from "./context.ts";
+import type { AuthorizeCtx } from "./authorize-context.ts";
 
 /** client_id names a registered, enabled client; otherwise an error page (there is no one to redirect to). */
 export async function checkClient(ctx: AuthorizeCtx, next: () => Promise<void>): Promise<void> {

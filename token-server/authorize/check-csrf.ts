@@ -1,7 +1,7 @@
 import { csrfTokenValid } from "../sessions/sessions.ts";
+import type { AuthorizeCtx, AuthorizeStep } from "./authorize-context.ts";
+import { pendingOf } from "./authorize-context.ts";
 import { InteractionError } from "./authorize-errors.ts";
-import type { AuthorizeCtx, AuthorizeStep } from "./context.ts";
-import { pendingOf } from "./context.ts";
 
 /**
  * The form's anti-CSRF token (RFC 6749 §10.12) must be the one this session's page

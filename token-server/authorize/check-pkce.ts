@@ -2,7 +2,7 @@
 // and so must a confidential one unless its registration turned requirePkce off. A
 // challenge without a method means `plain` (§4.3), which is refused like an explicit one.
 import { InvalidRequest } from "../errors.ts";
-import type { AuthorizeCtx } from "./context.ts";
+import type { AuthorizeCtx } from "./authorize-context.ts";
 import { CODE_CHALLENGE } from "./pkce.ts";
 
 export async function checkPkce(ctx: AuthorizeCtx, next: () => Promise<void>): Promise<void> {

@@ -1,5 +1,5 @@
 import { InvalidRequest } from "../errors.ts";
-import type { AuthorizeCtx, Prompt } from "./context.ts";
+import type { AuthorizeCtx, Prompt } from "./authorize-context.ts";
 
 const PROMPTS = new Set<string>(["none", "login", "consent"]);
 

@@ -3,7 +3,7 @@
 // client's only registered one; with several registered it must be named. Only once
 // it is verified does `state` get echoed and an error get redirected.
 import { InvalidRequest } from "../errors.ts";
-import type { AuthorizeCtx } from "./context.ts";
+import type { AuthorizeCtx } from "./authorize-context.ts";
 import { matchRedirectUri } from "./redirect-uri.ts";
 
 export async function checkRedirectUri(ctx: AuthorizeCtx, next: () => Promise<void>): Promise<void> {

@@ -1,8 +1,8 @@
 // The rest of the authorization request, checked once errors can be redirected to the
 // client: repeated parameters, response_type, the client's grant, and response_mode.
 import { InvalidRequest, UnauthorizedClient } from "../errors.ts";
+import type { AuthorizeCtx } from "./authorize-context.ts";
 import { UnsupportedResponseType } from "./authorize-errors.ts";
-import type { AuthorizeCtx } from "./context.ts";
 
 /** RFC 8707 lets `resource` repeat; nothing else may (RFC 6749 §3.1). */
 const MULTI_VALUED = new Set(["resource", "audience"]);

@@ -1,6 +1,6 @@
 import { resolveAudience } from "../audience.ts";
 import { resolveScope } from "../scope.ts";
-import type { AuthorizeCtx } from "./context.ts";
+import type { AuthorizeCtx } from "./authorize-context.ts";
 
 /**
  * Scope (RFC 6749 §3.3) and target (RFC 8707 `resource`, `audience`) against what the

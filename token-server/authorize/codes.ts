@@ -5,8 +5,8 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { SessionUser } from "../sessions/sessions.ts";
 import type { AuthorizationCodeRecord } from "../state/token-records.ts";
-import type { AuthorizeCtx, PendingAuthorization } from "./context.ts";
-import { redirectToClient } from "./respond.ts";
+import type { AuthorizeCtx, PendingAuthorization } from "./authorize-context.ts";
+import { redirectToClient } from "./browser-response.ts";
 
 /** One minute: the redirect and the exchange take a second or two; a leaked code should die fast. */
 export const AUTHORIZATION_CODE_LIFETIME_SECONDS = 60;

@@ -3,7 +3,7 @@
 // again; a client registered with skipConsent (a first-party app) never asks.
 import { createHash } from "node:crypto";
 import type { ClientRecord } from "../../registry/record.ts";
-import type { TokenServer } from "../context.ts";
+import type { TokenServer } from "../request-context.ts";
 
 export const CONSENT_LIFETIME_SECONDS = 90 * 24 * 3600;
 

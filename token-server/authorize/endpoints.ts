@@ -1,8 +1,10 @@
 // The authorization endpoint (RFC 6749 §3.1, §4.1.1) and its pages, each an array of
 // named steps in the order the specs ask for them: the client and its redirect URI
 // first, since nothing may be redirected before they are verified.
-import type { Step, TokenServer } from "../context.ts";
+
 import { parseForm } from "../middleware/parse-form.ts";
+import type { Step, TokenServer } from "../request-context.ts";
+import { type AuthorizeCtx, asSteps, pendingOf } from "./authorize-context.ts";
 import { checkClient } from "./check-client.ts";
 import { checkCsrf } from "./check-csrf.ts";
 import { checkPkce } from "./check-pkce.ts";
@@ -10,9 +12,8 @@ import { checkPrompt } from "./check-prompt.ts";
 import { checkRedirectUri } from "./check-redirect-uri.ts";
 import { checkCodeGrantAllowed, checkResponseType, rejectRepeatedParameters } from "./check-request.ts";
 import { checkScopeAndAudience } from "./check-scope.ts";
-import { type AuthorizeCtx, asSteps, pendingOf } from "./context.ts";
+import { handleInteractionErrors } from "./interaction-error-handler.ts";
 import { loadPendingRequest } from "./load-pending.ts";
-import { observeInteraction } from "./observe-interaction.ts";
 import { parseQuery } from "./parse-query.ts";
 import { proceed } from "./proceed.ts";
 import { recordConsent } from "./record-consent.ts";
@@ -22,7 +23,7 @@ import { startAuthorization } from "./start.ts";
 /** GET /oauth2/authorize */
 export function authorizeEndpoint(server: TokenServer): Step[] {
   return asSteps([
-    observeInteraction(server, "authorize"),
+    handleInteractionErrors(server, "authorize"),
     parseQuery,
     checkClient,
     checkRedirectUri,
@@ -38,13 +39,13 @@ export function authorizeEndpoint(server: TokenServer): Step[] {
 
 /** GET /oauth2/authorize/continue?request=ID, where sign-in sends the browser next. */
 export function continueEndpoint(server: TokenServer): Step[] {
-  return asSteps([observeInteraction(server, "authorize"), parseQuery, loadPendingRequest, continueAuthorization]);
+  return asSteps([handleInteractionErrors(server, "authorize"), parseQuery, loadPendingRequest, continueAuthorization]);
 }
 
 /** POST /oauth2/authorize/login */
 export function loginEndpoint(server: TokenServer): Step[] {
   return asSteps([
-    observeInteraction(server, "authorize_login"),
+    handleInteractionErrors(server, "authorize_login"),
     parseForm,
     rejectRepeatedParameters,
     loadPendingRequest,
@@ -56,7 +57,7 @@ export function loginEndpoint(server: TokenServer): Step[] {
 /** POST /oauth2/authorize/consent */
 export function consentEndpoint(server: TokenServer): Step[] {
   return asSteps([
-    observeInteraction(server, "authorize_consent"),
+    handleInteractionErrors(server, "authorize_consent"),
     parseForm,
     rejectRepeatedParameters,
     loadPendingRequest,

@@ -2,8 +2,8 @@
 // the login and consent POSTs): the request exists, belongs to this browser's session,
 // and its client is still registered and enabled. Only then do errors redirect again.
 import { bindingValid, loadSession } from "../sessions/sessions.ts";
+import type { AuthorizeCtx } from "./authorize-context.ts";
 import { InteractionError } from "./authorize-errors.ts";
-import type { AuthorizeCtx } from "./context.ts";
 import { loadPending } from "./pending-store.ts";
 import { matchRedirectUri } from "./redirect-uri.ts";
 

@@ -2,8 +2,8 @@
 // that travels in the login and consent forms. They last PENDING_LIFETIME_SECONDS:
 // long enough to type a password, short enough that a forgotten tab goes stale.
 
-import type { TokenServer } from "../context.ts";
-import type { PendingAuthorization } from "./context.ts";
+import type { TokenServer } from "../request-context.ts";
+import type { PendingAuthorization } from "./authorize-context.ts";
 
 export const PENDING_LIFETIME_SECONDS = 10 * 60;
 

@@ -7,10 +7,10 @@ import { loginPage } from "../pages/login-page.ts";
 import { setPageHeaders } from "../pages/page-headers.ts";
 import { csrfToken, ensureSession, type Session, type SessionUser, sessionBinding } from "../sessions/sessions.ts";
 import { directoryName, userExists } from "../sessions/users.ts";
+import type { AuthorizeCtx, PendingAuthorization } from "./authorize-context.ts";
 import { ConsentRequired, LoginRequired } from "./authorize-errors.ts";
 import { issueCodeAndRedirect } from "./codes.ts";
 import { consentCovers } from "./consent-store.ts";
-import type { AuthorizeCtx, PendingAuthorization } from "./context.ts";
 import { issuerPath } from "./paths.ts";
 import { deletePending, savePending } from "./pending-store.ts";
 

@@ -2,11 +2,11 @@
 // Deny ends the request with access_denied at the client (RFC 6749 §4.1.2.1); "Use
 // another account" asks for a sign-in again, as prompt=login would.
 import { InvalidRequest } from "../errors.ts";
+import type { AuthorizeCtx } from "./authorize-context.ts";
+import { pendingOf } from "./authorize-context.ts";
 import { AccessDenied } from "./authorize-errors.ts";
 import { issueCodeAndRedirect } from "./codes.ts";
 import { rememberConsent } from "./consent-store.ts";
-import type { AuthorizeCtx } from "./context.ts";
-import { pendingOf } from "./context.ts";
 import { AUTHORIZE_PATHS, issuerPath } from "./paths.ts";
 import { deletePending, savePending } from "./pending-store.ts";
 import { proceed, signedInUser } from "./proceed.ts";

@@ -5,8 +5,8 @@
 import { OAuthError } from "../errors.ts";
 import { signIn } from "../sessions/sessions.ts";
 import { directoryName, verifyUser } from "../sessions/users.ts";
-import type { AuthorizeCtx } from "./context.ts";
-import { pendingOf } from "./context.ts";
+import type { AuthorizeCtx } from "./authorize-context.ts";
+import { pendingOf } from "./authorize-context.ts";
 import { AUTHORIZE_PATHS, issuerPath } from "./paths.ts";
 import { savePending } from "./pending-store.ts";
 import { showLogin } from "./proceed.ts";

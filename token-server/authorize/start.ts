@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { loadSession } from "../sessions/sessions.ts";
+import type { AuthorizeCtx, PendingAuthorization } from "./authorize-context.ts";
 import { redirectUriInRequest } from "./check-redirect-uri.ts";
-import type { AuthorizeCtx, PendingAuthorization } from "./context.ts";
 import { proceed } from "./proceed.ts";
 
 /** The last step of GET /oauth2/authorize: the verified request becomes a pending one, and proceeds. */

@@ -8,8 +8,8 @@
 // token, introspection or revocation endpoints at all.
 import type { ClientRecord } from "../../registry/record.ts";
 import { hashSecret, verifySecret } from "../../registry/secret-hash.ts";
-import type { Ctx } from "../context.ts";
 import { InvalidClient } from "../errors.ts";
+import type { Ctx } from "../request-context.ts";
 import { checkSecret } from "./check-secret.ts";
 import { type Credentials, extractCredentials } from "./extract-credentials.ts";
 import { assertedClientId, verifyAssertion } from "./verify-assertion.ts";

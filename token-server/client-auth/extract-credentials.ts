@@ -1,7 +1,8 @@
 // Finds which client authentication mechanism a request used (RFC 6749 §2.3) and
 // its credentials, without checking them. Exactly one mechanism per request.
-import { type Ctx, param } from "../context.ts";
+
 import { InvalidClient, InvalidRequest } from "../errors.ts";
+import { type Ctx, param } from "../request-context.ts";
 
 export const CLIENT_ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
 

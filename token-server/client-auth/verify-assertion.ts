@@ -5,9 +5,9 @@
 import { decodeJwt, errors, jwtVerify } from "jose";
 import type { ClientRecord } from "../../registry/record.ts";
 import { ASYMMETRIC_ALGORITHMS } from "../asymmetric-algorithms.ts";
-import type { Ctx } from "../context.ts";
 import { InvalidClient } from "../errors.ts";
-import { jwksKeys } from "../jwks-keys.ts";
+import type { Ctx } from "../request-context.ts";
+import { jwksKeys } from "../verification-keys.ts";
 
 /** An assertion may not claim to live longer than this, so the jti guard stays small. */
 const MAX_LIFETIME_SECONDS = 3600;

@@ -11,8 +11,8 @@
 
 import { hashAuthorizationCode } from "../authorize/codes.ts";
 import { CODE_VERIFIER, verifierMatches } from "../authorize/pkce.ts";
-import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
 import { InvalidGrant, InvalidRequest } from "../errors.ts";
+import { authenticatedClient, type Ctx, param, requiredParam } from "../request-context.ts";
 import { revokeFamily } from "../tokens/family.ts";
 import { registryVerdict } from "../tokens/liveness.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";

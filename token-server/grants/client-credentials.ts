@@ -1,8 +1,8 @@
 // RFC 6749 §4.4: a confidential client gets a token acting as its registered service
 // identity (record.subject, else its own client_id), never as a person.
 import { resolveAudience } from "../audience.ts";
-import { authenticatedClient, type Ctx, param } from "../context.ts";
 import { UnauthorizedClient } from "../errors.ts";
+import { authenticatedClient, type Ctx, param } from "../request-context.ts";
 import { resolveScope } from "../scope.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
 

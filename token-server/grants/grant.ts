@@ -1,5 +1,5 @@
-import type { Ctx } from "../context.ts";
 import type { OAuthError } from "../errors.ts";
+import type { Ctx } from "../request-context.ts";
 import type { RefreshTokenRecord } from "../state/token-records.ts";
 import type { GrantParameters } from "./parameters.ts";
 

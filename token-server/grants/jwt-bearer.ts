@@ -14,9 +14,9 @@ import type { CompiledIdentityMapping, CompiledJwtIssuer } from "../../registry/
 import { ASSERTION_GRANT_PARAMETERS, assertionRequest } from "../assertions/assertion-request.ts";
 import { acceptedAudiences, checkSubject, mapClaims, useAssertionOnce } from "../assertions/identity-mapping.ts";
 import { ASYMMETRIC_ALGORITHMS } from "../asymmetric-algorithms.ts";
-import type { Ctx, ServerSettings } from "../context.ts";
 import { InvalidGrant } from "../errors.ts";
-import { jwksKeys } from "../jwks-keys.ts";
+import type { Ctx, ServerSettings } from "../request-context.ts";
+import { jwksKeys } from "../verification-keys.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
 
 export const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";

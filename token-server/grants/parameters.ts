@@ -1,5 +1,5 @@
 // The parameters a grant takes (RFC 6749 §3.2: unrecognized parameters are ignored).
-// Apart from grant.ts so the request state (context.ts) can name them without an
+// Apart from grant.ts so the request state (request-context.ts) can name them without an
 // import cycle.
 
 export interface GrantParameters {

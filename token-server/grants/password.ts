@@ -6,8 +6,8 @@
 // the username. RFC 9700 §2.4 says not to use this grant; it exists for clients
 // migrating from a platform that had it, registered explicitly per client.
 import { resolveAudience } from "../audience.ts";
-import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
 import { InvalidGrant, InvalidRequest } from "../errors.ts";
+import { authenticatedClient, type Ctx, param, requiredParam } from "../request-context.ts";
 import { resolveScope } from "../scope.ts";
 import { defaultUsers } from "../users/default-users.ts";
 import { checkPasswordThrottle, recordPasswordFailure } from "../users/password-throttle.ts";

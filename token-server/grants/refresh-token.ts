@@ -9,8 +9,8 @@
 // parties hold it, so the whole family is revoked (RFC 9700 §4.14.2), its access
 // tokens with it. Deleted, re-created, disabled and revoked-before clients end it too.
 import type { ClientRecord } from "../../registry/record.ts";
-import { authenticatedClient, type Ctx, param, requiredParam } from "../context.ts";
 import { InvalidGrant, InvalidRequest, InvalidScope } from "../errors.ts";
+import { authenticatedClient, type Ctx, param, requiredParam } from "../request-context.ts";
 import type { RefreshTokenRecord } from "../state/token-records.ts";
 import { familyOf, revokeFamily } from "../tokens/family.ts";
 import { findToken } from "../tokens/find-token.ts";

@@ -12,8 +12,8 @@
 import type { CompiledIdentityMapping, CompiledSamlIdp } from "../../registry/record.ts";
 import { ASSERTION_GRANT_PARAMETERS, assertionRequest } from "../assertions/assertion-request.ts";
 import { acceptedAudiences, checkSubject, mapClaims, useAssertionOnce } from "../assertions/identity-mapping.ts";
-import type { Ctx, ServerSettings } from "../context.ts";
 import { InvalidGrant } from "../errors.ts";
+import type { Ctx, ServerSettings } from "../request-context.ts";
 import { decodeAssertion } from "../saml/decode-assertion.ts";
 import { parseXml } from "../saml/parse-xml.ts";
 import { claimedIssuer, readAssertion, type SamlAssertion } from "../saml/read-assertion.ts";

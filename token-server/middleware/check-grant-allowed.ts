@@ -1,6 +1,6 @@
 import type { GrantType } from "../../api/v1alpha1/oauthclient.ts";
-import { authenticatedClient, type Ctx } from "../context.ts";
 import { UnauthorizedClient } from "../errors.ts";
+import { authenticatedClient, type Ctx } from "../request-context.ts";
 
 /** The client's registration lists the grant type (RFC 6749 §5.2 unauthorized_client). */
 export async function checkGrantAllowed(ctx: Ctx, next: () => Promise<void>): Promise<void> {

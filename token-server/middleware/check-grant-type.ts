@@ -1,7 +1,7 @@
 import { CLIENT_AUTH_PARAMETERS } from "../client-auth/extract-credentials.ts";
-import type { Ctx } from "../context.ts";
 import { InvalidRequest, UnsupportedGrantType } from "../errors.ts";
 import { grants } from "../grants/index.ts";
+import type { Ctx } from "../request-context.ts";
 
 /**
  * grant_type present, once, and served here (RFC 6749 §5.2 unsupported_grant_type).

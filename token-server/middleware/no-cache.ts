@@ -1,4 +1,4 @@
-import type { Ctx } from "../context.ts";
+import type { Ctx } from "../request-context.ts";
 
 /** RFC 6749 §5.1: token responses, success or error, must not be cached. */
 export async function noCache(ctx: Ctx, next: () => Promise<void>): Promise<void> {

@@ -2,8 +2,9 @@
 // POST only, that content type only (charset, if named, UTF-8), a bounded body,
 // valid percent-encoding and valid UTF-8. Every value of a repeated name is kept so
 // reject-dupes can refuse it.
-import type { Ctx, Params } from "../context.ts";
+
 import { InvalidRequest } from "../errors.ts";
+import type { Ctx, Params } from "../request-context.ts";
 
 const FORM = "application/x-www-form-urlencoded";
 

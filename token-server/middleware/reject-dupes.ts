@@ -1,5 +1,5 @@
-import type { Ctx } from "../context.ts";
 import { InvalidRequest } from "../errors.ts";
+import type { Ctx } from "../request-context.ts";
 
 /** RFC 6749 §3.1/§3.2: no parameter twice, except what the selected grant declares multi-valued (RFC 8707 `resource`). */
 export async function rejectDupes(ctx: Ctx, next: () => Promise<void>): Promise<void> {

@@ -1,5 +1,5 @@
 // What the token server does while Redis (the token state) is down. This module
-// decides it (observe.ts calls it for every error); docs/token-server.md repeats it
+// decides it (error-handler.ts calls it for every error); docs/token-server.md repeats it
 // for operators.
 //
 // Keeps working, from process memory:

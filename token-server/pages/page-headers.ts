@@ -8,7 +8,7 @@
 // of the redirect chain after a form submission, and the last hop is the client's
 // redirect URI. That origin (or scheme, for a native app's private-use URI) is the
 // one verified for this request, never anything the request merely names.
-import type { Ctx } from "../context.ts";
+import type { Ctx } from "../request-context.ts";
 
 export function setPageHeaders(ctx: Ctx, redirectUri?: string): void {
   const formAction = ["'self'", ...(redirectUri ? [formTarget(redirectUri)] : [])].join(" ");

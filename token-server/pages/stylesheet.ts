@@ -2,7 +2,7 @@
 // with an ETag of its content so browsers revalidate cheaply.
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import type { Ctx } from "../context.ts";
+import type { Ctx } from "../request-context.ts";
 
 const CSS = readFileSync(new URL("./tollgate.css", import.meta.url), "utf8");
 const ETAG = `"${createHash("sha256").update(CSS).digest("base64url").slice(0, 22)}"`;

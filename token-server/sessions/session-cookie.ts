@@ -4,7 +4,7 @@
 // plain http on a loopback address (a developer's machine, where browsers accept no
 // Secure cookie over http). Written by hand rather than with ctx.cookies, which
 // refuses Secure cookies on the plain-http hop behind a TLS-terminating proxy.
-import type { Ctx } from "../context.ts";
+import type { Ctx } from "../request-context.ts";
 
 const LOOPBACK = new Set(["127.0.0.1", "[::1]", "localhost"]);
 

@@ -6,7 +6,7 @@
 // ID (no session fixation) that lasts SESSION_LIFETIME_SECONDS from sign-in, however
 // active it is; then the user signs in again.
 import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-import type { Ctx } from "../context.ts";
+import type { Ctx } from "../request-context.ts";
 import { readSessionCookie, writeSessionCookie } from "./session-cookie.ts";
 
 /** A signed-in session lasts 8 hours from sign-in. */

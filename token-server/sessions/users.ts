@@ -4,7 +4,7 @@
 // server-wide one; a session remembers which, so a client with another directory
 // asks for a new sign-in.
 import type { ClientRecord } from "../../registry/record.ts";
-import type { TokenServer } from "../context.ts";
+import type { TokenServer } from "../request-context.ts";
 import { defaultUsers } from "../users/default-users.ts";
 import { checkPasswordThrottle, recordPasswordFailure } from "../users/password-throttle.ts";
 import { checkPassword, userDirectory } from "../users/user-directory.ts";

@@ -1,7 +1,7 @@
 // Authorization codes, by the SHA-256 of the code: put for the code's life, taken
 // exactly once (a spent copy stays behind so a replay can be recognised).
 import { JsonRecords } from "./json-records.ts";
-import { stateKeys } from "./keys.ts";
+import { stateKeys } from "./state-keys.ts";
 import type { Store } from "./store.ts";
 import type { AuthorizationCodeRecord, TakenAuthorizationCode } from "./token-records.ts";
 

@@ -1,7 +1,7 @@
 // Short records of the browser side of the authorization endpoint: login sessions,
 // pending authorization requests, remembered consent.
 import { JsonRecords } from "./json-records.ts";
-import { stateKeys } from "./keys.ts";
+import { stateKeys } from "./state-keys.ts";
 import type { Store } from "./store.ts";
 import type { InteractionRecordKind } from "./token-records.ts";
 

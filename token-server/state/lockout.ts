@@ -4,7 +4,7 @@
 // The lock itself is remembered per process, learnt when a failure pushes the shared
 // count over the limit, so checking it costs no store call and the success path stays
 // off Redis. The Redis store counts in process memory while Redis is down.
-import { stateKeys } from "./keys.ts";
+import { stateKeys } from "./state-keys.ts";
 import type { Store } from "./store.ts";
 
 export class Lockout {

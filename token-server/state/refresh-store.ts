@@ -1,7 +1,7 @@
 // Refresh-token records (by the SHA-256 of the token) and their families: a sorted set
 // of members scored by expiry, and a revoked marker.
 import { JsonRecords } from "./json-records.ts";
-import { stateKeys } from "./keys.ts";
+import { stateKeys } from "./state-keys.ts";
 import type { Store } from "./store.ts";
 import type { FamilyMember, RefreshTokenRecord } from "./token-records.ts";
 

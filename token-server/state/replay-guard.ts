@@ -1,6 +1,6 @@
 // One-time values: a client assertion's or a bearer assertion's ID, a rotated-out
 // refresh token. Spent once, for as long as the value could still be presented.
-import { stateKeys } from "./keys.ts";
+import { stateKeys } from "./state-keys.ts";
 import type { Store } from "./store.ts";
 
 export class ReplayGuard {

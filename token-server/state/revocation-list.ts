@@ -1,5 +1,5 @@
 // Revoked JWT access tokens, by jti, until the token would have expired anyway.
-import { stateKeys } from "./keys.ts";
+import { stateKeys } from "./state-keys.ts";
 import type { Store } from "./store.ts";
 
 export class RevocationList {

@@ -1,7 +1,7 @@
 // Token state: everything about tokens that is not in the token itself, as small
 // models on one store primitive (store.ts): Redis in a cluster (redis-store.ts),
 // process memory standalone (memory-store.ts). Every value carries a TTL so nothing
-// outlives the token it is about. The key scheme is keys.ts, shared by both stores.
+// outlives the token it is about. The key scheme is state-keys.ts, shared by both stores.
 import { AuthorizationCodes } from "./authorization-codes.ts";
 import { Interactions } from "./interactions.ts";
 import { OpaqueTokens } from "./opaque-tokens.ts";

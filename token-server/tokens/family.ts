@@ -6,7 +6,7 @@
 // access tokens by deleting them. A family is its ID, its client, and how long its
 // records must last.
 import { randomUUID } from "node:crypto";
-import type { TokenServer } from "../context.ts";
+import type { TokenServer } from "../request-context.ts";
 import type { FamilyMember, RefreshTokenRecord } from "../state/token-records.ts";
 import type { IssuedAccessToken } from "./issue-access-token.ts";
 import { hashOpaqueToken } from "./opaque-access-token.ts";

@@ -4,7 +4,7 @@
 // Anything else is not a token of this server (undefined). Whether a found token is
 // still alive is liveness.ts's question.
 import { decodeProtectedHeader, jwtVerify } from "jose";
-import type { TokenServer } from "../context.ts";
+import type { TokenServer } from "../request-context.ts";
 import type { AccessTokenClaims, RefreshTokenRecord } from "../state/token-records.ts";
 import { ACCESS_TOKEN_TYP } from "./jwt-access-token.ts";
 import { hashOpaqueToken, OPAQUE_PREFIX } from "./opaque-access-token.ts";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ClientRecord } from "../../registry/record.ts";
-import type { TokenServer } from "../context.ts";
+import type { TokenServer } from "../request-context.ts";
 import type { AccessTokenClaims } from "../state/token-records.ts";
 import { signJwtAccessToken } from "./jwt-access-token.ts";
 import { issueOpaqueAccessToken } from "./opaque-access-token.ts";

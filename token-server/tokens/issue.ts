@@ -3,8 +3,8 @@
 // registration allow one (or the successor a refresh grant continues with), the family
 // they join, and the RFC 6749 §5.1 response body.
 import type { ClientRecord } from "../../registry/record.ts";
-import type { TokenServer } from "../context.ts";
 import type { Grant, GrantOutcome, TokenResponse } from "../grants/grant.ts";
+import type { TokenServer } from "../request-context.ts";
 import type { RefreshTokenRecord } from "../state/token-records.ts";
 import { accessTokenMember, type Family, FamilyRevoked, familyOf, join, newFamilyId } from "./family.ts";
 import { type IssuedAccessToken, issueAccessToken } from "./issue-access-token.ts";

@@ -4,7 +4,7 @@
 // disabled, revoke-before timestamp), the token state last, so an already-dead token
 // never needs Redis.
 import type { ClientRecord } from "../../registry/record.ts";
-import type { TokenServer } from "../context.ts";
+import type { TokenServer } from "../request-context.ts";
 import { familyOf, isRevoked } from "./family.ts";
 import type { FoundToken } from "./find-token.ts";
 import { hashRefreshToken, ROTATED_OUT } from "./refresh-tokens.ts";

@@ -3,7 +3,7 @@
 // RefreshTokenRecord), bound to the client they were issued to, and a member of their
 // grant's family (family.ts).
 import { createHash, randomBytes } from "node:crypto";
-import type { TokenServer } from "../context.ts";
+import type { TokenServer } from "../request-context.ts";
 import type { FamilyMember, RefreshTokenRecord } from "../state/token-records.ts";
 import { familyOf, join, refreshTokenMember } from "./family.ts";
 

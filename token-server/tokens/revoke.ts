@@ -4,8 +4,8 @@
 // whole family with it, access tokens included; a token that is unknown, expired or
 // not ours needs nothing (§2.2: not an error).
 import type { ClientRecord } from "../../registry/record.ts";
-import type { TokenServer } from "../context.ts";
 import { InvalidGrant } from "../errors.ts";
+import type { TokenServer } from "../request-context.ts";
 import { familyOf, revokeFamily } from "./family.ts";
 import { findToken, ownerOf } from "./find-token.ts";
 import { hashOpaqueToken } from "./opaque-access-token.ts";

@@ -4,8 +4,8 @@
 import { createLogger } from "../../../common/logger.ts";
 import { MemoryRegistry } from "../../../registry/memory-registry.ts";
 import type { ClientRecord } from "../../../registry/record.ts";
-import type { ServerSettings } from "../../../token-server/context.ts";
 import { KeyRing } from "../../../token-server/key-ring.ts";
+import type { ServerSettings } from "../../../token-server/request-context.ts";
 import { type RunningTokenServer, startTokenServer } from "../../../token-server/server.ts";
 import { MemoryTokenState } from "../../../token-server/state/memory-state.ts";
 import { poll } from "./poll.ts";

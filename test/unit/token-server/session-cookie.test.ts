@@ -3,7 +3,7 @@
 // latter, so only this table sees the https case).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Ctx } from "../../../token-server/context.ts";
+import type { Ctx } from "../../../token-server/request-context.ts";
 import { writeSessionCookie } from "../../../token-server/sessions/session-cookie.ts";
 
 const ID = "a".repeat(43);

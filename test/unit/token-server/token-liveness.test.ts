@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, mock, test } from "node:test";
 import type { ClientRecord } from "../../../registry/record.ts";
-import type { TokenServer } from "../../../token-server/context.ts";
+import type { TokenServer } from "../../../token-server/request-context.ts";
 import { MemoryTokenState } from "../../../token-server/state/memory-state.ts";
 import type { AccessTokenClaims, RefreshTokenRecord } from "../../../token-server/state/token-records.ts";
 import { liveness } from "../../../token-server/tokens/liveness.ts";

@@ -1,5 +1,5 @@
 // Redis key names of the token state. Separate from the registry's keys
-// (registry/keys.ts): the registry is written by the operator, this by token servers.
+// (registry/registry-keys.ts): the registry is written by the operator, this by token servers.
 // Versioned so an incompatible value shape can live beside the old one during an upgrade.
 export const STATE_PREFIX = "tollgate:state:v1";
 

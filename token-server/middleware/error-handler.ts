@@ -1,18 +1,19 @@
 // The outermost step of every endpoint: gives the request its server and endpoint
 // name, answers errors (the one place they are caught), logs refusals, counts the
 // outcome and times it. The token, introspection and revocation endpoints answer with
-// RFC 6749 §5.2 bodies (observe); the authorization endpoint with a redirect or a page
-// (authorize/observe-interaction.ts), through the same observeRequests.
-import type { Ctx, Params, TokenServer } from "../context.ts";
+// RFC 6749 §5.2 bodies (handleErrors); the authorization endpoint with a redirect or a page
+// (authorize/interaction-error-handler.ts), through the same handleRequestErrors.
+
 import { InvalidClient, type OAuthError } from "../errors.ts";
-import { sendJson } from "../respond.ts";
+import type { Ctx, Params, TokenServer } from "../request-context.ts";
+import { sendJson } from "../send-json.ts";
 import { toOAuthError } from "./state-outage.ts";
 
 export const BASIC_REALM = "tollgate";
 /** Until parseForm runs; never written to. */
 const NO_PARAMS: Params = new Map();
 
-/** What differs between endpoint families; observeRequests does the rest. */
+/** What differs between endpoint families; handleRequestErrors does the rest. */
 export interface Observer<C extends Ctx> {
   /** The log messages of a refusal (4xx) and of a failure (5xx). */
   refused: string;
@@ -25,10 +26,10 @@ export interface Observer<C extends Ctx> {
   count(ctx: C, outcome: string): void;
 }
 
-export function observeRequests<C extends Ctx>(server: TokenServer, endpoint: string, observer: Observer<C>) {
+export function handleRequestErrors<C extends Ctx>(server: TokenServer, endpoint: string, observer: Observer<C>) {
   const { metrics, log } = server;
   const timer = metrics.duration.labels(endpoint);
-  return async function observeRequest(ctx: C, next: () => Promise<void>): Promise<void> {
+  return async function handleRequest(ctx: C, next: () => Promise<void>): Promise<void> {
     const started = performance.now();
     ctx.state.server = server;
     ctx.state.endpoint = endpoint;
@@ -55,12 +56,12 @@ export function observeRequests<C extends Ctx>(server: TokenServer, endpoint: st
   };
 }
 
-export function observe(server: TokenServer, endpoint: string) {
+export function handleErrors(server: TokenServer, endpoint: string) {
   const { metrics } = server;
   // Label children by grant type and outcome, both from small fixed sets: looked up
   // once, not hashed from a label object on every request.
   const counters = new Map<string, ReturnType<typeof metrics.requests.labels>>();
-  return observeRequests<Ctx>(server, endpoint, {
+  return handleRequestErrors<Ctx>(server, endpoint, {
     refused: "request refused",
     failed: "request failed",
     initialParams: () => NO_PARAMS,

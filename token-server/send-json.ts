@@ -1,4 +1,4 @@
-import type { Ctx } from "./context.ts";
+import type { Ctx } from "./request-context.ts";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 

@@ -5,8 +5,8 @@
 import type { OAuthError } from "../errors.ts";
 import { errorPage } from "../pages/error-page.ts";
 import { setPageHeaders } from "../pages/page-headers.ts";
+import type { AuthorizeCtx } from "./authorize-context.ts";
 import { InteractionError } from "./authorize-errors.ts";
-import type { AuthorizeCtx } from "./context.ts";
 import { issuerPath } from "./paths.ts";
 
 export function redirectToClient(ctx: AuthorizeCtx, params: Record<string, string>): void {

@@ -3,14 +3,15 @@
 // verified, an error is a page and never a redirect (RFC 6749 §4.1.2.1, §10.15 open
 // redirectors); afterwards it goes back to the client, except the errors only the
 // person at the browser can act on (InteractionError).
-import type { TokenServer } from "../context.ts";
-import { observeRequests } from "../middleware/observe.ts";
-import { InteractionError } from "./authorize-errors.ts";
-import type { AuthorizeCtx, AuthorizeStep } from "./context.ts";
-import { redirectError, renderErrorPage } from "./respond.ts";
 
-export function observeInteraction(server: TokenServer, endpoint: string): AuthorizeStep {
-  return observeRequests<AuthorizeCtx>(server, endpoint, {
+import { handleRequestErrors } from "../middleware/error-handler.ts";
+import type { TokenServer } from "../request-context.ts";
+import type { AuthorizeCtx, AuthorizeStep } from "./authorize-context.ts";
+import { InteractionError } from "./authorize-errors.ts";
+import { redirectError, renderErrorPage } from "./browser-response.ts";
+
+export function handleInteractionErrors(server: TokenServer, endpoint: string): AuthorizeStep {
+  return handleRequestErrors<AuthorizeCtx>(server, endpoint, {
     refused: "authorization request refused",
     failed: "authorization request failed",
     initialParams: () => new Map(),

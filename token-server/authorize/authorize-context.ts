@@ -1,7 +1,7 @@
 // What the authorization endpoint's steps add to the per-request state. Everything
 // before `redirectUri` is set fails on an error page; once it is set (the client and
 // its redirect URI are verified), errors go back to the client (observe-interaction.ts).
-import type { Ctx, RequestState, Step } from "../context.ts";
+import type { Ctx, RequestState, Step } from "../request-context.ts";
 import type { Session } from "../sessions/sessions.ts";
 
 export type Prompt = "none" | "login" | "consent";
