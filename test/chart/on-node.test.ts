@@ -16,6 +16,7 @@ import { createLocalJWKSet, jwtVerify } from "jose";
 import { GROUP, type OAuthClient, PLURAL, VERSION } from "../../api/v1alpha1/oauthclient.ts";
 import { type KubeClients, makeClients } from "../../operator/kube.ts";
 import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
+import { countReadyClients } from "../harness/oauth-clients.ts";
 import { waitFor } from "../harness/processes.ts";
 import { type BuiltImages, buildImages } from "../image/images.ts";
 
@@ -88,25 +89,6 @@ async function createClient(namespace: string, name: string, spec: OAuthClient["
     plural: PLURAL,
     body: { apiVersion: `${GROUP}/${VERSION}`, kind: "OAuthClient", metadata: { name, namespace }, spec },
   });
-}
-
-async function readyClients(namespace: string): Promise<number> {
-  let count = 0;
-  let continueToken: string | undefined;
-  do {
-    const page = (await kube.custom.listNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: PLURAL,
-      limit: 500,
-      _continue: continueToken,
-    })) as { items: OAuthClient[]; metadata?: { continue?: string } };
-    for (const item of page.items)
-      if (item.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True")) count += 1;
-    continueToken = page.metadata?.continue || undefined;
-  } while (continueToken);
-  return count;
 }
 
 /** A keep-alive token load through the Service's ClusterIP until `until` resolves; every failure is counted. */
@@ -360,7 +342,7 @@ test(`memory: ${SCALE_CLIENTS} clients on the operator pod and token load on the
   );
   await waitFor(
     `${SCALE_CLIENTS} clients Ready`,
-    async () => (await readyClients(namespace)) === SCALE_CLIENTS || undefined,
+    async () => (await countReadyClients(kube.custom, namespace)) === SCALE_CLIENTS || undefined,
     {
       timeoutMs: 20 * 60_000,
       intervalMs: 2000,
