@@ -15,6 +15,7 @@ import { API_VERSION, GROUP, KIND, type OAuthClient, PLURAL, VERSION } from "../
 import { makeClients } from "../operator/kube.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
+import { countReadyClients } from "../test/harness/oauth-clients.ts";
 import { freePort, startProcess, waitFor } from "../test/harness/processes.ts";
 import { startRedis } from "../test/harness/redis.ts";
 
@@ -81,7 +82,7 @@ try {
   await waitFor(
     `${clients} clients Ready and registered`,
     async () => {
-      ready = await countReady();
+      ready = await countReadyClients(kube.custom, namespace);
       registered = (await registry.snapshot()).clients.size;
       return (ready === clients && registered === clients) || undefined;
     },
@@ -123,27 +124,6 @@ try {
   await operator.stop();
   await registry.close();
   await Promise.all([cp.stop(), redis.stop()]);
-}
-
-async function countReady(): Promise<number> {
-  let count = 0;
-  let continueToken: string | undefined;
-  do {
-    const page = (await kube.custom.listNamespacedCustomObject({
-      group: GROUP,
-      version: VERSION,
-      namespace,
-      plural: PLURAL,
-      limit: 500,
-      _continue: continueToken,
-    })) as { items: OAuthClient[]; metadata?: { _continue?: string; continue?: string } };
-    for (const item of page.items) {
-      const readyCondition = item.status?.conditions?.find((c) => c.type === "Ready");
-      if (readyCondition?.status === "True" && item.status?.observedGeneration === item.metadata.generation) count += 1;
-    }
-    continueToken = page.metadata?._continue ?? page.metadata?.continue ?? undefined;
-  } while (continueToken);
-  return count;
 }
 
 /** VmHWM: the peak resident set size of a process, from the kernel. */

@@ -67,16 +67,22 @@ build_kubernetes() {
   rmdir "$out"
 }
 
-build_etcd() {
-  local work="$CACHE/src/etcd-$ETCD_VERSION"
+# A main package whose module has real requirements (no ./staging replace lines): a
+# scratch module that records it as a tool, then one build. Args: name module version.
+build_module_main() {
+  local name="$1" module="$2" version="$3"
+  local work="$CACHE/src/$name-$version"
   mkdir -p "$work"
   cd "$work"
-  [ -f go.mod ] || go mod init tollgate.test/etcd >&2
-  go get -tool "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >&2
-  log "building etcd $ETCD_VERSION"
-  go build -trimpath -ldflags "-s -w" -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3
-  mv "$BIN/etcd.tmp" "$BIN/etcd"
+  [ -f go.mod ] || go mod init "tollgate.test/$name" >&2
+  go get -tool "$module@$version" >&2
+  log "building $name $version"
+  go build -trimpath -ldflags "-s -w" -o "$BIN/$name.tmp" "$module"
+  mv "$BIN/$name.tmp" "$BIN/$name"
+  echo "$version" > "$BIN/$name.version"
 }
+
+build_etcd() { build_module_main etcd go.etcd.io/etcd/server/v3 "$ETCD_VERSION"; }
 
 build_helm() {
   # Helm has no replace lines: a plain install from the module proxy works.
@@ -93,17 +99,7 @@ build_helm3() {
   echo "$HELM3_VERSION" > "$BIN/helm3.version"
 }
 
-build_coredns() {
-  local work="$CACHE/src/coredns-$COREDNS_VERSION"
-  mkdir -p "$work"
-  cd "$work"
-  [ -f go.mod ] || go mod init tollgate.test/coredns >&2
-  go get -tool "github.com/coredns/coredns@$COREDNS_VERSION" >&2
-  log "building coredns $COREDNS_VERSION"
-  go build -trimpath -ldflags "-s -w" -o "$BIN/coredns.tmp" github.com/coredns/coredns
-  mv "$BIN/coredns.tmp" "$BIN/coredns"
-  echo "$COREDNS_VERSION" > "$BIN/coredns.version"
-}
+build_coredns() { build_module_main coredns github.com/coredns/coredns "$COREDNS_VERSION"; }
 
 start=$(date +%s)
 built=""
