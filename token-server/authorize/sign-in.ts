@@ -1,10 +1,11 @@
 // POST /oauth2/authorize/login: the password checked against the client's user
-// directory with the password grant's throttle (sessions/users.ts). A wrong password
+// directory with the password grant's throttle (users/verify-user.ts). A wrong password
 // shows the form again with the error announced; success starts a fresh session and
 // sends the browser to continue the request (POST-redirect-GET).
 import { OAuthError } from "../errors.ts";
 import { signIn } from "../sessions/sessions.ts";
-import { directoryName, verifyUser } from "../sessions/users.ts";
+import { directoryName } from "../sessions/users.ts";
+import { verifyUser } from "../users/verify-user.ts";
 import type { AuthorizeCtx } from "./authorize-context.ts";
 import { pendingOf } from "./authorize-context.ts";
 import { AUTHORIZE_PATHS, issuerPath } from "./paths.ts";

@@ -9,9 +9,7 @@ import { resolveAudience } from "../audience.ts";
 import { InvalidGrant, InvalidRequest } from "../errors.ts";
 import { authenticatedClient, type Ctx, param, requiredParam } from "../request-context.ts";
 import { resolveScope } from "../scope.ts";
-import { defaultUsers } from "../users/default-users.ts";
-import { checkPasswordThrottle, recordPasswordFailure } from "../users/password-throttle.ts";
-import { checkPassword, userDirectory } from "../users/user-directory.ts";
+import { userDirectoryOf, verifyUser } from "../users/verify-user.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
 
 /** bcrypt reads at most 72 bytes of a password; longer input only costs time. */
@@ -32,13 +30,9 @@ export const password: Grant = {
       throw new InvalidRequest("the username or password is too long");
     const scope = resolveScope(client, param(ctx, "scope"));
     const audience = resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer);
-    const lines = client.identityMapping?.users ?? defaultUsers(server.settings.usersFile);
-    if (!lines) throw new InvalidGrant("no user directory is configured for this client");
-    checkPasswordThrottle(server.state, client.clientId, username);
-    if (!(await checkPassword(userDirectory(lines), username, secret))) {
-      await recordPasswordFailure(server.state, client.clientId, username);
+    if (!userDirectoryOf(server, client)) throw new InvalidGrant("no user directory is configured for this client");
+    if (!(await verifyUser(server, client, username, secret)))
       throw new InvalidGrant("the username or password is wrong");
-    }
     return { sub: username, scope, audience };
   },
 };
