@@ -6,7 +6,6 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
-import { type OperatorStack, startOperatorStack } from "../e2e/stack.ts";
 import { createNamespace, secretString } from "../operator/support.ts";
 import {
   AUDIENCE,
@@ -15,8 +14,9 @@ import {
   type Listening,
   resultOf,
   signInAndAllowWithKeyboard,
-} from "./browser-support.ts";
-import { PASSWORD, USER, USERS } from "./support.ts";
+} from "../token-server/authorization-code/browser-support.ts";
+import { PASSWORD, USER, USERS } from "../token-server/authorization-code/support.ts";
+import { type OperatorStack, startOperatorStack } from "./stack.ts";
 
 let stack: OperatorStack;
 let browser: BrowserWorld;

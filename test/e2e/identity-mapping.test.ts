@@ -5,10 +5,16 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import bcrypt from "bcryptjs";
-import { type OperatorStack, startOperatorStack } from "../e2e/stack.ts";
 import { createNamespace } from "../operator/support.ts";
-import { assertionXml, encode, makeSigner, removeSamlWorkDir, signWithXmlsec } from "./saml-support.ts";
-import { tokenRequest } from "./support.ts";
+import {
+  assertionXml,
+  encode,
+  makeSigner,
+  removeSamlWorkDir,
+  signWithXmlsec,
+} from "../token-server/grants/saml-support.ts";
+import { tokenRequest } from "../token-server/grants/support.ts";
+import { type OperatorStack, startOperatorStack } from "./stack.ts";
 
 const SAML_GRANT = "urn:ietf:params:oauth:grant-type:saml2-bearer";
 const IDP = "https://idp.example/saml";

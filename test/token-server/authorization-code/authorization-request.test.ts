@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
-import { oauthClient, type Stack, startStack } from "../token-server/fixtures.ts";
+import { oauthClient, type Stack, startStack } from "../fixtures.ts";
 import { authorizeUrl, codeClient, hiddenFields, PASSWORD, signInAndAllow, USER, UserAgent } from "./support.ts";
 
 let stack: Stack;

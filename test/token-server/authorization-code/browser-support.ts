@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as oauth from "openid-client";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
-import { verifyIndependently } from "../token-server/fixtures.ts";
+import { verifyIndependently } from "../fixtures.ts";
 
 export const AUDIENCE = "https://orders.example";
 

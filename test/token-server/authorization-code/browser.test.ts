@@ -10,7 +10,7 @@ import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
-import { oauthClient, type Stack, startStack } from "../token-server/fixtures.ts";
+import { oauthClient, type Stack, startStack } from "../fixtures.ts";
 import {
   BrowserWorld,
   cspViolations,
@@ -23,8 +23,8 @@ import { codeClient, PASSWORD, USER } from "./support.ts";
 // Screenshots go to test-results/ on every run; TOLLGATE_UPDATE_SCREENSHOTS=1 refreshes
 // the ones the README shows, so a test run leaves the work tree clean.
 const IMAGES = process.env.TOLLGATE_UPDATE_SCREENSHOTS
-  ? join(import.meta.dirname, "../../docs/images")
-  : join(import.meta.dirname, "../../test-results");
+  ? join(import.meta.dirname, "../../../docs/images")
+  : join(import.meta.dirname, "../../../test-results");
 mkdirSync(IMAGES, { recursive: true });
 
 let stack: Stack;

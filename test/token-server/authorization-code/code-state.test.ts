@@ -4,12 +4,12 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createClient, type RedisClientType } from "redis";
-import { MemoryTokenState } from "../../token-server/state/memory-state.ts";
-import { RedisTokenState } from "../../token-server/state/redis-state.ts";
-import type { AuthorizationCodeRecord } from "../../token-server/state/token-records.ts";
-import type { TokenState } from "../../token-server/state/token-state.ts";
-import { waitFor } from "../harness/processes.ts";
-import { removeRedisDir, startRedis, type TestRedis } from "../harness/redis.ts";
+import { MemoryTokenState } from "../../../token-server/state/memory-state.ts";
+import { RedisTokenState } from "../../../token-server/state/redis-state.ts";
+import type { AuthorizationCodeRecord } from "../../../token-server/state/token-records.ts";
+import type { TokenState } from "../../../token-server/state/token-state.ts";
+import { waitFor } from "../../harness/processes.ts";
+import { removeRedisDir, startRedis, type TestRedis } from "../../harness/redis.ts";
 
 const record: AuthorizationCodeRecord = {
   clientId: "app",

@@ -4,9 +4,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
-import { cookieIsSecure, cookieName } from "../../token-server/sessions/session-cookie.ts";
-import { PASSWORD_THROTTLE } from "../../token-server/users/password-throttle.ts";
-import { oauthClient, type Stack, startStack, verifyIndependently } from "../token-server/fixtures.ts";
+import { cookieIsSecure, cookieName } from "../../../token-server/sessions/session-cookie.ts";
+import { PASSWORD_THROTTLE } from "../../../token-server/users/password-throttle.ts";
+import { oauthClient, type Stack, startStack, verifyIndependently } from "../fixtures.ts";
 import {
   authorizeUrl,
   codeClient,

@@ -2,10 +2,10 @@
 // everything a registration or a request can put in them.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { CODE_CHALLENGE, CODE_VERIFIER, s256, verifierMatches } from "../../token-server/authorize/pkce.ts";
-import { consentPage } from "../../token-server/pages/consent-page.ts";
-import { escapeHtml } from "../../token-server/pages/html.ts";
-import { loginPage } from "../../token-server/pages/login-page.ts";
+import { CODE_CHALLENGE, CODE_VERIFIER, s256, verifierMatches } from "../../../token-server/authorize/pkce.ts";
+import { consentPage } from "../../../token-server/pages/consent-page.ts";
+import { escapeHtml } from "../../../token-server/pages/html.ts";
+import { loginPage } from "../../../token-server/pages/login-page.ts";
 
 test("S256 as RFC 7636 appendix B computes it; verifier and challenge shapes", () => {
   const verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";

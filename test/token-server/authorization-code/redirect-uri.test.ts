@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import * as oauth from "openid-client";
-import { matchRedirectUri } from "../../token-server/authorize/redirect-uri.ts";
-import { type Stack, startStack } from "../token-server/fixtures.ts";
+import { matchRedirectUri } from "../../../token-server/authorize/redirect-uri.ts";
+import { type Stack, startStack } from "../fixtures.ts";
 import { authorizeUrl, codeClient, UserAgent } from "./support.ts";
 
 describe("matchRedirectUri", () => {

@@ -7,14 +7,14 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
-import { createLogger } from "../../common/logger.ts";
-import { MemoryRegistry } from "../../registry/memory-registry.ts";
-import { KeyRing } from "../../token-server/key-ring.ts";
-import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
-import { loadManifests } from "../../token-server/standalone.ts";
-import { MemoryTokenState } from "../../token-server/state/memory-state.ts";
-import { waitFor } from "../harness/processes.ts";
-import { oauthClient, type Stack, startStack } from "../token-server/fixtures.ts";
+import { createLogger } from "../../../common/logger.ts";
+import { MemoryRegistry } from "../../../registry/memory-registry.ts";
+import { KeyRing } from "../../../token-server/key-ring.ts";
+import { type RunningTokenServer, startTokenServer } from "../../../token-server/server.ts";
+import { loadManifests } from "../../../token-server/standalone.ts";
+import { MemoryTokenState } from "../../../token-server/state/memory-state.ts";
+import { waitFor } from "../../harness/processes.ts";
+import { oauthClient, type Stack, startStack } from "../fixtures.ts";
 import { authorizeUrl, codeClient, hiddenFields, PASSWORD, signInAndAllow, USER, UserAgent } from "./support.ts";
 
 let stack: Stack;
@@ -102,7 +102,7 @@ test("Redis down: temporarily_unavailable at the client, a 503 page for the form
 
 test("standalone with the repo's examples: the public native-app example signs in its demo user", async () => {
   const log = createLogger({ level: "error" });
-  const { registry: examples } = await loadManifests(join(import.meta.dirname, "../../examples"), log);
+  const { registry: examples } = await loadManifests(join(import.meta.dirname, "../../../examples"), log);
   const state = new MemoryTokenState();
   const server = await startTokenServer({
     host: "127.0.0.1",

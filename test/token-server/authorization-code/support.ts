@@ -4,8 +4,8 @@
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
 import { createClient } from "redis";
-import type { ClientRecord } from "../../registry/record.ts";
-import { clientRecord, identityMapping, type Stack } from "../token-server/fixtures.ts";
+import type { ClientRecord } from "../../../registry/record.ts";
+import { clientRecord, identityMapping, type Stack } from "../fixtures.ts";
 
 export const USER = "ada";
 export const PASSWORD = "correct horse battery staple";

@@ -6,16 +6,8 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
-import type { ClientRecord } from "../../registry/record.ts";
-import {
-  basic,
-  oauthClient,
-  oauthErrorOf,
-  post,
-  type Stack,
-  startStack,
-  verifyIndependently,
-} from "../token-server/fixtures.ts";
+import type { ClientRecord } from "../../../registry/record.ts";
+import { basic, oauthClient, oauthErrorOf, post, type Stack, startStack, verifyIndependently } from "../fixtures.ts";
 import { codeClient, signInAndAllow, stateKeysIn, UserAgent } from "./support.ts";
 
 let stack: Stack;

@@ -4,8 +4,8 @@ import { createHash } from "node:crypto";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
 import { createClient } from "redis";
-import { hashSecret } from "../../registry/secret-hash.ts";
-import { basic, clientRecord, oauthClient, post, type Stack, startStack, verifyIndependently } from "./fixtures.ts";
+import { hashSecret } from "../../../registry/secret-hash.ts";
+import { basic, clientRecord, oauthClient, post, type Stack, startStack, verifyIndependently } from "../fixtures.ts";
 
 let stack: Stack;
 before(async () => {

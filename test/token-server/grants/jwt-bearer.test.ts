@@ -7,9 +7,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, before, test } from "node:test";
 import jwt from "jsonwebtoken";
-import type { CompiledIdentityMapping } from "../../registry/record.ts";
-import { JWKS_COOLDOWN_MS } from "../../token-server/verification-keys.ts";
-import { clientRecord, type Stack, startStack, verifyIndependently } from "../token-server/fixtures.ts";
+import type { CompiledIdentityMapping } from "../../../registry/record.ts";
+import { JWKS_COOLDOWN_MS } from "../../../token-server/verification-keys.ts";
+import { clientRecord, type Stack, startStack, verifyIndependently } from "../fixtures.ts";
 import { nowSeconds, sleep, tokenRequest } from "./support.ts";
 
 const GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";

@@ -8,17 +8,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import bcrypt from "bcryptjs";
-import type { GrantType } from "../../api/v1alpha1/oauthclient.ts";
-import type { CompiledIdentityMapping } from "../../registry/record.ts";
-import { loadConfig } from "../../token-server/config.ts";
-import { PASSWORD_THROTTLE } from "../../token-server/users/password-throttle.ts";
-import {
-  clientRecord,
-  identityMapping,
-  type Stack,
-  startStack,
-  verifyIndependently,
-} from "../token-server/fixtures.ts";
+import type { GrantType } from "../../../api/v1alpha1/oauthclient.ts";
+import type { CompiledIdentityMapping } from "../../../registry/record.ts";
+import { loadConfig } from "../../../token-server/config.ts";
+import { PASSWORD_THROTTLE } from "../../../token-server/users/password-throttle.ts";
+import { clientRecord, identityMapping, type Stack, startStack, verifyIndependently } from "../fixtures.ts";
 import { tokenRequest } from "./support.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "tollgate-users-"));

@@ -8,7 +8,7 @@ import { after, before, test } from "node:test";
 import bcrypt from "bcryptjs";
 import jwt from "jsonwebtoken";
 import { createClient } from "redis";
-import type { ClientRecord } from "../../registry/record.ts";
+import type { ClientRecord } from "../../../registry/record.ts";
 import {
   basic,
   clientRecord,
@@ -17,7 +17,7 @@ import {
   type Stack,
   startStack,
   verifyIndependently,
-} from "../token-server/fixtures.ts";
+} from "../fixtures.ts";
 import { sleep, tokenRequest } from "./support.ts";
 
 type Client = ClientRecord & { secret: string };

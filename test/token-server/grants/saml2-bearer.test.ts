@@ -3,8 +3,8 @@
 // The accepted case first, then every refused input, each with its description.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import type { CompiledIdentityMapping } from "../../registry/record.ts";
-import { basic, clientRecord, post, type Stack, startStack, verifyIndependently } from "../token-server/fixtures.ts";
+import type { CompiledIdentityMapping } from "../../../registry/record.ts";
+import { basic, clientRecord, post, type Stack, startStack, verifyIndependently } from "../fixtures.ts";
 import {
   type AssertionOptions,
   assertionXml,

@@ -1,6 +1,6 @@
 // Shared by the assertion-grant tests: token requests as a confidential client would
 // send them (Basic authentication, form body), on top of the token-server fixtures.
-import { basic, post } from "../token-server/fixtures.ts";
+import { basic, post } from "../fixtures.ts";
 
 export interface TokenResult {
   status: number;

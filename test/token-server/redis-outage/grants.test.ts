@@ -7,9 +7,9 @@ import { generateKeyPairSync, randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import bcrypt from "bcryptjs";
 import jwt from "jsonwebtoken";
-import { waitFor } from "../harness/processes.ts";
-import { clientRecord, type Stack, startStack } from "../token-server/fixtures.ts";
-import { tokenRequest } from "./support.ts";
+import { waitFor } from "../../harness/processes.ts";
+import { clientRecord, type Stack, startStack } from "../fixtures.ts";
+import { tokenRequest } from "../grants/support.ts";
 
 const JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 let stack: Stack;

@@ -7,14 +7,14 @@ import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createClient, type RedisClientType } from "redis";
-import { createLogger } from "../../common/logger.ts";
-import { RedisRegistry } from "../../registry/redis-registry.ts";
-import { KeyRing } from "../../token-server/key-ring.ts";
-import { startTokenServer } from "../../token-server/server.ts";
-import { RedisTokenState } from "../../token-server/state/redis-state.ts";
-import { waitFor } from "../harness/processes.ts";
-import { removeRedisDir, startRedis } from "../harness/redis.ts";
-import { basic, clientRecord, post, type Stack, startStack } from "./fixtures.ts";
+import { createLogger } from "../../../common/logger.ts";
+import { RedisRegistry } from "../../../registry/redis-registry.ts";
+import { KeyRing } from "../../../token-server/key-ring.ts";
+import { startTokenServer } from "../../../token-server/server.ts";
+import { RedisTokenState } from "../../../token-server/state/redis-state.ts";
+import { waitFor } from "../../harness/processes.ts";
+import { removeRedisDir, startRedis } from "../../harness/redis.ts";
+import { basic, clientRecord, post, type Stack, startStack } from "../fixtures.ts";
 
 let stack: Stack;
 before(async () => {

@@ -7,8 +7,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { promisify } from "node:util";
-import { startProcess, waitFor } from "../harness/processes.ts";
-import { verifyIndependently } from "./fixtures.ts";
+import { startProcess, waitFor } from "../../harness/processes.ts";
+import { verifyIndependently } from "../fixtures.ts";
 
 const run = promisify(execFile);
 

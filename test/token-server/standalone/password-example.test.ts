@@ -4,12 +4,12 @@
 // the family, all on MemoryTokenState.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { createLogger } from "../../common/logger.ts";
-import { KeyRing } from "../../token-server/key-ring.ts";
-import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
-import { loadManifests, type StandaloneClient } from "../../token-server/standalone.ts";
-import { MemoryTokenState } from "../../token-server/state/memory-state.ts";
-import { tokenRequest } from "./support.ts";
+import { createLogger } from "../../../common/logger.ts";
+import { KeyRing } from "../../../token-server/key-ring.ts";
+import { type RunningTokenServer, startTokenServer } from "../../../token-server/server.ts";
+import { loadManifests, type StandaloneClient } from "../../../token-server/standalone.ts";
+import { MemoryTokenState } from "../../../token-server/state/memory-state.ts";
+import { tokenRequest } from "../grants/support.ts";
 
 let running: RunningTokenServer;
 let state: MemoryTokenState;
