@@ -17,9 +17,12 @@
 
 import type { Logger } from "../common/logger.ts";
 import type { ClientRecord, RegistryChange, RegistryReader } from "../registry/record.ts";
+import { type ClientEntry, clientEntry } from "./client-entry.ts";
 
 export interface ClientLookup {
   get(clientId: string): ClientRecord | undefined;
+  /** The record with what is derived from it (client-entry.ts), built when it loaded. */
+  entry(clientId: string): ClientEntry | undefined;
   /** Epoch seconds of the client's deletion, if it was deleted. */
   tombstone(clientId: string): number | undefined;
   readonly ready: boolean;
@@ -42,7 +45,8 @@ export class ClientCache implements ClientLookup {
   readonly #reader: RegistryReader;
   readonly #log: Logger;
   readonly #resetGraceMs: number;
-  #clients = new Map<string, ClientRecord>();
+  /** Every client's entry (its record and what is derived from it), built when the record loads. */
+  #clients = new Map<string, ClientEntry>();
   #tombstones = new Map<string, number>();
   /** Records kept after a registry reset, with the time they are dropped unless rewritten. */
   #retained = new Map<string, number>();
@@ -105,6 +109,10 @@ export class ClientCache implements ClientLookup {
   }
 
   get(clientId: string): ClientRecord | undefined {
+    return this.#clients.get(clientId)?.record;
+  }
+
+  entry(clientId: string): ClientEntry | undefined {
     return this.#clients.get(clientId);
   }
 
@@ -165,7 +173,7 @@ export class ClientCache implements ClientLookup {
     // a newer state (a delete arriving after the client was re-created).
     const record = await this.#reader.get(change.clientId);
     this.#retained.delete(change.clientId);
-    if (record) this.#clients.set(record.clientId, record);
+    if (record) this.#clients.set(record.clientId, clientEntry(record));
     else {
       this.#clients.delete(change.clientId);
       // A delete message carries no time; now is at or after the real deletion. The
@@ -179,7 +187,7 @@ export class ClientCache implements ClientLookup {
     const snapshot = await this.#reader.snapshot();
     const now = Date.now();
     const reset = this.#ready && snapshot.revision < this.#revision;
-    const clients = new Map(snapshot.clients);
+    const clients = new Map([...snapshot.clients].map(([id, record]) => [id, clientEntry(record)]));
     if (reset) {
       this.#log.warn("registry revision went backwards (Redis lost its data?); keeping missing clients for a while", {
         had: this.#revision,

@@ -6,6 +6,7 @@ import type { Logger } from "../common/logger.ts";
 import type { ClientRecord } from "../registry/record.ts";
 import type { FailureLimiter } from "./client-auth/failure-limiter.ts";
 import type { ClientLookup } from "./client-cache.ts";
+import { type ClientEntry, clientEntry } from "./client-entry.ts";
 import { InvalidRequest } from "./errors.ts";
 import type { GrantParameters } from "./grants/parameters.ts";
 import type { KeyRing } from "./key-ring.ts";
@@ -67,6 +68,12 @@ export function requiredParam(ctx: Ctx, name: string): string {
   const value = param(ctx, name);
   if (!value) throw new InvalidRequest(`the "${name}" parameter is required`);
   return value;
+}
+
+/** The authenticated client's entry: its record and what is derived from it (client-entry.ts). */
+export function authenticatedEntry(ctx: Ctx): ClientEntry {
+  const client = authenticatedClient(ctx);
+  return ctx.state.server.clients.entry(client.clientId) ?? clientEntry(client);
 }
 
 export function authenticatedClient(ctx: Ctx): ClientRecord {

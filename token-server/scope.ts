@@ -1,20 +1,17 @@
 // Scope (RFC 6749 §3.3): space-delimited NQCHAR tokens. The granted scope is the
 // requested one when every requested value is allowed, else the whole request is
 // refused; nothing requested means the client's default scopes.
-import type { ClientRecord } from "../registry/record.ts";
+import type { ClientEntry } from "./client-entry.ts";
 import { InvalidRequest, InvalidScope } from "./errors.ts";
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
-const allowedSets = new WeakMap<ClientRecord, Set<string>>();
 
 /** The scope values granted, in request order without duplicates; empty when none. */
-export function resolveScope(record: ClientRecord, requested: string | undefined): string[] {
+export function resolveScope(
+  { record, allowedScopes: allowed }: Pick<ClientEntry, "record" | "allowedScopes">,
+  requested: string | undefined,
+): string[] {
   if (requested === undefined) return record.defaultScopes;
-  let allowed = allowedSets.get(record);
-  if (!allowed) {
-    allowed = new Set(record.scopes);
-    allowedSets.set(record, allowed);
-  }
   const granted: string[] = [];
   const refused: string[] = [];
   for (const value of requested.split(" ")) {

@@ -1,6 +1,6 @@
 // Verification keys from a JWKS: a JWT issuer's (jwt-bearer grant) or a client's
-// (private_key_jwt), inline or at a URL. An inline set is built once per registry
-// record; a URL is fetched by jose's createRemoteJWKSet, one cached set per URL shared
+// (private_key_jwt), inline or at a URL. An inline set is built with the client's entry
+// (client-entry.ts); a URL is fetched by jose's createRemoteJWKSet, one cached set per URL shared
 // by every record that names it. The remote set refetches when a JWT names a kid it
 // does not hold (the keys were rotated), at most once per cooldown, and otherwise
 // after maxAge.
@@ -18,19 +18,14 @@ export interface KeySource {
   jwksUri?: string;
 }
 
-const inline = new WeakMap<KeySource, JWTVerifyGetKey>();
 const remote = new Map<string, JWTVerifyGetKey>();
 
-/** The source's keys; undefined when it has neither a JWKS nor a JWKS URL. */
+/**
+ * The source's keys; undefined when it has neither a JWKS nor a JWKS URL. Called once
+ * per record, when its client entry is built (client-entry.ts).
+ */
 export function jwksKeys(source: KeySource): JWTVerifyGetKey | undefined {
-  if (source.jwks) {
-    let keys = inline.get(source);
-    if (!keys) {
-      keys = createLocalJWKSet(source.jwks as Parameters<typeof createLocalJWKSet>[0]);
-      inline.set(source, keys);
-    }
-    return keys;
-  }
+  if (source.jwks) return createLocalJWKSet(source.jwks as Parameters<typeof createLocalJWKSet>[0]);
   if (source.jwksUri) {
     let keys = remote.get(source.jwksUri);
     if (!keys) {

@@ -6,7 +6,7 @@ import type { ClientRecord, CompiledIdentityMapping } from "../../registry/recor
 import { resolveAudience } from "../audience.ts";
 import { InvalidGrant } from "../errors.ts";
 import type { Grant } from "../grants/grant.ts";
-import { authenticatedClient, type Ctx, param, requiredParam } from "../request-context.ts";
+import { authenticatedClient, authenticatedEntry, type Ctx, param, requiredParam } from "../request-context.ts";
 import { resolveScope } from "../scope.ts";
 import { identityMapping } from "./identity-mapping.ts";
 
@@ -36,7 +36,7 @@ export function assertionRequest(ctx: Ctx, maxLength?: number): AssertionRequest
     client,
     assertion,
     mapping: identityMapping(client),
-    scope: resolveScope(client, param(ctx, "scope")),
+    scope: resolveScope(authenticatedEntry(ctx), param(ctx, "scope")),
     audience: resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer),
   };
 }

@@ -1,4 +1,5 @@
 import { resolveAudience } from "../audience.ts";
+import { clientEntry } from "../client-entry.ts";
 import { resolveScope } from "../scope.ts";
 import type { AuthorizeCtx } from "./authorize-context.ts";
 
@@ -11,7 +12,7 @@ export async function checkScopeAndAudience(ctx: AuthorizeCtx, next: () => Promi
   const { client, params, server } = ctx.state;
   if (!client) throw new Error("checkClient did not run");
   ctx.state.requested = {
-    scope: resolveScope(client, params.get("scope")?.[0]),
+    scope: resolveScope(server.clients.entry(client.clientId) ?? clientEntry(client), params.get("scope")?.[0]),
     audience: resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer),
   };
   await next();

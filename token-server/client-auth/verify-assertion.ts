@@ -5,9 +5,9 @@
 import { decodeJwt, errors, jwtVerify } from "jose";
 import type { ClientRecord } from "../../registry/record.ts";
 import { ASYMMETRIC_ALGORITHMS } from "../asymmetric-algorithms.ts";
+import { clientEntry } from "../client-entry.ts";
 import { InvalidClient } from "../errors.ts";
 import type { Ctx } from "../request-context.ts";
-import { jwksKeys } from "../verification-keys.ts";
 
 /** An assertion may not claim to live longer than this, so the jti guard stays small. */
 const MAX_LIFETIME_SECONDS = 3600;
@@ -26,7 +26,7 @@ export function assertedClientId(assertion: string): string {
 
 export async function verifyAssertion(ctx: Ctx, record: ClientRecord, assertion: string): Promise<void> {
   const { settings, state } = ctx.state.server;
-  const keys = jwksKeys(record);
+  const keys = (ctx.state.server.clients.entry(record.clientId) ?? clientEntry(record)).keys;
   if (!keys) throw new InvalidClient("client authentication failed", "private_key_jwt client has no keys");
   let claims: Awaited<ReturnType<typeof jwtVerify>>["payload"];
   try {

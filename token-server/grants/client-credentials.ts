@@ -2,7 +2,7 @@
 // identity (record.subject, else its own client_id), never as a person.
 import { resolveAudience } from "../audience.ts";
 import { UnauthorizedClient } from "../errors.ts";
-import { authenticatedClient, type Ctx, param } from "../request-context.ts";
+import { authenticatedClient, authenticatedEntry, type Ctx, param } from "../request-context.ts";
 import { resolveScope } from "../scope.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
 
@@ -15,7 +15,7 @@ export const clientCredentials: Grant = {
     const { server, params } = ctx.state;
     if (ctx.state.authMethod === "none" || client.clientType === "public")
       throw new UnauthorizedClient("the client_credentials grant is for confidential clients only");
-    const scope = resolveScope(client, param(ctx, "scope"));
+    const scope = resolveScope(authenticatedEntry(ctx), param(ctx, "scope"));
     const audience = resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer);
     return { sub: client.subject ?? client.clientId, scope, audience };
   },

@@ -9,14 +9,13 @@
 //   nbf and iat not in the future (clock tolerance from the server settings); not
 //   older than the mapping's maximum age; the subject claim present and allowed; the
 //   jti present and unused (kept spent until exp).
-import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, jwtVerify } from "jose";
+import { decodeJwt, decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import type { CompiledIdentityMapping, CompiledJwtIssuer } from "../../registry/record.ts";
 import { ASSERTION_GRANT_PARAMETERS, assertionRequest } from "../assertions/assertion-request.ts";
 import { acceptedAudiences, checkSubject, mapClaims, useAssertionOnce } from "../assertions/identity-mapping.ts";
 import { ASYMMETRIC_ALGORITHMS } from "../asymmetric-algorithms.ts";
 import { InvalidGrant } from "../errors.ts";
-import type { Ctx, ServerSettings } from "../request-context.ts";
-import { jwksKeys } from "../verification-keys.ts";
+import { authenticatedEntry, type Ctx, type ServerSettings } from "../request-context.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
 
 export const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
@@ -32,7 +31,10 @@ export const jwtBearer: Grant = {
     const { server } = ctx.state;
     const request = assertionRequest(ctx, MAX_ASSERTION_LENGTH);
     const { mapping } = request;
-    const claims = await verifyJwtAssertion(server.settings, mapping, request.assertion);
+    const entry = authenticatedEntry(ctx);
+    const claims = await verifyJwtAssertion(server.settings, mapping, request.assertion, (iss) =>
+      entry.issuerKeys.get(iss),
+    );
     const issuer = claims.iss as string;
     const subjectClaim = mapping.jwtIssuers.find((i) => i.issuer === issuer)?.subjectClaim ?? "sub";
     const sub = checkSubject(mapping, claims[subjectClaim], `its "${subjectClaim}" claim`);
@@ -58,6 +60,7 @@ export async function verifyJwtAssertion(
   settings: ServerSettings,
   mapping: CompiledIdentityMapping,
   assertion: string,
+  keysOf: (issuer: string) => JWTVerifyGetKey | undefined,
 ): Promise<JWTPayload> {
   let alg: string | undefined;
   let iss: string | undefined;
@@ -79,7 +82,7 @@ export async function verifyJwtAssertion(
     throw new InvalidGrant(
       `the assertion is signed with ${alg}; this issuer is trusted for ${algorithms.join(", ") || "no algorithm"} only`,
     );
-  const keys = jwksKeys(issuer);
+  const keys = keysOf(issuer.issuer);
   if (!keys) throw new InvalidGrant("this client has no keys for the assertion's issuer", `issuer ${iss}`);
   const audiences = acceptedAudiences(settings, mapping);
   const tolerance = settings.clockToleranceSeconds;

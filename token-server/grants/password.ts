@@ -7,7 +7,7 @@
 // migrating from a platform that had it, registered explicitly per client.
 import { resolveAudience } from "../audience.ts";
 import { InvalidGrant, InvalidRequest } from "../errors.ts";
-import { authenticatedClient, type Ctx, param, requiredParam } from "../request-context.ts";
+import { authenticatedClient, authenticatedEntry, type Ctx, param, requiredParam } from "../request-context.ts";
 import { resolveScope } from "../scope.ts";
 import { userDirectoryOf, verifyUser } from "../users/verify-user.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
@@ -28,7 +28,7 @@ export const password: Grant = {
     if (secret === undefined) throw new InvalidRequest('the "password" parameter is required');
     if (username.length > MAX_USERNAME_LENGTH || Buffer.byteLength(secret) > MAX_PASSWORD_BYTES)
       throw new InvalidRequest("the username or password is too long");
-    const scope = resolveScope(client, param(ctx, "scope"));
+    const scope = resolveScope(authenticatedEntry(ctx), param(ctx, "scope"));
     const audience = resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer);
     if (!userDirectoryOf(server, client)) throw new InvalidGrant("no user directory is configured for this client");
     if (!(await verifyUser(server, client, username, secret)))

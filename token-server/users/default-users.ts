@@ -3,17 +3,18 @@
 // The file is re-read when it changes (a mounted Secret is updated in place), checked
 // with one stat per use.
 import { readFileSync, statSync } from "node:fs";
+import { type UserDirectory, userDirectory } from "./user-directory.ts";
 
 interface Loaded {
   path: string;
   stamp: string;
-  lines: string[];
+  directory: UserDirectory;
 }
 
 let loaded: Loaded | undefined;
 
-/** The file's htpasswd lines, or undefined when no file is configured or it cannot be read. */
-export function defaultUsers(path: string | undefined): string[] | undefined {
+/** The file's directory (parsed once per change), or undefined when no file is configured or it cannot be read. */
+export function defaultUsers(path: string | undefined): UserDirectory | undefined {
   if (!path) return undefined;
   let stamp: string;
   try {
@@ -22,11 +23,11 @@ export function defaultUsers(path: string | undefined): string[] | undefined {
   } catch {
     return undefined;
   }
-  if (loaded?.path === path && loaded.stamp === stamp) return loaded.lines;
+  if (loaded?.path === path && loaded.stamp === stamp) return loaded.directory;
   try {
-    const lines = readFileSync(path, "utf8").split(/\r?\n/);
-    loaded = { path, stamp, lines };
-    return lines;
+    const directory = userDirectory(readFileSync(path, "utf8").split(/\r?\n/));
+    loaded = { path, stamp, directory };
+    return directory;
   } catch {
     return undefined;
   }

@@ -12,14 +12,15 @@ export interface UserDirectory {
   dummyHash: string;
 }
 
-const parsed = new WeakMap<readonly string[], UserDirectory>();
 const HASH = /^\$2[aby]\$\d\d\$[./A-Za-z0-9]{53}$/;
 const DEFAULT_COST = "10";
 
-/** Parses htpasswd lines (cached per array); lines that are not bcrypt entries are skipped. */
+/**
+ * Parses htpasswd lines; lines that are not bcrypt entries are skipped. Done once per
+ * source: with the client's entry (client-entry.ts), or per change of the server-wide
+ * file (default-users.ts).
+ */
 export function userDirectory(lines: readonly string[]): UserDirectory {
-  let directory = parsed.get(lines);
-  if (directory) return directory;
   const users = new Map<string, string>();
   for (const raw of lines) {
     const line = raw.trim();
@@ -32,9 +33,7 @@ export function userDirectory(lines: readonly string[]): UserDirectory {
     if (!users.has(name)) users.set(name, hash);
   }
   const [first] = users.values();
-  directory = { users, dummyHash: first ?? `$2b$${DEFAULT_COST}$${"x".repeat(53)}` };
-  parsed.set(lines, directory);
-  return directory;
+  return { users, dummyHash: first ?? `$2b$${DEFAULT_COST}$${"x".repeat(53)}` };
 }
 
 /** True only for a known user with the right password; always one bcrypt comparison. */

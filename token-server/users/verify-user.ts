@@ -8,10 +8,11 @@ import { defaultUsers } from "./default-users.ts";
 import { checkPasswordThrottle, recordPasswordFailure } from "./password-throttle.ts";
 import { checkPassword, type UserDirectory, userDirectory } from "./user-directory.ts";
 
+const NOBODY = userDirectory([]);
+
 /** The client's user directory: its own, else the server-wide one; undefined when it has none. */
 export function userDirectoryOf(server: TokenServer, client: ClientRecord): UserDirectory | undefined {
-  const lines = client.identityMapping?.users ?? defaultUsers(server.settings.usersFile);
-  return lines ? userDirectory(lines) : undefined;
+  return server.clients.entry(client.clientId)?.users ?? defaultUsers(server.settings.usersFile);
 }
 
 /**
@@ -26,7 +27,7 @@ export async function verifyUser(
   password: string,
 ): Promise<boolean> {
   checkPasswordThrottle(server.state, client.clientId, username);
-  const ok = await checkPassword(userDirectoryOf(server, client) ?? userDirectory([]), username, password);
+  const ok = await checkPassword(userDirectoryOf(server, client) ?? NOBODY, username, password);
   if (!ok) await recordPasswordFailure(server.state, client.clientId, username);
   return ok;
 }

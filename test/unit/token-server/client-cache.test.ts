@@ -148,3 +148,29 @@ test("a registry rewritten within the grace period replaces the kept copy", asyn
   await cache.settled();
   assert.equal(cache.get(a.clientId)?.displayName, "rewritten");
 });
+
+test("each record loads with its entry: allowed scopes and user directory follow a change of the record", async () => {
+  const { registry, cache } = await setup();
+  const a = record({ scopes: ["one"] });
+  registry.change("put", a);
+  await cache.settled();
+  assert.deepEqual([...(cache.entry(a.clientId)?.allowedScopes ?? [])], ["one"]);
+  assert.equal(cache.entry(a.clientId)?.users, undefined);
+  registry.change("put", {
+    ...a,
+    scopes: ["one", "two"],
+    identityMapping: {
+      jwtIssuers: [],
+      samlIdps: [],
+      claimMappings: [],
+      audiences: [],
+      maxAssertionAgeSeconds: 60,
+      users: [`alice:$2b$04$${"a".repeat(53)}`],
+    },
+  });
+  await cache.settled();
+  const entry = cache.entry(a.clientId);
+  assert.deepEqual([...(entry?.allowedScopes ?? [])], ["one", "two"]);
+  assert.deepEqual([...(entry?.users?.users.keys() ?? [])], ["alice"]);
+  assert.equal(entry?.record, cache.get(a.clientId));
+});

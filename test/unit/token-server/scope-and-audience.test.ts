@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { resolveAudience } from "../../../token-server/audience.ts";
+import { clientEntry } from "../../../token-server/client-entry.ts";
 import { resolveScope } from "../../../token-server/scope.ts";
 import { record } from "../support/records.ts";
 
@@ -11,6 +12,7 @@ const client = record({
   audiences: ["https://orders.example", "reports"],
   defaultAudience: "https://orders.example",
 });
+const entry = clientEntry(client);
 const ISSUER = "https://issuer.example";
 
 const scopeCases: [string, string | undefined, string[] | string][] = [
@@ -28,14 +30,14 @@ for (const [name, requested, expected] of scopeCases)
   test(`scope: ${name}`, () => {
     if (typeof expected === "string")
       assert.throws(
-        () => resolveScope(client, requested),
+        () => resolveScope(entry, requested),
         (error: { error?: string }) => error.error === expected,
       );
-    else assert.deepEqual(resolveScope(client, requested), expected);
+    else assert.deepEqual(resolveScope(entry, requested), expected);
   });
 
 test("scope: a client without default scopes gets an empty scope", () => {
-  assert.deepEqual(resolveScope(record({ defaultScopes: [] }), undefined), []);
+  assert.deepEqual(resolveScope(clientEntry(record({ defaultScopes: [] })), undefined), []);
 });
 
 const audienceCases: [string, string[] | undefined, string[] | undefined, string[] | string][] = [
