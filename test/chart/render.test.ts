@@ -3,7 +3,17 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { CHART_DIR, envOf, find, HELM_MAJORS, helm, type KubeObject, podSpec, renderChart } from "./render.ts";
+import {
+  CHART_DIR,
+  envOf,
+  find,
+  HELM_MAJORS,
+  helm,
+  type KubeObject,
+  podOwners,
+  podSpec,
+  renderChart,
+} from "./render.ts";
 
 describe("helm lint --strict, Helm 3 and Helm 4", () => {
   const combos: Record<string, string[]> = {
@@ -145,6 +155,54 @@ describe("rendered objects", () => {
   });
 });
 
+describe("the conventions of the field's charts", () => {
+  test("images: registry/repository:tag@digest, global.imageRegistry over each image's registry", async () => {
+    const images = (objects: KubeObject[]) =>
+      podOwners(objects).map((o) => `${o.metadata.name}=${podSpec(o).containers[0]?.image}`);
+    assert.deepEqual(images(await renderChart()), [
+      "tollgate-operator=ghcr.io/tollgate/tollgate:0.1.0",
+      "tollgate-token-server=ghcr.io/tollgate/tollgate:0.1.0",
+      "tollgate-redis=redis:7.0-bookworm",
+      "tollgate-test-discovery=ghcr.io/tollgate/tollgate:0.1.0",
+    ]);
+    const digest = `sha256:${"ab".repeat(32)}`;
+    const objects = await renderChart([
+      "global.imageRegistry=mirror.example:5000",
+      "image.tag=1.2.3",
+      `image.digest=${digest}`,
+      "redis.bundled.image.repository=valkey/valkey",
+      "redis.bundled.image.tag=7.2",
+    ]);
+    assert.deepEqual(images(objects), [
+      `tollgate-operator=mirror.example:5000/tollgate/tollgate:1.2.3@${digest}`,
+      `tollgate-token-server=mirror.example:5000/tollgate/tollgate:1.2.3@${digest}`,
+      "tollgate-redis=mirror.example:5000/valkey/valkey:7.2",
+      `tollgate-test-discovery=mirror.example:5000/tollgate/tollgate:1.2.3@${digest}`,
+    ]);
+    const [operator] = images(await renderChart(["image.registry=", "image.repository=tollgate"]));
+    assert.equal(operator, "tollgate-operator=tollgate:0.1.0", "an empty registry: the runtime's default");
+  });
+
+  test("imagePullSecrets on every pod, the helm test pod and Redis included, global ones first", async () => {
+    const objects = await renderChart(["global.imagePullSecrets={shared}", "imagePullSecrets[0].name=own"]);
+    const owners = podOwners(objects);
+    assert.equal(owners.length, 4);
+    for (const owner of owners)
+      assert.deepEqual(podSpec(owner).imagePullSecrets, [{ name: "shared" }, { name: "own" }], owner.metadata.name);
+    for (const owner of podOwners(await renderChart()))
+      assert.equal(podSpec(owner).imagePullSecrets, undefined, "none by default");
+  });
+
+  test("as a subchart: global (any keys) and enabled are accepted at the root", async () => {
+    const set = ["enabled=true", "global.storageClass=fast", "global.imageRegistry=mirror.example"];
+    for (const major of HELM_MAJORS) {
+      const args = ["lint", "--strict", CHART_DIR, "--kube-version", "1.36.3"];
+      const { code, output } = await helm([...args, ...set.flatMap((v) => ["--set", v])], major);
+      assert.equal(code, 0, `helm ${major}: ${output}`);
+    }
+  });
+});
+
 describe("values.schema.json rejects bad values with a message naming the value", () => {
   const cases: [string, string[], RegExp][] = [
     ["unknown RBAC mode", ["rbac.mode=everywhere"], /rbac\.mode|rbac.*mode/],
@@ -157,6 +215,8 @@ describe("values.schema.json rejects bad values with a message naming the value"
     ["ingress without a host", ["ingress.enabled=true"], /ingress.*host/],
     ["an issuer with a trailing slash", ["issuer=https://auth.example.com/"], /issuer/],
     ["a misspelt key", ["operater.replicas=3"], /operater/],
+    ["an image digest that is not one", ["image.digest=latest"], /image.*digest/],
+    ["a pull secret without a name", ["imagePullSecrets[0].nam=x"], /imagePullSecrets/],
     ["zero replicas", ["operator.replicas=0"], /operator.*replicas/],
   ];
   for (const [name, set, message] of cases) {

@@ -51,18 +51,35 @@ export function find(objects: KubeObject[], kind: string, name?: string): KubeOb
 
 type Container = {
   name: string;
+  image?: string;
+  args?: string[];
   env?: { name: string; value?: string; valueFrom?: unknown }[];
   securityContext?: Record<string, unknown>;
+  volumeMounts?: { name: string; mountPath: string }[];
+  [field: string]: unknown;
 };
 type PodSpec = {
   containers: Container[];
   securityContext?: Record<string, unknown>;
   automountServiceAccountToken?: boolean;
+  imagePullSecrets?: { name: string }[];
+  [field: string]: unknown;
 };
 
 export function podSpec(object: KubeObject): PodSpec {
   const spec = object.spec as { template?: { spec: PodSpec } } & PodSpec;
   return spec.template?.spec ?? spec;
+}
+
+/** Labels and annotations of a workload's pods (a Pod's own metadata for a bare Pod). */
+export function podMetadata(object: KubeObject): KubeObject["metadata"] {
+  const spec = object.spec as { template?: { metadata: KubeObject["metadata"] } };
+  return spec.template?.metadata ?? object.metadata;
+}
+
+/** Every object that runs pods: Deployments, StatefulSets and bare Pods (the `helm test` hook). */
+export function podOwners(objects: KubeObject[]): KubeObject[] {
+  return objects.filter((o) => ["Deployment", "StatefulSet", "Pod"].includes(o.kind));
 }
 
 export function envOf(object: KubeObject, container = 0): Map<string, { value?: string; valueFrom?: unknown }> {

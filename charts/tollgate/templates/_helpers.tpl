@@ -23,8 +23,33 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
+{{/* An image reference from (dict "image" .Values.image "global" .Values.global "defaultTag" "…"):
+registry/repository:tag@digest, global.imageRegistry winning over the image's registry. */}}
+{{- define "tollgate.imageRef" -}}
+{{- $registry := .global.imageRegistry | default .image.registry -}}
+{{- $tag := .image.tag | default .defaultTag -}}
+{{- if $registry }}{{ $registry }}/{{ end }}{{ .image.repository }}
+{{- if $tag }}:{{ $tag }}{{ end }}
+{{- with .image.digest }}@{{ . }}{{ end -}}
+{{- end -}}
+
 {{- define "tollgate.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- include "tollgate.imageRef" (dict "image" .Values.image "global" .Values.global "defaultTag" .Chart.AppVersion) -}}
+{{- end -}}
+
+{{- define "tollgate.redisImage" -}}
+{{- include "tollgate.imageRef" (dict "image" .Values.redis.bundled.image "global" .Values.global "defaultTag" "") -}}
+{{- end -}}
+
+{{/* Every pod's pull secrets: global.imagePullSecrets then imagePullSecrets, names or {name: …}. */}}
+{{- define "tollgate.imagePullSecrets" -}}
+{{- $secrets := concat (.Values.global.imagePullSecrets | default list) .Values.imagePullSecrets -}}
+{{- with $secrets }}
+imagePullSecrets:
+{{- range . }}
+  - name: {{ if kindIs "string" . }}{{ . }}{{ else }}{{ .name }}{{ end }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{- define "tollgate.tokenServerName" -}}{{ include "tollgate.fullname" . }}-token-server{{- end -}}
