@@ -5,11 +5,13 @@ import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
 import {
   CHART_DIR,
+  EVERY_CONVENTION,
   envOf,
   find,
   HELM_MAJORS,
   helm,
   type KubeObject,
+  podMetadata,
   podOwners,
   podSpec,
   renderChart,
@@ -29,6 +31,7 @@ describe("helm lint --strict, Helm 3 and Helm 4", () => {
       "ingress.host=auth.example.com",
       "tokenServer.autoscaling.enabled=true",
     ],
+    "every convention": EVERY_CONVENTION,
   };
   for (const major of HELM_MAJORS)
     for (const [name, set] of Object.entries(combos)) {
@@ -193,6 +196,125 @@ describe("the conventions of the field's charts", () => {
       assert.equal(podSpec(owner).imagePullSecrets, undefined, "none by default");
   });
 
+  test("commonLabels on every object and pod, never replacing the chart's own labels", async () => {
+    const objects = await renderChart(["commonLabels.team=identity", "commonLabels.app\\.kubernetes\\.io/name=x"]);
+    for (const object of objects) {
+      assert.equal(object.metadata.labels?.team, "identity", `${object.kind}/${object.metadata.name}`);
+      assert.equal(object.metadata.labels?.["app.kubernetes.io/name"], "tollgate");
+    }
+    for (const owner of podOwners(objects)) assert.equal(podMetadata(owner).labels?.team, "identity");
+  });
+
+  const components = {
+    operator: "tollgate-operator",
+    tokenServer: "tollgate-token-server",
+    "redis.bundled": "tollgate-redis",
+  };
+
+  test("per component: pod labels and annotations, priority class, node selector, tolerations, affinity", async () => {
+    const affinity =
+      "nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution.nodeSelectorTerms[0].matchExpressions[0]";
+    const set = Object.keys(components).flatMap((key) => [
+      `${key}.podLabels.owner=${key}`,
+      `${key}.podLabels.app\\.kubernetes\\.io/component=x`,
+      `${key}.podAnnotations.note=${key}`,
+      `${key}.priorityClassName=${key.replace(".", "-")}-critical`,
+      `${key}.nodeSelector.pool=${key}`,
+      `${key}.tolerations[0].key=dedicated`,
+      `${key}.tolerations[0].operator=Exists`,
+      `${key}.affinity.${affinity}.key=zone`,
+      `${key}.affinity.${affinity}.operator=Exists`,
+    ]);
+    const objects = await renderChart(set);
+    for (const [key, name] of Object.entries(components)) {
+      const [workload] = find(objects, key === "redis.bundled" ? "StatefulSet" : "Deployment", name);
+      assert.ok(workload, name);
+      const { labels, annotations } = podMetadata(workload);
+      assert.equal(labels?.owner, key);
+      assert.equal(labels?.["app.kubernetes.io/component"], name.replace("tollgate-", ""), "selector labels win");
+      assert.deepEqual(annotations, { note: key });
+      const pod = podSpec(workload);
+      assert.equal(pod.priorityClassName, `${key.replace(".", "-")}-critical`);
+      assert.deepEqual(pod.nodeSelector, { pool: key });
+      assert.deepEqual(pod.tolerations, [{ key: "dedicated", operator: "Exists" }]);
+      assert.ok(JSON.stringify(pod.affinity).includes('"key":"zone"'), name);
+    }
+    for (const owner of podOwners(await renderChart()).filter((o) => o.kind !== "Pod")) {
+      const pod = podSpec(owner);
+      assert.deepEqual(podMetadata(owner).annotations, undefined);
+      for (const field of ["priorityClassName", "nodeSelector", "tolerations", "affinity"])
+        assert.equal(pod[field], undefined, `${owner.metadata.name}: no ${field} by default`);
+    }
+  });
+
+  test("topologySpreadConstraints: operator and token server replicas spread across nodes by default, as a preference", async () => {
+    const spread = (objects: KubeObject[], name: string) => {
+      const [workload] = podOwners(objects).filter((o) => o.metadata.name === name);
+      assert.ok(workload, name);
+      return podSpec(workload).topologySpreadConstraints;
+    };
+    const defaults = await renderChart();
+    for (const component of ["operator", "token-server"])
+      assert.deepEqual(spread(defaults, `tollgate-${component}`), [
+        {
+          maxSkew: 1,
+          topologyKey: "kubernetes.io/hostname",
+          whenUnsatisfiable: "ScheduleAnyway",
+          labelSelector: {
+            matchLabels: {
+              "app.kubernetes.io/name": "tollgate",
+              "app.kubernetes.io/instance": "tollgate",
+              "app.kubernetes.io/component": component,
+            },
+          },
+        },
+      ]);
+    assert.equal(spread(defaults, "tollgate-redis"), undefined, "one Redis: nothing to spread");
+    const custom = await renderChart([
+      "tokenServer.topologySpreadConstraints[0].maxSkew=2",
+      "tokenServer.topologySpreadConstraints[0].topologyKey=topology.kubernetes.io/zone",
+      "tokenServer.topologySpreadConstraints[0].whenUnsatisfiable=DoNotSchedule",
+      "tokenServer.topologySpreadConstraints[0].labelSelector.matchLabels.tier=auth",
+      "operator.topologySpreadConstraints=null",
+    ]);
+    assert.deepEqual(spread(custom, "tollgate-token-server"), [
+      {
+        maxSkew: 2,
+        topologyKey: "topology.kubernetes.io/zone",
+        whenUnsatisfiable: "DoNotSchedule",
+        labelSelector: { matchLabels: { tier: "auth" } },
+      },
+    ]);
+    assert.equal(spread(custom, "tollgate-operator"), undefined);
+  });
+
+  test("extraEnv, extraArgs, extraVolumes and extraVolumeMounts per component, after the chart's own", async () => {
+    const set = Object.keys(components).flatMap((key) => [
+      `${key}.extraEnv[0].name=NODE_EXTRA_CA_CERTS`,
+      `${key}.extraEnv[0].value=/etc/private-ca/ca.crt`,
+      `${key}.extraArgs={--extra,${key}}`,
+      `${key}.extraVolumes[0].name=private-ca`,
+      `${key}.extraVolumes[0].configMap.name=private-ca`,
+      `${key}.extraVolumeMounts[0].name=private-ca`,
+      `${key}.extraVolumeMounts[0].mountPath=/etc/private-ca`,
+    ]);
+    const objects = await renderChart(set);
+    const defaults = await renderChart();
+    for (const [key, name] of Object.entries(components)) {
+      const [workload] = podOwners(objects).filter((o) => o.metadata.name === name);
+      const [plain] = podOwners(defaults).filter((o) => o.metadata.name === name);
+      assert.ok(workload && plain, name);
+      const [container] = podSpec(workload).containers;
+      const [plainContainer] = podSpec(plain).containers;
+      assert.deepEqual(container?.args, [...(plainContainer?.args ?? []), "--extra", key]);
+      assert.deepEqual(container?.env?.at(-1), { name: "NODE_EXTRA_CA_CERTS", value: "/etc/private-ca/ca.crt" });
+      assert.equal(container?.env?.length, (plainContainer?.env?.length ?? 0) + 1);
+      assert.deepEqual(container?.volumeMounts?.at(-1), { name: "private-ca", mountPath: "/etc/private-ca" });
+      const volumes = podSpec(workload).volumes as { name: string }[];
+      assert.deepEqual(volumes.at(-1), { name: "private-ca", configMap: { name: "private-ca" } });
+    }
+  });
+
   test("as a subchart: global (any keys) and enabled are accepted at the root", async () => {
     const set = ["enabled=true", "global.storageClass=fast", "global.imageRegistry=mirror.example"];
     for (const major of HELM_MAJORS) {
@@ -217,6 +339,15 @@ describe("values.schema.json rejects bad values with a message naming the value"
     ["a misspelt key", ["operater.replicas=3"], /operater/],
     ["an image digest that is not one", ["image.digest=latest"], /image.*digest/],
     ["a pull secret without a name", ["imagePullSecrets[0].nam=x"], /imagePullSecrets/],
+    [
+      "a spread constraint without a topology key",
+      [
+        "operator.topologySpreadConstraints[0].maxSkew=1",
+        "operator.topologySpreadConstraints[0].whenUnsatisfiable=ScheduleAnyway",
+      ],
+      /operator.*topologySpreadConstraints/,
+    ],
+    ["an extraEnv entry without a name", ["tokenServer.extraEnv[0].value=x"], /tokenServer.*extraEnv/],
     ["zero replicas", ["operator.replicas=0"], /operator.*replicas/],
   ];
   for (const [name, set, message] of cases) {

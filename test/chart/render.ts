@@ -12,6 +12,36 @@ export const CHART_DIR = new URL("../../charts/tollgate", import.meta.url).pathn
 export const helmBinary = (major: 3 | 4 = 4): string => join(controlPlaneBinDir(), major === 3 ? "helm3" : "helm");
 export const HELM_MAJORS = [3, 4] as const;
 
+/**
+ * One of each convention the chart offers, set at once: linted with both Helms and
+ * dry-run against the API server with strict field validation (install.test.ts).
+ */
+export const EVERY_CONVENTION: string[] = [
+  "global.imageRegistry=mirror.example",
+  "global.imagePullSecrets={shared-pull}",
+  "imagePullSecrets={own-pull}",
+  `image.digest=sha256:${"ab".repeat(32)}`,
+  "commonLabels.team=identity",
+  ...["operator", "tokenServer", "redis.bundled"].flatMap((key) => [
+    `${key}.podLabels.owner=platform`,
+    `${key}.podAnnotations.note=x`,
+    `${key}.priorityClassName=system-cluster-critical`,
+    `${key}.nodeSelector.kubernetes\\.io/os=linux`,
+    `${key}.tolerations[0].key=dedicated`,
+    `${key}.tolerations[0].operator=Exists`,
+    `${key}.topologySpreadConstraints[0].maxSkew=1`,
+    `${key}.topologySpreadConstraints[0].topologyKey=topology.kubernetes.io/zone`,
+    `${key}.topologySpreadConstraints[0].whenUnsatisfiable=ScheduleAnyway`,
+    `${key}.extraEnv[0].name=HTTPS_PROXY`,
+    `${key}.extraEnv[0].value=http://proxy.example:3128`,
+    `${key}.extraArgs={--log-level,debug}`,
+    `${key}.extraVolumes[0].name=private-ca`,
+    `${key}.extraVolumes[0].configMap.name=private-ca`,
+    `${key}.extraVolumeMounts[0].name=private-ca`,
+    `${key}.extraVolumeMounts[0].mountPath=/etc/private-ca`,
+  ]),
+];
+
 export interface KubeObject {
   apiVersion: string;
   kind: string;

@@ -8,12 +8,15 @@
 {{- end -}}
 {{- end -}}
 
+{{/* Every object's labels: the standard ones, then commonLabels (which cannot override them). */}}
 {{- define "tollgate.labels" -}}
-app.kubernetes.io/name: {{ .Chart.Name }}
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- $standard := dict
+  "app.kubernetes.io/name" .Chart.Name
+  "app.kubernetes.io/instance" .Release.Name
+  "app.kubernetes.io/version" .Chart.AppVersion
+  "app.kubernetes.io/managed-by" .Release.Service
+  "helm.sh/chart" (printf "%s-%s" .Chart.Name .Chart.Version) -}}
+{{- merge $standard (.Values.commonLabels | default dict) | toYaml -}}
 {{- end -}}
 
 {{/* Selector labels of one component: (dict "root" $ "component" "operator") */}}
@@ -95,4 +98,44 @@ imagePullSecrets:
 {{- define "tollgate.podSecurity" -}}
 securityContext:
   {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- end -}}
+
+{{/* A pod template's metadata: (dict "root" $ "component" "operator" "values" .Values.operator).
+Pod labels and commonLabels never override the selector labels. */}}
+{{- define "tollgate.podMetadata" -}}
+{{- $selector := include "tollgate.selectorLabels" (dict "root" .root "component" .component) | fromYaml -}}
+metadata:
+  labels:
+    {{- merge $selector (.values.podLabels | default dict) (.root.Values.commonLabels | default dict) | toYaml | nindent 4 }}
+  {{- with .values.podAnnotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
+
+{{/* Where a component's pods run: priority class, node selection and spread, same arguments.
+A spread constraint without a labelSelector gets the component's selector labels. */}}
+{{- define "tollgate.podScheduling" -}}
+{{- with .values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- range . }}
+  {{- $selector := dict "matchLabels" (include "tollgate.selectorLabels" (dict "root" $.root "component" $.component) | fromYaml) }}
+  - {{ toYaml (merge (dict) . (dict "labelSelector" (.labelSelector | default $selector))) | nindent 4 | trim }}
+  {{- end }}
+{{- end }}
 {{- end -}}
