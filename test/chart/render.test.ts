@@ -315,6 +315,73 @@ describe("the conventions of the field's charts", () => {
     }
   });
 
+  test("namespaceOverride: every namespaced object, URL and RBAC subject in that namespace", async () => {
+    const clusterScoped = ["ClusterRole", "ClusterRoleBinding"];
+    for (const [set, namespace] of [
+      [[], "tollgate-system"],
+      [["namespaceOverride=identity"], "identity"],
+    ] as const) {
+      const objects = await renderChart([...set]);
+      for (const object of objects.filter((o) => !clusterScoped.includes(o.kind)))
+        assert.equal(object.metadata.namespace, namespace, `${object.kind}/${object.metadata.name}`);
+      for (const object of objects.filter((o) => clusterScoped.includes(o.kind)))
+        assert.equal(object.metadata.namespace, undefined);
+      const [operator] = find(objects, "Deployment", "tollgate-operator");
+      assert.ok(operator);
+      assert.equal(envOf(operator).get("TOLLGATE_ISSUER")?.value, `http://tollgate-token-server.${namespace}.svc`);
+      assert.equal(envOf(operator).get("TOLLGATE_REDIS_URL")?.value, `redis://tollgate-redis.${namespace}.svc:6379`);
+      for (const binding of [...find(objects, "ClusterRoleBinding"), ...find(objects, "RoleBinding")])
+        assert.deepEqual((binding as unknown as { subjects: unknown[] }).subjects, [
+          { kind: "ServiceAccount", name: "tollgate-operator", namespace },
+        ]);
+    }
+    const namespaced = await renderChart(["namespaceOverride=identity", "rbac.mode=namespaced"]);
+    const roleNamespaces = find(namespaced, "Role", "tollgate-operator").map((r) => r.metadata.namespace);
+    assert.deepEqual(roleNamespaces, ["identity"], "the managed namespaces include the override, not the release's");
+  });
+
+  test("serviceAccount per component: create, name, annotations", async () => {
+    const serviceAccounts = (objects: KubeObject[]) =>
+      Object.fromEntries(find(objects, "ServiceAccount").map((sa) => [sa.metadata.name, sa.metadata.annotations]));
+    const accountOf = (objects: KubeObject[], name: string) => {
+      const [deployment] = find(objects, "Deployment", name);
+      assert.ok(deployment, name);
+      return podSpec(deployment).serviceAccountName;
+    };
+    const defaults = await renderChart();
+    assert.deepEqual(serviceAccounts(defaults), { "tollgate-operator": undefined, "tollgate-token-server": undefined });
+    const identity = "iam.gke.io/gcp-service-account";
+    const objects = await renderChart([
+      `operator.serviceAccount.annotations.${identity.replaceAll(".", "\\.")}=tollgate@project.iam`,
+      "operator.serviceAccount.name=tollgate-controller",
+      "tokenServer.serviceAccount.create=false",
+    ]);
+    assert.deepEqual(serviceAccounts(objects), { "tollgate-controller": { [identity]: "tollgate@project.iam" } });
+    assert.equal(accountOf(objects, "tollgate-operator"), "tollgate-controller");
+    assert.equal(
+      accountOf(objects, "tollgate-token-server"),
+      "default",
+      "not created, no name: the namespace's default",
+    );
+    for (const binding of [...find(objects, "ClusterRoleBinding"), ...find(objects, "RoleBinding")])
+      assert.equal((binding as unknown as { subjects: { name: string }[] }).subjects[0]?.name, "tollgate-controller");
+    const existing = await renderChart(["operator.serviceAccount.create=false", "operator.serviceAccount.name=ops"]);
+    assert.deepEqual(Object.keys(serviceAccounts(existing)), ["tollgate-token-server"]);
+    assert.equal(accountOf(existing, "tollgate-operator"), "ops");
+  });
+
+  test("extraObjects: objects and strings, both rendered with tpl", async () => {
+    const objects = await renderChart([
+      "extraObjects[0].apiVersion=v1",
+      "extraObjects[0].kind=ConfigMap",
+      "extraObjects[0].metadata.name=private-ca-for-{{ .Release.Name }}",
+      "extraObjects[0].data.ca\\.crt=PEM",
+      "extraObjects[1]=apiVersion: v1\nkind: ConfigMap\nmetadata: {name: proxy-{{ .Release.Name }}}",
+    ]);
+    assert.deepEqual(find(objects, "ConfigMap", "private-ca-for-tollgate")[0]?.data, { "ca.crt": "PEM" });
+    assert.equal(find(objects, "ConfigMap", "proxy-tollgate").length, 1);
+  });
+
   test("as a subchart: global (any keys) and enabled are accepted at the root", async () => {
     const set = ["enabled=true", "global.storageClass=fast", "global.imageRegistry=mirror.example"];
     for (const major of HELM_MAJORS) {

@@ -8,6 +8,20 @@
 {{- end -}}
 {{- end -}}
 
+{{/* The namespace of every namespaced object: namespaceOverride, else the release's. */}}
+{{- define "tollgate.namespace" -}}
+{{- .Values.namespaceOverride | default .Release.Namespace -}}
+{{- end -}}
+
+{{/* A component's ServiceAccount name: (dict "root" $ "values" .Values.operator "default" "<fullname>-operator"). */}}
+{{- define "tollgate.serviceAccountName" -}}
+{{- if .values.serviceAccount.create -}}
+{{- .values.serviceAccount.name | default .default -}}
+{{- else -}}
+{{- .values.serviceAccount.name | default "default" -}}
+{{- end -}}
+{{- end -}}
+
 {{/* Every object's labels: the standard ones, then commonLabels (which cannot override them). */}}
 {{- define "tollgate.labels" -}}
 {{- $standard := dict
@@ -64,14 +78,14 @@ imagePullSecrets:
 {{- if .Values.issuer -}}
 {{- .Values.issuer -}}
 {{- else -}}
-{{- printf "http://%s.%s.svc" (include "tollgate.tokenServerName" .) .Release.Namespace -}}
+{{- printf "http://%s.%s.svc" (include "tollgate.tokenServerName" .) (include "tollgate.namespace" .) -}}
 {{- if ne (int .Values.tokenServer.service.port) 80 }}:{{ .Values.tokenServer.service.port }}{{ end -}}
 {{- end -}}
 {{- end -}}
 
 {{/* The namespaces the operator manages in namespaced mode: the listed ones plus the release's. */}}
 {{- define "tollgate.namespaces" -}}
-{{- $list := list .Release.Namespace -}}
+{{- $list := list (include "tollgate.namespace" .) -}}
 {{- range .Values.rbac.namespaces }}{{ if not (has . $list) }}{{ $list = append $list . }}{{ end }}{{ end -}}
 {{- join "," $list -}}
 {{- end -}}
@@ -80,7 +94,7 @@ imagePullSecrets:
 {{- define "tollgate.redisEnv" -}}
 {{- if eq .Values.redis.mode "bundled" }}
 - name: TOLLGATE_REDIS_URL
-  value: {{ printf "redis://%s.%s.svc:6379" (include "tollgate.redisName" .) .Release.Namespace | quote }}
+  value: {{ printf "redis://%s.%s.svc:6379" (include "tollgate.redisName" .) (include "tollgate.namespace" .) | quote }}
 {{- else if .Values.redis.external.passwordSecret.name }}
 - name: REDIS_PASSWORD
   valueFrom:
@@ -138,4 +152,11 @@ topologySpreadConstraints:
   - {{ toYaml (merge (dict) . (dict "labelSelector" (.labelSelector | default $selector))) | nindent 4 | trim }}
   {{- end }}
 {{- end }}
+{{- end -}}
+
+{{- define "tollgate.operatorServiceAccount" -}}
+{{- include "tollgate.serviceAccountName" (dict "root" . "values" .Values.operator "default" (include "tollgate.operatorName" .)) -}}
+{{- end -}}
+{{- define "tollgate.tokenServerServiceAccount" -}}
+{{- include "tollgate.serviceAccountName" (dict "root" . "values" .Values.tokenServer "default" (include "tollgate.tokenServerName" .)) -}}
 {{- end -}}
