@@ -53,6 +53,7 @@ describe("the chart on a real API server", () => {
       "redis.mode=external",
       "redis.external.url=redis://redis.example:6379",
       "redis.external.passwordSecret.name=redis-auth",
+      "issuer=https://auth.example.com",
       "ingress.enabled=true",
       "ingress.host=auth.example.com",
       "tokenServer.autoscaling.enabled=true",

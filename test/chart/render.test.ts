@@ -17,6 +17,16 @@ import {
   renderChart,
 } from "./render.ts";
 
+/** Both Helms refuse to render `set`, with a message matching `message`. */
+async function assertRefused(set: string[], message: RegExp): Promise<void> {
+  const args = ["template", "tollgate", CHART_DIR, "--kube-version", "1.36.3", ...set.flatMap((v) => ["--set", v])];
+  for (const major of HELM_MAJORS) {
+    const { code, output } = await helm(args, major);
+    assert.notEqual(code, 0, `helm ${major} accepted ${set.join(" ")}`);
+    assert.match(output, message, `helm ${major}`);
+  }
+}
+
 describe("helm lint --strict, Helm 3 and Helm 4", () => {
   const combos: Record<string, string[]> = {
     defaults: [],
@@ -26,9 +36,12 @@ describe("helm lint --strict, Helm 3 and Helm 4", () => {
       "redis.external.passwordSecret.name=redis",
     ],
     namespaced: ["rbac.mode=namespaced", "rbac.namespaces={team-a,team-b}"],
-    "ingress and autoscaling": [
+    "ingress, HTTPRoute and autoscaling": [
+      "issuer=https://auth.example.com",
       "ingress.enabled=true",
       "ingress.host=auth.example.com",
+      "httpRoute.enabled=true",
+      "httpRoute.parentRefs[0].name=public",
       "tokenServer.autoscaling.enabled=true",
     ],
     "every convention": EVERY_CONVENTION,
@@ -45,7 +58,15 @@ describe("helm lint --strict, Helm 3 and Helm 4", () => {
     }
 
   test("Helm 3 and Helm 4 render the same objects", async () => {
-    const set = ["rbac.mode=namespaced", "rbac.namespaces={team-a}", "ingress.enabled=true", "ingress.host=a.example"];
+    const set = [
+      ...["rbac.mode=namespaced", "rbac.namespaces={team-a}", "ingress.enabled=true", "ingress.host=a.example"],
+      ...[
+        "issuer=https://a.example",
+        "httpRoute.enabled=true",
+        "httpRoute.parentRefs[0].name=public",
+        ...EVERY_CONVENTION,
+      ],
+    ];
     const strip = (objects: KubeObject[]) =>
       objects.map((o) => {
         const { ["helm.sh/chart"]: _chart, ...labels } = o.metadata.labels ?? {};
@@ -155,6 +176,79 @@ describe("rendered objects", () => {
     assert.ok(tokenServer);
     assert.equal((tokenServer.spec as { replicas?: number }).replicas, undefined, "the HPA owns the replica count");
     assert.equal(envOf(tokenServer).get("TOLLGATE_ISSUER")?.value, "https://auth.example.com");
+  });
+});
+
+describe("public routes serve the issuer's host", () => {
+  test("HTTPRoute: attached to the named Gateways, the issuer's host by default, to the token server's Service", async () => {
+    const objects = await renderChart([
+      "issuer=https://auth.example.com",
+      "httpRoute.enabled=true",
+      "httpRoute.parentRefs[0].name=public",
+      "httpRoute.parentRefs[0].namespace=gateway-system",
+      "httpRoute.parentRefs[0].sectionName=https",
+      "httpRoute.annotations.note=x",
+    ]);
+    const [route] = find(objects, "HTTPRoute", "tollgate-token-server");
+    assert.ok(route);
+    assert.equal(route.apiVersion, "gateway.networking.k8s.io/v1");
+    assert.deepEqual(route.metadata.annotations, { note: "x" });
+    assert.deepEqual(route.spec, {
+      parentRefs: [{ name: "public", namespace: "gateway-system", sectionName: "https" }],
+      hostnames: ["auth.example.com"],
+      rules: [
+        {
+          matches: [{ path: { type: "PathPrefix", value: "/" } }],
+          backendRefs: [{ name: "tollgate-token-server", port: 80 }],
+        },
+      ],
+    });
+    const more = await renderChart([
+      "issuer=https://auth.example.com:8443/tenant",
+      "httpRoute.enabled=true",
+      "httpRoute.parentRefs[0].name=public",
+      "httpRoute.hostnames={auth.example.com,auth.internal.example}",
+    ]);
+    const hostnames = (find(more, "HTTPRoute")[0]?.spec as { hostnames: string[] } | undefined)?.hostnames;
+    assert.deepEqual(hostnames, ["auth.example.com", "auth.internal.example"]);
+    assert.equal(find(await renderChart(), "HTTPRoute").length, 0, "off by default");
+  });
+
+  const refused: [string, string[], RegExp][] = [
+    [
+      "an Ingress host other than the issuer's",
+      ["issuer=https://auth.example.com", "ingress.enabled=true", "ingress.host=login.example.com"],
+      /ingress\.host \(login\.example\.com\) must serve the host of issuer \(https:\/\/auth\.example\.com\)/,
+    ],
+    [
+      "an Ingress with the in-cluster issuer",
+      ["ingress.enabled=true", "ingress.host=auth.example.com"],
+      /ingress\.host .* issuer \(empty: the in-cluster Service URL\): set issuer=https:\/\/auth\.example\.com/,
+    ],
+    [
+      "HTTPRoute hostnames without the issuer's",
+      [
+        "issuer=https://auth.example.com",
+        "httpRoute.enabled=true",
+        "httpRoute.parentRefs[0].name=gw",
+        "httpRoute.hostnames={a.example}",
+      ],
+      /httpRoute\.hostnames \(a\.example\) must serve the host of issuer/,
+    ],
+    [
+      "an HTTPRoute without a Gateway",
+      ["issuer=https://auth.example.com", "httpRoute.enabled=true"],
+      /httpRoute.*parentRefs/,
+    ],
+  ];
+  for (const [name, set, message] of refused) test(`refused: ${name}`, () => assertRefused(set, message));
+  test("the issuer's host with a port and a path matches its Ingress host", async () => {
+    const set = [
+      "issuer=https://auth.example.com:8443/tenant",
+      "ingress.enabled=true",
+      "ingress.host=auth.example.com",
+    ];
+    assert.equal(find(await renderChart(set), "Ingress").length, 1);
   });
 });
 
@@ -417,17 +511,7 @@ describe("values.schema.json rejects bad values with a message naming the value"
     ["an extraEnv entry without a name", ["tokenServer.extraEnv[0].value=x"], /tokenServer.*extraEnv/],
     ["zero replicas", ["operator.replicas=0"], /operator.*replicas/],
   ];
-  for (const [name, set, message] of cases) {
-    test(name, async () => {
-      const args = ["template", "tollgate", CHART_DIR, "--kube-version", "1.36.3"];
-      for (const value of set) args.push("--set", value);
-      for (const major of HELM_MAJORS) {
-        const { code, output } = await helm(args, major);
-        assert.notEqual(code, 0, `helm ${major} accepted ${set.join(" ")}`);
-        assert.match(output, message, `helm ${major}`);
-      }
-    });
-  }
+  for (const [name, set, message] of cases) test(name, () => assertRefused(set, message));
 });
 
 test("the chart ships the CRD from crds/, unchanged", () => {

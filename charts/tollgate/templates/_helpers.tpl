@@ -160,3 +160,18 @@ topologySpreadConstraints:
 {{- define "tollgate.tokenServerServiceAccount" -}}
 {{- include "tollgate.serviceAccountName" (dict "root" . "values" .Values.tokenServer "default" (include "tollgate.tokenServerName" .)) -}}
 {{- end -}}
+
+{{/* The host of `issuer` (no port); empty when issuer is. */}}
+{{- define "tollgate.issuerHost" -}}
+{{- with .Values.issuer }}{{ (urlParse .).host | regexFind "^[^:]+" }}{{ end -}}
+{{- end -}}
+
+{{/* Fails the render when a public route's hosts do not serve `issuer`: tokens would carry
+an `iss`, and Secrets a token endpoint, that the route does not answer for.
+(dict "root" $ "value" "ingress.host" "hosts" (list …)) */}}
+{{- define "tollgate.checkIssuerHost" -}}
+{{- $issuerHost := include "tollgate.issuerHost" .root -}}
+{{- if not (has $issuerHost .hosts) -}}
+{{- fail (printf "%s (%s) must serve the host of issuer (%s): set issuer=https://%s, the URL clients reach the token server at" .value (join ", " .hosts) (.root.Values.issuer | default "empty: the in-cluster Service URL") (first .hosts | default "<public host>")) -}}
+{{- end -}}
+{{- end -}}
