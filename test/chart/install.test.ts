@@ -7,7 +7,7 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
 import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
-import { CHART_DIR, helm, helmBinary } from "./render.ts";
+import { CHART_DIR, EVERY_CONVENTION, helm, helmBinary } from "./render.ts";
 
 const run = promisify(execFile);
 
@@ -53,10 +53,12 @@ describe("the chart on a real API server", () => {
       "redis.mode=external",
       "redis.external.url=redis://redis.example:6379",
       "redis.external.passwordSecret.name=redis-auth",
+      "issuer=https://auth.example.com",
       "ingress.enabled=true",
       "ingress.host=auth.example.com",
       "tokenServer.autoscaling.enabled=true",
     ],
+    "every convention the chart offers": EVERY_CONVENTION,
   };
   for (const [name, set] of Object.entries(combos)) {
     test(`server-side dry-run with strict validation: ${name}`, async () => {

@@ -47,8 +47,9 @@ function shellEnv(): NodeJS.ProcessEnv {
 
 /** The tag of the image build.sh made: the only value a user would also set for their registry. */
 function imageValues(): string[] {
-  const [repository, tag] = images.tollgate.ref.split(/:(?=[^:/]+$)/) as [string, string];
-  return ["--set", `image.repository=${repository}`, "--set", `image.tag=${tag}`, "--set", "image.pullPolicy=Never"];
+  const [, registry, repository, tag] = /^([^/]+)\/(.+):([^:/]+)$/.exec(images.tollgate.ref) as unknown as string[];
+  const values = [`image.registry=${registry}`, `image.repository=${repository}`, `image.tag=${tag}`];
+  return [...values, "image.pullPolicy=Never"].flatMap((value) => ["--set", value]);
 }
 
 async function helm(args: string[]): Promise<string> {

@@ -12,6 +12,41 @@ export const CHART_DIR = new URL("../../charts/tollgate", import.meta.url).pathn
 export const helmBinary = (major: 3 | 4 = 4): string => join(controlPlaneBinDir(), major === 3 ? "helm3" : "helm");
 export const HELM_MAJORS = [3, 4] as const;
 
+/**
+ * One of each convention the chart offers, set at once: linted with both Helms and
+ * dry-run against the API server with strict field validation (install.test.ts).
+ */
+export const EVERY_CONVENTION: string[] = [
+  "global.imageRegistry=mirror.example",
+  "global.imagePullSecrets={shared-pull}",
+  "imagePullSecrets={own-pull}",
+  `image.digest=sha256:${"ab".repeat(32)}`,
+  "commonLabels.team=identity",
+  "operator.serviceAccount.annotations.example\\.com/role=tollgate",
+  "extraObjects[0].apiVersion=v1",
+  "extraObjects[0].kind=ConfigMap",
+  "extraObjects[0].metadata.name=private-ca",
+  "extraObjects[0].data.ca\\.crt=PEM",
+  ...["operator", "tokenServer", "redis.bundled"].flatMap((key) => [
+    `${key}.podLabels.owner=platform`,
+    `${key}.podAnnotations.note=x`,
+    `${key}.priorityClassName=system-cluster-critical`,
+    `${key}.nodeSelector.kubernetes\\.io/os=linux`,
+    `${key}.tolerations[0].key=dedicated`,
+    `${key}.tolerations[0].operator=Exists`,
+    `${key}.topologySpreadConstraints[0].maxSkew=1`,
+    `${key}.topologySpreadConstraints[0].topologyKey=topology.kubernetes.io/zone`,
+    `${key}.topologySpreadConstraints[0].whenUnsatisfiable=ScheduleAnyway`,
+    `${key}.extraEnv[0].name=HTTPS_PROXY`,
+    `${key}.extraEnv[0].value=http://proxy.example:3128`,
+    `${key}.extraArgs={--log-level,debug}`,
+    `${key}.extraVolumes[0].name=private-ca`,
+    `${key}.extraVolumes[0].configMap.name=private-ca`,
+    `${key}.extraVolumeMounts[0].name=private-ca`,
+    `${key}.extraVolumeMounts[0].mountPath=/etc/private-ca`,
+  ]),
+];
+
 export interface KubeObject {
   apiVersion: string;
   kind: string;
@@ -51,18 +86,35 @@ export function find(objects: KubeObject[], kind: string, name?: string): KubeOb
 
 type Container = {
   name: string;
+  image?: string;
+  args?: string[];
   env?: { name: string; value?: string; valueFrom?: unknown }[];
   securityContext?: Record<string, unknown>;
+  volumeMounts?: { name: string; mountPath: string }[];
+  [field: string]: unknown;
 };
 type PodSpec = {
   containers: Container[];
   securityContext?: Record<string, unknown>;
   automountServiceAccountToken?: boolean;
+  imagePullSecrets?: { name: string }[];
+  [field: string]: unknown;
 };
 
 export function podSpec(object: KubeObject): PodSpec {
   const spec = object.spec as { template?: { spec: PodSpec } } & PodSpec;
   return spec.template?.spec ?? spec;
+}
+
+/** Labels and annotations of a workload's pods (a Pod's own metadata for a bare Pod). */
+export function podMetadata(object: KubeObject): KubeObject["metadata"] {
+  const spec = object.spec as { template?: { metadata: KubeObject["metadata"] } };
+  return spec.template?.metadata ?? object.metadata;
+}
+
+/** Every object that runs pods: Deployments, StatefulSets and bare Pods (the `helm test` hook). */
+export function podOwners(objects: KubeObject[]): KubeObject[] {
+  return objects.filter((o) => ["Deployment", "StatefulSet", "Pod"].includes(o.kind));
 }
 
 export function envOf(object: KubeObject, container = 0): Map<string, { value?: string; valueFrom?: unknown }> {

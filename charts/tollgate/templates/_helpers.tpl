@@ -8,12 +8,29 @@
 {{- end -}}
 {{- end -}}
 
+{{/* The namespace of every namespaced object: namespaceOverride, else the release's. */}}
+{{- define "tollgate.namespace" -}}
+{{- .Values.namespaceOverride | default .Release.Namespace -}}
+{{- end -}}
+
+{{/* A component's ServiceAccount name: (dict "root" $ "values" .Values.operator "default" "<fullname>-operator"). */}}
+{{- define "tollgate.serviceAccountName" -}}
+{{- if .values.serviceAccount.create -}}
+{{- .values.serviceAccount.name | default .default -}}
+{{- else -}}
+{{- .values.serviceAccount.name | default "default" -}}
+{{- end -}}
+{{- end -}}
+
+{{/* Every object's labels: the standard ones, then commonLabels (which cannot override them). */}}
 {{- define "tollgate.labels" -}}
-app.kubernetes.io/name: {{ .Chart.Name }}
-app.kubernetes.io/instance: {{ .Release.Name }}
-app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
-app.kubernetes.io/managed-by: {{ .Release.Service }}
-helm.sh/chart: {{ printf "%s-%s" .Chart.Name .Chart.Version }}
+{{- $standard := dict
+  "app.kubernetes.io/name" .Chart.Name
+  "app.kubernetes.io/instance" .Release.Name
+  "app.kubernetes.io/version" .Chart.AppVersion
+  "app.kubernetes.io/managed-by" .Release.Service
+  "helm.sh/chart" (printf "%s-%s" .Chart.Name .Chart.Version) -}}
+{{- merge $standard (.Values.commonLabels | default dict) | toYaml -}}
 {{- end -}}
 
 {{/* Selector labels of one component: (dict "root" $ "component" "operator") */}}
@@ -23,8 +40,33 @@ app.kubernetes.io/instance: {{ .root.Release.Name }}
 app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 
+{{/* An image reference from (dict "image" .Values.image "global" .Values.global "defaultTag" "…"):
+registry/repository:tag@digest, global.imageRegistry winning over the image's registry. */}}
+{{- define "tollgate.imageRef" -}}
+{{- $registry := .global.imageRegistry | default .image.registry -}}
+{{- $tag := .image.tag | default .defaultTag -}}
+{{- if $registry }}{{ $registry }}/{{ end }}{{ .image.repository }}
+{{- if $tag }}:{{ $tag }}{{ end }}
+{{- with .image.digest }}@{{ . }}{{ end -}}
+{{- end -}}
+
 {{- define "tollgate.image" -}}
-{{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
+{{- include "tollgate.imageRef" (dict "image" .Values.image "global" .Values.global "defaultTag" .Chart.AppVersion) -}}
+{{- end -}}
+
+{{- define "tollgate.redisImage" -}}
+{{- include "tollgate.imageRef" (dict "image" .Values.redis.bundled.image "global" .Values.global "defaultTag" "") -}}
+{{- end -}}
+
+{{/* Every pod's pull secrets: global.imagePullSecrets then imagePullSecrets, names or {name: …}. */}}
+{{- define "tollgate.imagePullSecrets" -}}
+{{- $secrets := concat (.Values.global.imagePullSecrets | default list) .Values.imagePullSecrets -}}
+{{- with $secrets }}
+imagePullSecrets:
+{{- range . }}
+  - name: {{ if kindIs "string" . }}{{ . }}{{ else }}{{ .name }}{{ end }}
+{{- end }}
+{{- end }}
 {{- end -}}
 
 {{- define "tollgate.tokenServerName" -}}{{ include "tollgate.fullname" . }}-token-server{{- end -}}
@@ -36,14 +78,14 @@ app.kubernetes.io/component: {{ .component }}
 {{- if .Values.issuer -}}
 {{- .Values.issuer -}}
 {{- else -}}
-{{- printf "http://%s.%s.svc" (include "tollgate.tokenServerName" .) .Release.Namespace -}}
+{{- printf "http://%s.%s.svc" (include "tollgate.tokenServerName" .) (include "tollgate.namespace" .) -}}
 {{- if ne (int .Values.tokenServer.service.port) 80 }}:{{ .Values.tokenServer.service.port }}{{ end -}}
 {{- end -}}
 {{- end -}}
 
 {{/* The namespaces the operator manages in namespaced mode: the listed ones plus the release's. */}}
 {{- define "tollgate.namespaces" -}}
-{{- $list := list .Release.Namespace -}}
+{{- $list := list (include "tollgate.namespace" .) -}}
 {{- range .Values.rbac.namespaces }}{{ if not (has . $list) }}{{ $list = append $list . }}{{ end }}{{ end -}}
 {{- join "," $list -}}
 {{- end -}}
@@ -52,7 +94,7 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "tollgate.redisEnv" -}}
 {{- if eq .Values.redis.mode "bundled" }}
 - name: TOLLGATE_REDIS_URL
-  value: {{ printf "redis://%s.%s.svc:6379" (include "tollgate.redisName" .) .Release.Namespace | quote }}
+  value: {{ printf "redis://%s.%s.svc:6379" (include "tollgate.redisName" .) (include "tollgate.namespace" .) | quote }}
 {{- else if .Values.redis.external.passwordSecret.name }}
 - name: REDIS_PASSWORD
   valueFrom:
@@ -70,4 +112,66 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "tollgate.podSecurity" -}}
 securityContext:
   {{- toYaml .Values.podSecurityContext | nindent 2 }}
+{{- end -}}
+
+{{/* A pod template's metadata: (dict "root" $ "component" "operator" "values" .Values.operator).
+Pod labels and commonLabels never override the selector labels. */}}
+{{- define "tollgate.podMetadata" -}}
+{{- $selector := include "tollgate.selectorLabels" (dict "root" .root "component" .component) | fromYaml -}}
+metadata:
+  labels:
+    {{- merge $selector (.values.podLabels | default dict) (.root.Values.commonLabels | default dict) | toYaml | nindent 4 }}
+  {{- with .values.podAnnotations }}
+  annotations:
+    {{- toYaml . | nindent 4 }}
+  {{- end }}
+{{- end -}}
+
+{{/* Where a component's pods run: priority class, node selection and spread, same arguments.
+A spread constraint without a labelSelector gets the component's selector labels. */}}
+{{- define "tollgate.podScheduling" -}}
+{{- with .values.priorityClassName }}
+priorityClassName: {{ . }}
+{{- end }}
+{{- with .values.nodeSelector }}
+nodeSelector:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.tolerations }}
+tolerations:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.affinity }}
+affinity:
+  {{- toYaml . | nindent 2 }}
+{{- end }}
+{{- with .values.topologySpreadConstraints }}
+topologySpreadConstraints:
+  {{- range . }}
+  {{- $selector := dict "matchLabels" (include "tollgate.selectorLabels" (dict "root" $.root "component" $.component) | fromYaml) }}
+  - {{ toYaml (merge (dict) . (dict "labelSelector" (.labelSelector | default $selector))) | nindent 4 | trim }}
+  {{- end }}
+{{- end }}
+{{- end -}}
+
+{{- define "tollgate.operatorServiceAccount" -}}
+{{- include "tollgate.serviceAccountName" (dict "root" . "values" .Values.operator "default" (include "tollgate.operatorName" .)) -}}
+{{- end -}}
+{{- define "tollgate.tokenServerServiceAccount" -}}
+{{- include "tollgate.serviceAccountName" (dict "root" . "values" .Values.tokenServer "default" (include "tollgate.tokenServerName" .)) -}}
+{{- end -}}
+
+{{/* The host of `issuer` (no port); empty when issuer is. */}}
+{{- define "tollgate.issuerHost" -}}
+{{- with .Values.issuer }}{{ (urlParse .).host | regexFind "^[^:]+" }}{{ end -}}
+{{- end -}}
+
+{{/* Fails the render when a public route's hosts do not serve `issuer`: tokens would carry
+an `iss`, and Secrets a token endpoint, that the route does not answer for.
+(dict "root" $ "value" "ingress.host" "hosts" (list …)) */}}
+{{- define "tollgate.checkIssuerHost" -}}
+{{- $issuerHost := include "tollgate.issuerHost" .root -}}
+{{- if not (has $issuerHost .hosts) -}}
+{{- fail (printf "%s (%s) must serve the host of issuer (%s): set issuer=https://%s, the URL clients reach the token server at" .value (join ", " .hosts) (.root.Values.issuer | default "empty: the in-cluster Service URL") (first .hosts | default "<public host>")) -}}
+{{- end -}}
 {{- end -}}
