@@ -37,18 +37,43 @@ test("OAuthClients applied together with one spec.clientId: exactly one holds it
     for (let round = 0; round < 5; round++) {
       const [nsA, nsB] = [await createNamespace(world, "claim-a"), await createNamespace(world, "claim-b")];
       const clientId = `contended-${round}`;
-      await Promise.all([
-        createClient(world, oauthClient(nsA, "one", { ...CLIENT_CREDENTIALS, clientId })),
-        createClient(world, oauthClient(nsB, "two", { ...CLIENT_CREDENTIALS, clientId })),
-      ]);
+      if (round % 2 === 0)
+        await Promise.all([
+          createClient(world, oauthClient(nsA, "one", { ...CLIENT_CREDENTIALS, clientId })),
+          createClient(world, oauthClient(nsB, "two", { ...CLIENT_CREDENTIALS, clientId })),
+        ]);
+      else {
+        // The second arrives while the first is being reconciled (its finalizer on, its status not yet).
+        await createClient(world, oauthClient(nsA, "one", { ...CLIENT_CREDENTIALS, clientId }));
+        await waitForClient(
+          world,
+          nsA,
+          "one",
+          "its reconcile under way",
+          (r) => (r.metadata.finalizers?.length ?? 0) > 0,
+        );
+        await createClient(world, oauthClient(nsB, "two", { ...CLIENT_CREDENTIALS, clientId }));
+      }
       const settled = (ns: string, name: string) =>
         waitForClient(world, ns, name, "a settled client-ID decision", (r) => {
           const reason = condition(r, "Ready")?.reason;
           return condition(r, "Ready")?.status === "True" || reason === "ClientIdConflict";
         });
       const [a, b] = await Promise.all([settled(nsA, "one"), settled(nsB, "two")]);
-      // Give a late loser time to overwrite anything, then look again.
-      await new Promise((resolve) => setTimeout(resolve, 1500));
+      // Both settled; a late writer would show within the next reconciles of both: look once the
+      // operator has nothing queued for them any more (the registry's record stops changing).
+      const stable = async () => JSON.stringify(await world.registry.get(clientId));
+      let last = await stable();
+      await waitFor(
+        "the registry record to stay put",
+        async () => {
+          const now = await stable();
+          const same = now === last;
+          last = now;
+          return same || undefined;
+        },
+        { timeoutMs: 10_000, intervalMs: 300 },
+      );
       const [one, two] = await Promise.all([getClient(world, nsA, "one"), getClient(world, nsB, "two")]);
       const holders = [one, two].filter((r) => r?.status?.clientId === clientId);
       assert.equal(
