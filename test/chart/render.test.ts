@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
+import { parse } from "yaml";
 import {
   CHART_DIR,
   EVERY_CONVENTION,
@@ -410,7 +411,7 @@ describe("the conventions of the field's charts", () => {
   });
 
   test("namespaceOverride: every namespaced object, URL and RBAC subject in that namespace", async () => {
-    const clusterScoped = ["ClusterRole", "ClusterRoleBinding"];
+    const clusterScoped = ["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"];
     for (const [set, namespace] of [
       [[], "tollgate-system"],
       [["namespaceOverride=identity"], "identity"],
@@ -514,11 +515,31 @@ describe("values.schema.json rejects bad values with a message naming the value"
   for (const [name, set, message] of cases) test(name, () => assertRefused(set, message));
 });
 
-test("the chart ships the CRD from crds/, unchanged", () => {
+describe("the CRD as a template: crds.install, crds.keep", () => {
   const source = readFileSync(new URL("../../crds/tollgate.dev_oauthclients.yaml", import.meta.url), "utf8");
-  const shipped = readFileSync(
-    new URL("../../charts/tollgate/crds/tollgate.dev_oauthclients.yaml", import.meta.url),
-    "utf8",
-  );
-  assert.equal(shipped, source, "run `npm run chart:sync-crds` after changing crds/");
+
+  test("the chart's copy is crds/, unchanged", () => {
+    const shipped = readFileSync(`${CHART_DIR}/files/crds/tollgate.dev_oauthclients.yaml`, "utf8");
+    assert.equal(shipped, source, "run `npm run chart:sync-crds` after changing crds/");
+  });
+
+  test("rendered: crds/ itself plus the release's labels and, by default, helm.sh/resource-policy: keep", async () => {
+    const [crd, ...others] = find(await renderChart(), "CustomResourceDefinition");
+    assert.ok(crd);
+    assert.equal(others.length, 0);
+    const { metadata, ...rest } = crd;
+    const { metadata: sourceMetadata, ...sourceRest } = parse(source) as KubeObject;
+    assert.deepEqual(rest, sourceRest, "the same CRD, field for field");
+    assert.equal(metadata.name, sourceMetadata.name);
+    assert.deepEqual(metadata.annotations, { "helm.sh/resource-policy": "keep" });
+    assert.equal(metadata.labels?.["app.kubernetes.io/instance"], "tollgate");
+    assert.equal(metadata.labels?.["app.kubernetes.io/component"], "crd");
+    assert.equal(metadata.namespace, undefined, "cluster-scoped");
+  });
+
+  test("crds.keep=false: uninstalling deletes it; crds.install=false: not in the release", async () => {
+    const [crd] = find(await renderChart(["crds.keep=false"]), "CustomResourceDefinition");
+    assert.equal(crd?.metadata.annotations, undefined);
+    assert.equal(find(await renderChart(["crds.install=false"]), "CustomResourceDefinition").length, 0);
+  });
 });
