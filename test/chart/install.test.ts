@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { parse, stringify } from "yaml";
 import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
 import { CHART_DIR, EVERY_CONVENTION, helm, helmBinary } from "./render.ts";
 
@@ -103,6 +104,16 @@ describe("the chart on a real API server", () => {
       "name",
     ]);
     assert.match(stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/oauthclients\.tollgate\.dev/);
+    // Artifact Hub's example in Chart.yaml is one the CRD accepts.
+    const chart = parse(readFileSync(join(CHART_DIR, "Chart.yaml"), "utf8")) as { annotations: Record<string, string> };
+    const examples = parse(chart.annotations["artifacthub.io/crdsExamples"] ?? "[]") as unknown[];
+    const manifest = examples.map((example) => stringify(example)).join("---\n");
+    const dryRun = await kubectlWithInput(
+      cp,
+      ["apply", "--dry-run=server", "--validate=strict", "-n", "team-a", "-f", "-"],
+      manifest,
+    );
+    assert.equal(dryRun.code, 0, dryRun.output);
   });
 
   test("helm upgrade brings an outdated installed CRD up to the chart's", async () => {

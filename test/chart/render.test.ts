@@ -543,3 +543,39 @@ describe("the CRD as a template: crds.install, crds.keep", () => {
     assert.equal(find(await renderChart(["crds.install=false"]), "CustomResourceDefinition").length, 0);
   });
 });
+
+describe("Chart.yaml metadata and the LICENSE", () => {
+  const chart = parse(readFileSync(`${CHART_DIR}/Chart.yaml`, "utf8")) as {
+    sources: string[];
+    maintainers: { name: string }[];
+    annotations: Record<string, string>;
+  };
+  const annotation = (key: string) => parse(chart.annotations[`artifacthub.io/${key}`] ?? "null") as unknown;
+
+  test("sources, maintainers and the license the repository declares", () => {
+    assert.ok(chart.sources.length > 0 && chart.maintainers.length > 0);
+    const license = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).license;
+    assert.equal(chart.annotations["artifacthub.io/license"], license);
+    const text = readFileSync(new URL("../../LICENSE", import.meta.url), "utf8");
+    assert.match(text, /Apache License\s+Version 2\.0, January 2004/);
+  });
+
+  test("Artifact Hub's image list is the images the chart runs by default", async () => {
+    const rendered = new Set(podOwners(await renderChart()).map((o) => podSpec(o).containers[0]?.image));
+    const listed = (annotation("images") as { image: string }[]).map((i) => i.image);
+    assert.deepEqual(listed.sort(), [...rendered].sort());
+  });
+
+  test("Artifact Hub's CRD list and example name the chart's CRD", async () => {
+    const [crd] = find(await renderChart(), "CustomResourceDefinition");
+    const spec = crd?.spec as { names: { kind: string }; group: string; versions: { name: string }[] };
+    const [listed] = annotation("crds") as { kind: string; version: string; name: string }[];
+    assert.deepEqual(listed && [listed.kind, listed.version, listed.name], [
+      spec.names.kind,
+      spec.versions[0]?.name,
+      crd?.metadata.name,
+    ]);
+    for (const example of annotation("crdsExamples") as KubeObject[])
+      assert.equal(example.apiVersion, `${spec.group}/${spec.versions[0]?.name}`);
+  });
+});
