@@ -2,10 +2,12 @@
 // strict field validation, and `helm install` creates them for real (CRD included).
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { ApiextensionsV1Api, AppsV1Api, CoreV1Api, RbacAuthorizationV1Api } from "@kubernetes/client-node";
+import { parse, stringify } from "yaml";
 import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
 import { CHART_DIR, EVERY_CONVENTION, helm, helmBinary } from "./render.ts";
 
@@ -102,9 +104,19 @@ describe("the chart on a real API server", () => {
       "name",
     ]);
     assert.match(stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/oauthclients\.tollgate\.dev/);
+    // Artifact Hub's example in Chart.yaml is one the CRD accepts.
+    const chart = parse(readFileSync(join(CHART_DIR, "Chart.yaml"), "utf8")) as { annotations: Record<string, string> };
+    const examples = parse(chart.annotations["artifacthub.io/crdsExamples"] ?? "[]") as unknown[];
+    const manifest = examples.map((example) => stringify(example)).join("---\n");
+    const dryRun = await kubectlWithInput(
+      cp,
+      ["apply", "--dry-run=server", "--validate=strict", "-n", "team-a", "-f", "-"],
+      manifest,
+    );
+    assert.equal(dryRun.code, 0, dryRun.output);
   });
 
-  test("the documented CRD upgrade brings an outdated installed CRD up to the chart's", async () => {
+  test("helm upgrade brings an outdated installed CRD up to the chart's", async () => {
     const crdName = "oauthclients.tollgate.dev";
     const extensions = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
     const specProperties = async () => {
@@ -117,11 +129,61 @@ describe("the chart on a real API server", () => {
     delete props.skipConsent;
     await extensions.replaceCustomResourceDefinition({ name: crdName, body: installed });
     assert.ok(!(await specProperties()).includes("skipConsent"));
-    // Helm never upgrades crds/; the README's command does:
-    //   helm show crds charts/tollgate | kubectl apply --server-side --force-conflicts -f -
-    const { stdout: crds } = await run(helmBinary(), ["show", "crds", CHART_DIR]);
-    const applied = await kubectlWithInput(cp, ["apply", "--server-side", "--force-conflicts", "-f", "-"], crds);
-    assert.equal(applied.code, 0, applied.output);
+    const { code, output } = await helm([
+      ...["upgrade", "tollgate", CHART_DIR, "--namespace", "tollgate-system", "--kubeconfig", cp.kubeconfigPath],
+      ...["--reuse-values", "--force-conflicts"],
+    ]);
+    assert.equal(code, 0, output);
     assert.ok((await specProperties()).includes("skipConsent"));
+  });
+
+  test("helm uninstall keeps the CRD (crds.keep) and so every OAuthClient", async () => {
+    const { code, output } = await helm([
+      ...["uninstall", "tollgate", "--namespace", "tollgate-system", "--kubeconfig", cp.kubeconfigPath, "--wait"],
+    ]);
+    assert.equal(code, 0, output);
+    assert.match(output, /kept due to the resource policy/);
+    const extensions = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
+    const crd = await extensions.readCustomResourceDefinition({ name: "oauthclients.tollgate.dev" });
+    assert.equal(crd.metadata?.deletionTimestamp, undefined);
+  });
+
+  test("a CRD applied by hand: helm install refuses it until the README's two commands adopt it", async () => {
+    const crdFile = join(import.meta.dirname, "..", "..", "crds", "tollgate.dev_oauthclients.yaml");
+    await run(join(cp.binDir, "kubectl"), [
+      "--kubeconfig",
+      cp.kubeconfigPath,
+      "delete",
+      "crd",
+      "oauthclients.tollgate.dev",
+    ]);
+    const applied = await run(join(cp.binDir, "kubectl"), [
+      "--kubeconfig",
+      cp.kubeconfigPath,
+      "apply",
+      "--server-side",
+      "-f",
+      crdFile,
+    ]);
+    assert.match(applied.stdout, /serverside-applied/);
+    const install = [
+      "install",
+      "tollgate",
+      CHART_DIR,
+      "--namespace",
+      "tollgate-system",
+      "--kubeconfig",
+      cp.kubeconfigPath,
+    ];
+    const refused = await helm(install);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.output, /oauthclients\.tollgate\.dev.*(ownership|exists)/);
+    const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
+    const commands = [...readme.matchAll(/`(kubectl (?:label|annotate) crd [^`]+)`/g)].map((m) => m[1] as string);
+    assert.equal(commands.length, 2, "the README names the two commands");
+    for (const command of commands)
+      await run(join(cp.binDir, "kubectl"), ["--kubeconfig", cp.kubeconfigPath, ...command.split(" ").slice(1)]);
+    const adopted = await helm(install);
+    assert.equal(adopted.code, 0, adopted.output);
   });
 });

@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
+import { parse } from "yaml";
 import {
   CHART_DIR,
   EVERY_CONVENTION,
@@ -410,7 +411,7 @@ describe("the conventions of the field's charts", () => {
   });
 
   test("namespaceOverride: every namespaced object, URL and RBAC subject in that namespace", async () => {
-    const clusterScoped = ["ClusterRole", "ClusterRoleBinding"];
+    const clusterScoped = ["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"];
     for (const [set, namespace] of [
       [[], "tollgate-system"],
       [["namespaceOverride=identity"], "identity"],
@@ -514,11 +515,67 @@ describe("values.schema.json rejects bad values with a message naming the value"
   for (const [name, set, message] of cases) test(name, () => assertRefused(set, message));
 });
 
-test("the chart ships the CRD from crds/, unchanged", () => {
+describe("the CRD as a template: crds.install, crds.keep", () => {
   const source = readFileSync(new URL("../../crds/tollgate.dev_oauthclients.yaml", import.meta.url), "utf8");
-  const shipped = readFileSync(
-    new URL("../../charts/tollgate/crds/tollgate.dev_oauthclients.yaml", import.meta.url),
-    "utf8",
-  );
-  assert.equal(shipped, source, "run `npm run chart:sync-crds` after changing crds/");
+
+  test("the chart's copy is crds/, unchanged", () => {
+    const shipped = readFileSync(`${CHART_DIR}/files/crds/tollgate.dev_oauthclients.yaml`, "utf8");
+    assert.equal(shipped, source, "run `npm run chart:sync-crds` after changing crds/");
+  });
+
+  test("rendered: crds/ itself plus the release's labels and, by default, helm.sh/resource-policy: keep", async () => {
+    const [crd, ...others] = find(await renderChart(), "CustomResourceDefinition");
+    assert.ok(crd);
+    assert.equal(others.length, 0);
+    const { metadata, ...rest } = crd;
+    const { metadata: sourceMetadata, ...sourceRest } = parse(source) as KubeObject;
+    assert.deepEqual(rest, sourceRest, "the same CRD, field for field");
+    assert.equal(metadata.name, sourceMetadata.name);
+    assert.deepEqual(metadata.annotations, { "helm.sh/resource-policy": "keep" });
+    assert.equal(metadata.labels?.["app.kubernetes.io/instance"], "tollgate");
+    assert.equal(metadata.labels?.["app.kubernetes.io/component"], "crd");
+    assert.equal(metadata.namespace, undefined, "cluster-scoped");
+  });
+
+  test("crds.keep=false: uninstalling deletes it; crds.install=false: not in the release", async () => {
+    const [crd] = find(await renderChart(["crds.keep=false"]), "CustomResourceDefinition");
+    assert.equal(crd?.metadata.annotations, undefined);
+    assert.equal(find(await renderChart(["crds.install=false"]), "CustomResourceDefinition").length, 0);
+  });
+});
+
+describe("Chart.yaml metadata and the LICENSE", () => {
+  const chart = parse(readFileSync(`${CHART_DIR}/Chart.yaml`, "utf8")) as {
+    sources: string[];
+    maintainers: { name: string }[];
+    annotations: Record<string, string>;
+  };
+  const annotation = (key: string) => parse(chart.annotations[`artifacthub.io/${key}`] ?? "null") as unknown;
+
+  test("sources, maintainers and the license the repository declares", () => {
+    assert.ok(chart.sources.length > 0 && chart.maintainers.length > 0);
+    const license = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")).license;
+    assert.equal(chart.annotations["artifacthub.io/license"], license);
+    const text = readFileSync(new URL("../../LICENSE", import.meta.url), "utf8");
+    assert.match(text, /Apache License\s+Version 2\.0, January 2004/);
+  });
+
+  test("Artifact Hub's image list is the images the chart runs by default", async () => {
+    const rendered = new Set(podOwners(await renderChart()).map((o) => podSpec(o).containers[0]?.image));
+    const listed = (annotation("images") as { image: string }[]).map((i) => i.image);
+    assert.deepEqual(listed.sort(), [...rendered].sort());
+  });
+
+  test("Artifact Hub's CRD list and example name the chart's CRD", async () => {
+    const [crd] = find(await renderChart(), "CustomResourceDefinition");
+    const spec = crd?.spec as { names: { kind: string }; group: string; versions: { name: string }[] };
+    const [listed] = annotation("crds") as { kind: string; version: string; name: string }[];
+    assert.deepEqual(listed && [listed.kind, listed.version, listed.name], [
+      spec.names.kind,
+      spec.versions[0]?.name,
+      crd?.metadata.name,
+    ]);
+    for (const example of annotation("crdsExamples") as KubeObject[])
+      assert.equal(example.apiVersion, `${spec.group}/${spec.versions[0]?.name}`);
+  });
 });
