@@ -3,6 +3,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
+import { waitFor } from "../harness/processes.ts";
 import { basic, clientRecord, oauthClient, oauthErrorOf, post, type Stack, startStack } from "./fixtures.ts";
 
 let stack: Stack;
@@ -52,7 +53,12 @@ test("garbage, a foreign JWT and an expired token introspect exactly {active: fa
   const { access_token: shortLived } = await oauth.clientCredentialsGrant(config);
   const foreign =
     "eyJhbGciOiJIUzI1NiIsInR5cCI6ImF0K2p3dCJ9.eyJpc3MiOiJ4Iiwic3ViIjoieSJ9.2J3M1p7Xnw8pZb1Gv4cUqUQ3yqOaP0M8lW8Ddn3qkqE";
-  await new Promise((resolve) => setTimeout(resolve, 2100));
+  // Its one-second life ends on the clock: polled, not slept for.
+  await waitFor(
+    "the short-lived token to expire",
+    async () => (await oauth.tokenIntrospection(resourceServer, shortLived)).active === false || undefined,
+    { timeoutMs: 5000, intervalMs: 50 },
+  );
   for (const token of ["not-a-token", foreign, shortLived, "tgat_doesnotexist"]) {
     const raw = await post(`${stack.url}/oauth2/introspect`, `token=${encodeURIComponent(token)}`, {
       "content-type": "application/x-www-form-urlencoded",
