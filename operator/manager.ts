@@ -49,6 +49,7 @@ interface Entry {
 export class Manager {
   readonly #options: ManagerOptions;
   readonly #sources: Source[] = [];
+  readonly #gates: (() => Promise<void>)[] = [];
   readonly #controllers: Entry[] = [];
   #term = 0;
   #elector: LeaderElector | undefined;
@@ -61,6 +62,11 @@ export class Manager {
 
   addSource(source: Source): void {
     this.#sources.push(source);
+  }
+
+  /** Something awaited (after the caches sync) before the controllers start each term; it must bound its own wait. */
+  addStartGate(gate: () => Promise<void>): void {
+    this.#gates.push(gate);
   }
 
   addController(spec: ControllerSpec, observer: ControllerObserver): void {
@@ -156,6 +162,7 @@ export class Manager {
     for (const entry of this.#controllers) metrics.leader.set({ name: entry.spec.name }, 1);
     void (async () => {
       await this.synced();
+      for (const gate of this.#gates) await gate();
       if (myTerm !== this.#term) return;
       for (const entry of this.#controllers) {
         const queue = new WorkQueue();

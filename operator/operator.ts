@@ -49,6 +49,9 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   outageCheck.unref();
 
   const manager = new Manager({ kube, config, metrics, log });
+  // A Redis that is merely slower to connect than the caches to sync is waited for a
+  // moment, so a normal start does not report an outage on every resource.
+  manager.addStartGate(() => registryConnected(registry, REGISTRY_START_WAIT_MS));
   const events = createEventRecorder(kube, REPORTING_CONTROLLER, config.identity, log);
   const oauthClients = oauthClientController({
     kube,
@@ -94,6 +97,14 @@ export async function startOperator(config: OperatorConfig, options: StartOption
       return stopping;
     },
   };
+}
+
+const REGISTRY_START_WAIT_MS = 5_000;
+
+/** Resolves once the registry is connected, or after `ms` whatever it does. */
+async function registryConnected(registry: RedisRegistry, ms: number): Promise<void> {
+  for (const deadline = Date.now() + ms; !registry.available && Date.now() < deadline; )
+    await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 /** Logs a registry outage once when it starts and once when it ends, and keeps the availability gauge. */

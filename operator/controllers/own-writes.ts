@@ -28,6 +28,7 @@ function keyOf(secret: V1Secret): string {
 }
 
 function fingerprint(secret: V1Secret): string {
-  const { labels = {}, annotations = {} } = secret.metadata ?? {};
-  return stableJson({ data: secret.data ?? {}, labels, annotations, type: secret.type ?? "Opaque" });
+  const { labels = {}, annotations = {}, ownerReferences = [] } = secret.metadata ?? {};
+  const owners = ownerReferences.map((o) => `${o.uid}:${o.controller === true}`);
+  return stableJson({ data: secret.data ?? {}, labels, annotations, owners, type: secret.type ?? "Opaque" });
 }
