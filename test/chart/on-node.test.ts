@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { AppsV1Api, type V1Pod } from "@kubernetes/client-node";
+import { AppsV1Api, SchedulingV1Api, type V1Pod } from "@kubernetes/client-node";
 import { createLocalJWKSet, jwtVerify } from "jose";
 import { GROUP, type OAuthClient, PLURAL, VERSION } from "../../api/v1alpha1/oauthclient.ts";
 import { type KubeClients, makeClients } from "../../operator/kube.ts";
@@ -169,7 +169,8 @@ function quantityBytes(quantity: string): number {
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 before(async () => {
-  cp = await startControlPlane({ node: true });
+  // No CRD: the chart brings its own (a CRD applied beforehand would need adopting, as the README says).
+  cp = await startControlPlane({ node: true, installCrds: false });
   kube = makeClients(cp.kubeConfig);
   apps = cp.kubeConfig.makeApiClient(AppsV1Api);
   images = buildImages();
@@ -292,18 +293,14 @@ test("a rolling helm upgrade of the token server under token load: zero failed r
   const creds = await secretData("team-a", "orders-sync-oauth-client");
   const url = `http://${await clusterIp(TOKEN_SERVER)}`;
   const oldPods = new Set((await pods("app.kubernetes.io/component=token-server")).map((p) => p.metadata?.name));
+  // The upgrade also moves the token server to a PriorityClass: the node's admission and scheduler take it.
+  await cp.kubeConfig
+    .makeApiClient(SchedulingV1Api)
+    .createPriorityClass({ body: { metadata: { name: "tollgate-critical" }, value: 1_000_000 } });
   const upgrade = helm([
-    "upgrade",
-    RELEASE,
-    "charts/tollgate",
-    "--namespace",
-    NS,
-    "--reuse-values",
-    "--set",
-    "tokenServer.logLevel=debug",
-    "--wait",
-    "--timeout",
-    "5m",
+    ...["upgrade", RELEASE, "charts/tollgate", "--namespace", NS, "--reuse-values"],
+    ...["--set", "tokenServer.logLevel=debug", "--set", "tokenServer.priorityClassName=tollgate-critical"],
+    ...["--wait", "--timeout", "5m"],
   ]);
   // Keep the load on a few seconds past the rollout, so the last old pod's drain is covered too.
   const settled = upgrade.then(() => new Promise((resolve) => setTimeout(resolve, 5000)));
@@ -320,6 +317,14 @@ test("a rolling helm upgrade of the token server under token load: zero failed r
     newPods.every((p) => !oldPods.has(p.metadata?.name)),
     "every token server pod was replaced",
   );
+  for (const pod of newPods) {
+    assert.equal(pod.spec?.priority, 1_000_000, "the PriorityClass admitted");
+    assert.equal(
+      pod.spec?.topologySpreadConstraints?.[0]?.whenUnsatisfiable,
+      "ScheduleAnyway",
+      "spread, as a preference",
+    );
+  }
   console.log(`rolling upgrade: ${load.ok} token requests answered, ${load.failed.length} failed`);
   assert.ok(load.ok > 100, `the load ran (${load.ok} requests)`);
   assert.deepEqual(load.failed, [], `${load.failed.length} of ${load.ok + load.failed.length} failed`);
