@@ -38,6 +38,10 @@ function kubectlWithInput(cp: ControlPlane, args: string[], input: string): Prom
 
 describe("the chart on a real API server", () => {
   let cp: ControlPlane;
+  /** helm on the release "tollgate" in tollgate-system of this control plane: `helm VERB tollgate ...rest`. */
+  const release = (verb: string, ...rest: string[]) =>
+    helm([verb, "tollgate", ...rest, "--namespace", "tollgate-system", "--kubeconfig", cp.kubeconfigPath]);
+  const kubectl = (...args: string[]) => run(join(cp.binDir, "kubectl"), ["--kubeconfig", cp.kubeconfigPath, ...args]);
   before(async () => {
     // No CRDs: `helm install` must bring its own.
     cp = await startControlPlane({ installCrds: false });
@@ -72,17 +76,7 @@ describe("the chart on a real API server", () => {
   }
 
   test("helm install creates the CRD, the workloads and least-privilege RBAC", async () => {
-    const { code, output } = await helm([
-      "install",
-      "tollgate",
-      CHART_DIR,
-      "--namespace",
-      "tollgate-system",
-      "--kubeconfig",
-      cp.kubeconfigPath,
-      "--set",
-      "issuer=https://auth.example.com",
-    ]);
+    const { code, output } = await release("install", CHART_DIR, "--set", "issuer=https://auth.example.com");
     assert.equal(code, 0, output);
     assert.match(output, /STATUS: deployed/);
     assert.match(output, /kubectl get oauthclients/, "NOTES.txt tells the installer what to do next");
@@ -95,14 +89,7 @@ describe("the chart on a real API server", () => {
     const rbac = cp.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
     const role = await rbac.readClusterRole({ name: "tollgate-operator" });
     assert.ok(role.rules?.some((r) => r.resources?.includes("oauthclients/status")));
-    const { stdout } = await run(join(cp.binDir, "kubectl"), [
-      "--kubeconfig",
-      cp.kubeconfigPath,
-      "get",
-      "crd",
-      "-o",
-      "name",
-    ]);
+    const { stdout } = await kubectl("get", "crd", "-o", "name");
     assert.match(stdout, /customresourcedefinition\.apiextensions\.k8s\.io\/oauthclients\.tollgate\.dev/);
     // Artifact Hub's example in Chart.yaml is one the CRD accepts.
     const chart = parse(readFileSync(join(CHART_DIR, "Chart.yaml"), "utf8")) as { annotations: Record<string, string> };
@@ -129,18 +116,13 @@ describe("the chart on a real API server", () => {
     delete props.skipConsent;
     await extensions.replaceCustomResourceDefinition({ name: crdName, body: installed });
     assert.ok(!(await specProperties()).includes("skipConsent"));
-    const { code, output } = await helm([
-      ...["upgrade", "tollgate", CHART_DIR, "--namespace", "tollgate-system", "--kubeconfig", cp.kubeconfigPath],
-      ...["--reuse-values", "--force-conflicts"],
-    ]);
+    const { code, output } = await release("upgrade", CHART_DIR, "--reuse-values", "--force-conflicts");
     assert.equal(code, 0, output);
     assert.ok((await specProperties()).includes("skipConsent"));
   });
 
   test("helm uninstall keeps the CRD (crds.keep) and so every OAuthClient", async () => {
-    const { code, output } = await helm([
-      ...["uninstall", "tollgate", "--namespace", "tollgate-system", "--kubeconfig", cp.kubeconfigPath, "--wait"],
-    ]);
+    const { code, output } = await release("uninstall", "--wait");
     assert.equal(code, 0, output);
     assert.match(output, /kept due to the resource policy/);
     const extensions = cp.kubeConfig.makeApiClient(ApiextensionsV1Api);
@@ -150,40 +132,17 @@ describe("the chart on a real API server", () => {
 
   test("a CRD applied by hand: helm install refuses it until the README's two commands adopt it", async () => {
     const crdFile = join(import.meta.dirname, "..", "..", "crds", "tollgate.dev_oauthclients.yaml");
-    await run(join(cp.binDir, "kubectl"), [
-      "--kubeconfig",
-      cp.kubeconfigPath,
-      "delete",
-      "crd",
-      "oauthclients.tollgate.dev",
-    ]);
-    const applied = await run(join(cp.binDir, "kubectl"), [
-      "--kubeconfig",
-      cp.kubeconfigPath,
-      "apply",
-      "--server-side",
-      "-f",
-      crdFile,
-    ]);
+    await kubectl("delete", "crd", "oauthclients.tollgate.dev");
+    const applied = await kubectl("apply", "--server-side", "-f", crdFile);
     assert.match(applied.stdout, /serverside-applied/);
-    const install = [
-      "install",
-      "tollgate",
-      CHART_DIR,
-      "--namespace",
-      "tollgate-system",
-      "--kubeconfig",
-      cp.kubeconfigPath,
-    ];
-    const refused = await helm(install);
+    const refused = await release("install", CHART_DIR);
     assert.notEqual(refused.code, 0);
     assert.match(refused.output, /oauthclients\.tollgate\.dev.*(ownership|exists)/);
     const readme = readFileSync(join(import.meta.dirname, "..", "..", "README.md"), "utf8");
     const commands = [...readme.matchAll(/`(kubectl (?:label|annotate) crd [^`]+)`/g)].map((m) => m[1] as string);
     assert.equal(commands.length, 2, "the README names the two commands");
-    for (const command of commands)
-      await run(join(cp.binDir, "kubectl"), ["--kubeconfig", cp.kubeconfigPath, ...command.split(" ").slice(1)]);
-    const adopted = await helm(install);
+    for (const command of commands) await kubectl(...command.split(" ").slice(1));
+    const adopted = await release("install", CHART_DIR);
     assert.equal(adopted.code, 0, adopted.output);
   });
 });

@@ -3,22 +3,26 @@
 // pods in a namespace that enforces the restricted Pod Security Standard. Everything a
 // user would see: pods Ready through their own probes, `helm test`, the README's install
 // section run as written, a leader pod deleted, a rolling upgrade under token load with
-// no failed request, and the chart's memory limits holding at 1,000 clients.
+// no failed request (onto a PriorityClass), a private CA brought by extraObjects, extraVolumes
+// and extraEnv, and the chart's memory limits holding at 1,000 clients.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { randomUUID } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
-import { AppsV1Api, type V1Pod } from "@kubernetes/client-node";
-import { createLocalJWKSet, jwtVerify } from "jose";
+import { AppsV1Api, SchedulingV1Api, type V1Pod } from "@kubernetes/client-node";
+import { createLocalJWKSet, decodeJwt, exportJWK, generateKeyPair, jwtVerify, SignJWT } from "jose";
+import { stringify } from "yaml";
 import { GROUP, type OAuthClient, PLURAL, VERSION } from "../../api/v1alpha1/oauthclient.ts";
 import { type KubeClients, makeClients } from "../../operator/kube.ts";
 import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
 import { countReadyClients } from "../harness/oauth-clients.ts";
 import { waitFor } from "../harness/processes.ts";
 import { type BuiltImages, buildImages } from "../image/images.ts";
+import { basic } from "../token-server/fixtures.ts";
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, "..", "..");
@@ -113,7 +117,7 @@ async function tokenLoad(
           const res = await fetch(`${url}/oauth2/token`, {
             method: "POST",
             headers: {
-              authorization: `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString("base64")}`,
+              authorization: basic(id, secret),
               "content-type": "application/x-www-form-urlencoded",
             },
             body: "grant_type=client_credentials",
@@ -169,7 +173,8 @@ function quantityBytes(quantity: string): number {
 const mib = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
 
 before(async () => {
-  cp = await startControlPlane({ node: true });
+  // No CRD: the chart brings its own (a CRD applied beforehand would need adopting, as the README says).
+  cp = await startControlPlane({ node: true, installCrds: false });
   kube = makeClients(cp.kubeConfig);
   apps = cp.kubeConfig.makeApiClient(AppsV1Api);
   images = buildImages();
@@ -292,18 +297,14 @@ test("a rolling helm upgrade of the token server under token load: zero failed r
   const creds = await secretData("team-a", "orders-sync-oauth-client");
   const url = `http://${await clusterIp(TOKEN_SERVER)}`;
   const oldPods = new Set((await pods("app.kubernetes.io/component=token-server")).map((p) => p.metadata?.name));
+  // The upgrade also moves the token server to a PriorityClass: the node's admission and scheduler take it.
+  await cp.kubeConfig
+    .makeApiClient(SchedulingV1Api)
+    .createPriorityClass({ body: { metadata: { name: "tollgate-critical" }, value: 1_000_000 } });
   const upgrade = helm([
-    "upgrade",
-    RELEASE,
-    "charts/tollgate",
-    "--namespace",
-    NS,
-    "--reuse-values",
-    "--set",
-    "tokenServer.logLevel=debug",
-    "--wait",
-    "--timeout",
-    "5m",
+    ...["upgrade", RELEASE, "charts/tollgate", "--namespace", NS, "--reuse-values"],
+    ...["--set", "tokenServer.logLevel=debug", "--set", "tokenServer.priorityClassName=tollgate-critical"],
+    ...["--wait", "--timeout", "5m"],
   ]);
   // Keep the load on a few seconds past the rollout, so the last old pod's drain is covered too.
   const settled = upgrade.then(() => new Promise((resolve) => setTimeout(resolve, 5000)));
@@ -320,9 +321,161 @@ test("a rolling helm upgrade of the token server under token load: zero failed r
     newPods.every((p) => !oldPods.has(p.metadata?.name)),
     "every token server pod was replaced",
   );
+  for (const pod of newPods) {
+    assert.equal(pod.spec?.priority, 1_000_000, "the PriorityClass admitted");
+    assert.equal(
+      pod.spec?.topologySpreadConstraints?.[0]?.whenUnsatisfiable,
+      "ScheduleAnyway",
+      "spread, as a preference",
+    );
+  }
   console.log(`rolling upgrade: ${load.ok} token requests answered, ${load.failed.length} failed`);
   assert.ok(load.ok > 100, `the load ran (${load.ok} requests)`);
   assert.deepEqual(load.failed, [], `${load.failed.length} of ${load.ok + load.failed.length} failed`);
+});
+
+/** A private CA and a server certificate it signs for `host`, made with openssl in `dir`. */
+async function privateCa(dir: string, host: string): Promise<{ ca: string; cert: string; key: string }> {
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+  await run(
+    "openssl",
+    ["req", "-x509", ...ec, "-keyout", "ca.key", "-out", "ca.crt", "-subj", "/CN=Private CA", "-days", "1"],
+    { cwd: dir },
+  );
+  await run("openssl", ["req", ...ec, "-keyout", "tls.key", "-out", "tls.csr", "-subj", `/CN=${host}`], { cwd: dir });
+  writeFileSync(join(dir, "san.ext"), `subjectAltName=DNS:${host}\n`);
+  await run(
+    "openssl",
+    [
+      "x509",
+      "-req",
+      "-in",
+      "tls.csr",
+      "-CA",
+      "ca.crt",
+      "-CAkey",
+      "ca.key",
+      "-CAcreateserial",
+      "-out",
+      "tls.crt",
+      "-days",
+      "1",
+      "-extfile",
+      "san.ext",
+    ],
+    { cwd: dir },
+  );
+  const read = (file: string) => readFileSync(join(dir, file), "utf8");
+  return { ca: read("ca.crt"), cert: read("tls.crt"), key: read("tls.key") };
+}
+
+test("extraEnv, extraVolumes and extraObjects: with a private CA the token server reaches an internal jwksUri over TLS", async () => {
+  // An identity provider inside the cluster that publishes its keys over HTTPS, with a certificate of a private CA.
+  const host = `jwks.${NS}.svc`;
+  const tls = await privateCa(mkdtempSync(join(home, "ca-")), host);
+  const { privateKey, publicKey } = await generateKeyPair("ES256");
+  const jwks = { keys: [{ ...(await exportJWK(publicKey)), kid: "idp-1", alg: "ES256", use: "sig" }] };
+  const data = { "tls.crt": tls.cert, "tls.key": tls.key, "jwks.json": JSON.stringify(jwks) };
+  await kube.core.createNamespacedSecret({ namespace: NS, body: { metadata: { name: "jwks-tls" }, stringData: data } });
+  const serve = `const fs = require("node:fs");
+require("node:https").createServer({ key: fs.readFileSync("/tls/tls.key"), cert: fs.readFileSync("/tls/tls.crt") },
+  (_, res) => res.setHeader("content-type", "application/json").end(fs.readFileSync("/tls/jwks.json"))).listen(8443);`;
+  await kube.core.createNamespacedPod({
+    namespace: NS,
+    body: {
+      metadata: { name: "jwks", labels: { app: "jwks" } },
+      spec: {
+        securityContext: { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } },
+        containers: [
+          {
+            name: "jwks",
+            image: images.tollgate.ref,
+            imagePullPolicy: "Never",
+            command: ["node", "-e", serve],
+            ports: [{ containerPort: 8443 }],
+            readinessProbe: { tcpSocket: { port: 8443 }, periodSeconds: 1 },
+            securityContext: {
+              allowPrivilegeEscalation: false,
+              capabilities: { drop: ["ALL"] },
+              readOnlyRootFilesystem: true,
+            },
+            volumeMounts: [{ name: "tls", mountPath: "/tls", readOnly: true }],
+          },
+        ],
+        volumes: [{ name: "tls", secret: { secretName: "jwks-tls" } }],
+      },
+    },
+  });
+  await kube.core.createNamespacedService({
+    namespace: NS,
+    body: { metadata: { name: "jwks" }, spec: { selector: { app: "jwks" }, ports: [{ port: 443, targetPort: 8443 }] } },
+  });
+  await waitFor("the JWKS pod Ready", async () => (await pods("app=jwks")).some(isReady) || undefined, {
+    timeoutMs: 120_000,
+  });
+
+  await createClient("team-a", "ci-bot", {
+    grantTypes: ["urn:ietf:params:oauth:grant-type:jwt-bearer"],
+    identityMapping: {
+      jwtIssuers: [{ issuer: "https://idp.example", jwksUri: `https://${host}/jwks.json`, algorithms: ["ES256"] }],
+    },
+  } as OAuthClient["spec"]);
+  const url = `http://${await clusterIp(TOKEN_SERVER)}`;
+  const exchange = async () => {
+    const creds = await waitFor("the ci-bot Secret", async () => {
+      const data = await secretData("team-a", "ci-bot-oauth-client").catch(() => undefined);
+      return data?.client_id ? data : undefined;
+    });
+    const assertion = await new SignJWT({})
+      .setProtectedHeader({ alg: "ES256", kid: "idp-1" })
+      .setIssuer("https://idp.example")
+      .setSubject("pipeline-42")
+      .setAudience(`http://${TOKEN_SERVER}.${NS}.svc`)
+      .setIssuedAt()
+      .setExpirationTime("2m")
+      .setJti(randomUUID())
+      .sign(privateKey);
+    const response = await fetch(`${url}/oauth2/token`, {
+      method: "POST",
+      headers: {
+        authorization: basic(creds.client_id as string, creds.client_secret as string),
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: new URLSearchParams({ grant_type: "urn:ietf:params:oauth:grant-type:jwt-bearer", assertion }),
+    });
+    return { status: response.status, body: (await response.json()) as Record<string, string> };
+  };
+  // Without the CA the token server cannot verify the certificate, so not the assertion either.
+  const refused = await waitFor("the client registered", async () => {
+    const answer = await exchange();
+    return answer.body.error === "invalid_client" ? undefined : answer;
+  });
+  assert.equal(refused.status, 400, JSON.stringify(refused.body));
+  assert.match(refused.body.error_description ?? "", /could not be fetched/);
+
+  // The chart's conventions bring the CA: a ConfigMap from extraObjects, mounted by extraVolumes, named by extraEnv.
+  const valuesFile = join(home, "private-ca.yaml");
+  writeFileSync(
+    valuesFile,
+    stringify({
+      extraObjects: [
+        { apiVersion: "v1", kind: "ConfigMap", metadata: { name: "private-ca" }, data: { "ca.crt": tls.ca } },
+      ],
+      tokenServer: {
+        extraEnv: [{ name: "NODE_EXTRA_CA_CERTS", value: "/etc/private-ca/ca.crt" }],
+        extraVolumes: [{ name: "private-ca", configMap: { name: "private-ca" } }],
+        extraVolumeMounts: [{ name: "private-ca", mountPath: "/etc/private-ca", readOnly: true }],
+      },
+    }),
+  );
+  await helm([
+    ...["upgrade", RELEASE, "charts/tollgate", "--namespace", NS, "--reuse-values", "-f", valuesFile],
+    ...["--wait", "--timeout", "5m"],
+  ]);
+  const issued = await exchange();
+  assert.equal(issued.status, 200, JSON.stringify(issued.body));
+  const payload = decodeJwt(issued.body.access_token as string);
+  assert.equal(payload.sub, "pipeline-42");
 });
 
 test(`memory: ${SCALE_CLIENTS} clients on the operator pod and token load on the token servers, within the chart's limits`, async () => {

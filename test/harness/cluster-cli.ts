@@ -25,7 +25,8 @@ No registry: load images into the node's containerd and use imagePullPolicy: Nev
   ctr -a ${node.containerdSocket} -n k8s.io images import /tmp/img.tar
 A busybox image is there already: ${node.busyboxImage}
   kubectl run box --image=${node.busyboxImage} --image-pull-policy=Never --command -- sleep 3600
-ClusterIPs and pod IPs answer from this machine (kube-proxy's iptables rules); kubectl port-forward works too.`);
+ClusterIPs and pod IPs answer from this machine (kube-proxy's iptables rules); kubectl port-forward works too.
+The OAuthClient CRD is applied already: install the chart with --set crds.install=false.`);
 }
 console.log("Ctrl-C stops the control plane and Redis.");
 
