@@ -468,10 +468,19 @@ require("node:https").createServer({ key: fs.readFileSync("/tls/tls.key"), cert:
       },
     }),
   );
+  const withoutCa = new Set((await pods("app.kubernetes.io/component=token-server")).map((p) => p.metadata?.name));
   await helm([
     ...["upgrade", RELEASE, "charts/tollgate", "--namespace", NS, "--reuse-values", "-f", valuesFile],
     ...["--wait", "--timeout", "5m"],
   ]);
+  // --wait returns once the new pods are Ready; the old ones (no CA) drain for a few seconds more.
+  await waitFor(
+    "the token server pods without the CA gone",
+    async () =>
+      (await pods("app.kubernetes.io/component=token-server")).every((p) => !withoutCa.has(p.metadata?.name)) ||
+      undefined,
+    { timeoutMs: 120_000 },
+  );
   const issued = await exchange();
   assert.equal(issued.status, 200, JSON.stringify(issued.body));
   const payload = decodeJwt(issued.body.access_token as string);
