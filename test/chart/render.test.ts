@@ -334,6 +334,16 @@ describe("the conventions of the field's charts", () => {
       assert.deepEqual(pod.tolerations, [{ key: "dedicated", operator: "Exists" }]);
       assert.ok(JSON.stringify(pod.affinity).includes('"key":"zone"'), name);
     }
+    const [testPod] = find(objects, "Pod");
+    assert.ok(testPod, "the helm test pod");
+    assert.deepEqual(
+      podSpec(testPod).nodeSelector,
+      { pool: "tokenServer" },
+      "the helm test pod runs where the token server may",
+    );
+    assert.deepEqual(podSpec(testPod).tolerations, [{ key: "dedicated", operator: "Exists" }]);
+    assert.equal(podSpec(testPod).priorityClassName, undefined);
+    assert.equal(podSpec(testPod).topologySpreadConstraints, undefined);
     for (const owner of podOwners(await renderChart()).filter((o) => o.kind !== "Pod")) {
       const pod = podSpec(owner);
       assert.deepEqual(podMetadata(owner).annotations, undefined);
