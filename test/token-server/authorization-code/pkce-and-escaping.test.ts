@@ -25,25 +25,9 @@ test("S256 as RFC 7636 appendix B computes it; verifier and challenge shapes", (
 test("names, scopes, usernames and tokens are escaped in the pages", () => {
   const evil = `<img src=x onerror="alert(1)">'&`;
   assert.equal(escapeHtml(evil), "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&#39;&amp;");
-  const login = loginPage({
-    base: "",
-    clientName: evil,
-    destination: evil,
-    requestId: evil,
-    csrf: evil,
-    username: evil,
-    error: evil,
-  });
-  const consent = consentPage({
-    base: "",
-    clientName: evil,
-    destination: evil,
-    requestId: evil,
-    csrf: evil,
-    username: evil,
-    scope: [evil],
-    audience: [evil],
-  });
+  const everyField = { base: "", clientName: evil, destination: evil, requestId: evil, csrf: evil, username: evil };
+  const login = loginPage({ ...everyField, error: evil });
+  const consent = consentPage({ ...everyField, scope: [evil], audience: [evil] });
   for (const page of [login, consent]) {
     assert.ok(!page.includes("<img"), "no markup from data");
     assert.ok(!page.includes('onerror="'), "no attribute breakout");
