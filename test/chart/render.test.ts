@@ -557,6 +557,7 @@ describe("the CRD as a template: crds.install, crds.keep", () => {
 describe("Chart.yaml metadata and the LICENSE", () => {
   const chart = parse(readFileSync(`${CHART_DIR}/Chart.yaml`, "utf8")) as {
     sources: string[];
+    icon: string;
     maintainers: { name: string }[];
     annotations: Record<string, string>;
   };
@@ -568,6 +569,13 @@ describe("Chart.yaml metadata and the LICENSE", () => {
     assert.equal(chart.annotations["artifacthub.io/license"], license);
     const text = readFileSync(new URL("../../LICENSE", import.meta.url), "utf8");
     assert.match(text, /Apache License\s+Version 2\.0, January 2004/);
+  });
+
+  test("the icon is an SVG in this repository, at the path its URL names on the main branch", () => {
+    const source = chart.sources[0]?.replace("https://github.com/", "https://raw.githubusercontent.com/");
+    assert.ok(source && chart.icon.startsWith(`${source}/main/`), chart.icon);
+    const path = chart.icon.slice(`${source}/main/`.length);
+    assert.match(readFileSync(new URL(`../../${path}`, import.meta.url), "utf8"), /^<svg /);
   });
 
   test("Artifact Hub's image list is the images the chart runs by default", async () => {
