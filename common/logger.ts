@@ -1,14 +1,40 @@
-// The one logger of both components: JSON lines on stdout, one object per event, so
-// a log pipeline can filter by `key` (namespace/name), `controller` or `endpoint`
-// without parsing prose. Secrets and tokens never reach it: call sites pass only
-// chosen fields, and any field whose name says it could hold a credential is
-// replaced before writing.
+// The one logger of both components: pino, JSON lines on stdout, one object per event,
+// so a log pipeline can filter by `key` (namespace/name), `controller`, `endpoint`,
+// `client_id` or `request_id` without parsing prose.
+//
+// Credentials never reach it. Call sites pass chosen fields, never a request body or
+// header set; on top of that pino redacts by *path* (below), so a field that carries a
+// credential is replaced wherever it sits in the first two levels. Redaction by path
+// rather than by name pattern keeps `secretName` (a Secret's name) and `tokenEndpoint`
+// (a URL) readable, which an investigation needs. Messages are fixed strings: a value
+// goes in a field, never into `msg`, so it passes through the redaction.
+// test/log-leak/ greps every log line the whole test suite produced for every
+// credential the suite used.
+import { pino, stdSerializers } from "pino";
 
 export type LogLevel = "debug" | "info" | "warn" | "error";
-const RANK: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+const LEVELS: readonly LogLevel[] = ["debug", "info", "warn", "error"];
 
-/** Field names whose values are never written, whatever a caller passes. */
-const SENSITIVE = /secret|token|assertion|password|authorization|cookie|^code$|^jwk|^d$|private/i;
+/** Fields that hold a credential, at the top level or one level down (e.g. `params.client_secret`). */
+const CREDENTIAL_FIELDS = [
+  "secret",
+  "client_secret",
+  "password",
+  "token",
+  "access_token",
+  "refresh_token",
+  "id_token",
+  "code",
+  "code_verifier",
+  "assertion",
+  "client_assertion",
+  "authorization",
+  "cookie",
+  "jwk",
+  "privateKey",
+  "registration_access_token",
+];
+const REDACT_PATHS = CREDENTIAL_FIELDS.flatMap((field) => [field, `*.${field}`]);
 
 export interface Logger {
   debug(msg: string, fields?: Record<string, unknown>): void;
@@ -20,41 +46,50 @@ export interface Logger {
 
 export interface LoggerOptions {
   level?: LogLevel;
-  /** Where lines go; process.stdout by default. */
+  /** Where lines go (one call per line, newline included); process.stdout by default. */
   write?: (line: string) => void;
 }
 
-export function createLogger(options: LoggerOptions = {}, bound: Record<string, unknown> = {}): Logger {
-  const min = RANK[options.level ?? "info"];
-  const write = options.write ?? ((line: string) => process.stdout.write(line));
-  const emit = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => {
-    if (RANK[level] < min) return;
-    const entry: Record<string, unknown> = { time: new Date().toISOString(), level, msg };
-    copySafe(entry, bound);
-    if (fields) copySafe(entry, fields);
-    write(`${JSON.stringify(entry)}\n`);
-  };
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const destination = options.write ? { write: options.write } : pino.destination({ dest: 1, sync: true });
+  return wrap(
+    pino(
+      {
+        level: options.level ?? "info",
+        base: undefined,
+        messageKey: "msg",
+        timestamp: pino.stdTimeFunctions.isoTime,
+        formatters: { level: (label) => ({ level: label }) },
+        redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+        // An Error in `error`/`err` becomes { type, message, stack, code, cause… }: the
+        // causes chained by `new Error(…, { cause })` are kept, as are the API server's
+        // and node-redis's `code`s.
+        serializers: { error: serializeError, err: serializeError, cause: serializeError },
+      },
+      destination,
+    ),
+  );
+}
+
+function wrap(logger: pino.Logger): Logger {
   return {
-    debug: (msg, fields) => emit("debug", msg, fields),
-    info: (msg, fields) => emit("info", msg, fields),
-    warn: (msg, fields) => emit("warn", msg, fields),
-    error: (msg, fields) => emit("error", msg, fields),
-    child: (fields) => createLogger(options, { ...bound, ...fields }),
+    debug: (msg, fields) => logger.debug(fields ?? {}, msg),
+    info: (msg, fields) => logger.info(fields ?? {}, msg),
+    warn: (msg, fields) => logger.warn(fields ?? {}, msg),
+    error: (msg, fields) => logger.error(fields ?? {}, msg),
+    child: (fields) => wrap(logger.child(fields)),
   };
 }
 
-function copySafe(into: Record<string, unknown>, from: Record<string, unknown>): void {
-  for (const [key, value] of Object.entries(from)) {
-    if (SENSITIVE.test(key)) into[key] = "[redacted]";
-    else if (value instanceof Error) into[key] = errorText(value);
-    else into[key] = value;
-  }
+/** Errors in full (with causes); an OAuth error code or any other value as it is. */
+function serializeError(value: unknown): unknown {
+  return value instanceof Error ? stdSerializers.errWithCause(value) : value;
 }
 
 export function parseLogLevel(text: string | undefined): LogLevel {
   if (text === undefined || text === "") return "info";
-  if (text in RANK) return text as LogLevel;
-  throw new Error(`log level "${text}" is not one of ${Object.keys(RANK).join(", ")}`);
+  if ((LEVELS as readonly string[]).includes(text)) return text as LogLevel;
+  throw new Error(`log level "${text}" is not one of ${LEVELS.join(", ")}`);
 }
 
 /** A short, single-line description of an error for logs and condition messages (API status messages included). */

@@ -18,9 +18,16 @@ export function verifySecret(secret: string, stored: string): boolean {
   return want.length === got.length && timingSafeEqual(want, got);
 }
 
-/** A new client secret: 256 bits from the CSPRNG, base64url (43 characters). */
+/**
+ * Prefix of generated client secrets. Like the access and refresh tokens' `tgat_` and
+ * `tgrt_`, it lets secret scanners (and test/log-leak/) recognise a leaked secret in a
+ * repository or a log; secrets set by a person keep whatever form they have.
+ */
+export const CLIENT_SECRET_PREFIX = "tgcs_";
+
+/** A new client secret: `tgcs_` and 256 bits from the CSPRNG, base64url (48 characters). */
 export function generateSecret(): string {
-  return randomBytes(32).toString("base64url");
+  return `${CLIENT_SECRET_PREFIX}${randomBytes(32).toString("base64url")}`;
 }
 
 function digest(salt: string, secret: string): Buffer {

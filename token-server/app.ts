@@ -11,6 +11,7 @@ import { tokenEndpoint } from "./actions/token.ts";
 import { authorizeEndpoint, consentEndpoint, continueEndpoint, loginEndpoint } from "./authorize/endpoints.ts";
 import { AUTHORIZE_PATHS } from "./authorize/paths.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./middleware/parse-form.ts";
+import { assignRequestId } from "./middleware/request-id.ts";
 import { serveStylesheet } from "./pages/stylesheet.ts";
 import type { RequestState, ServerSettings, TokenServer } from "./request-context.ts";
 
@@ -65,6 +66,7 @@ export function createApp(server: TokenServer): Koa<RequestState> {
   // an exact test ahead of the router, sparing each token request the router's
   // matching and per-request composition. The router keeps the route (405 for GET).
   const tokenSteps = compose(tokenEndpoint(server));
+  app.use(assignRequestId);
   app.use((ctx, next) => (ctx.method === "POST" && ctx.path === PATHS.token ? tokenSteps(ctx) : next()));
   app.use(router.routes());
   app.use(router.allowedMethods());

@@ -45,8 +45,12 @@ export type Params = Map<string, string[]>;
 
 export interface RequestState {
   server: TokenServer;
+  /** Correlates this request's log lines with the client's report (middleware/request-id.ts). */
+  requestId: string;
   endpoint: string;
   params: Params;
+  /** The client_id the request claims, before it is authenticated (logged on refusals). */
+  claimedClientId?: string;
   /** The mechanism the request used, set by client authentication before it checks anything. */
   authMethod?: TokenEndpointAuthMethod;
   client?: ClientRecord;

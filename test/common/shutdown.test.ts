@@ -1,10 +1,11 @@
 // common/shutdown.ts: every step shares one deadline; a hung step cannot hold the exit.
+
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { createLogger } from "../../common/logger.ts";
 import { runShutdown, type ShutdownStep } from "../../common/shutdown.ts";
+import { testLogger } from "../harness/log-capture.ts";
 
-const log = createLogger({ level: "error" });
+const log = testLogger("shutdown", { level: "error" });
 const hangs: ShutdownStep = { name: "hangs", run: () => new Promise<void>(() => {}) };
 const ran: string[] = [];
 const quick = (name: string): ShutdownStep => ({

@@ -2,9 +2,11 @@
 // identity mapping names Secrets (the user directory, the IdP's certificates); the
 // operator compiles them into the registry; a token server reading that registry serves
 // the password and SAML bearer grants. Changing a Secret changes the next grant.
+
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import bcrypt from "bcryptjs";
+import { rememberCredential } from "../harness/log-capture.ts";
 import { createNamespace } from "../operator/support.ts";
 import {
   assertionXml,
@@ -30,7 +32,7 @@ after(async () => {
 });
 
 function htpasswd(user: string, password: string): string {
-  return `${user}:${bcrypt.hashSync(password, 4).replace(/^\$2b\$/, "$2y$")}\n`;
+  return `${user}:${bcrypt.hashSync(rememberCredential(password), 4).replace(/^\$2b\$/, "$2y$")}\n`;
 }
 
 test("the user directory and the IdP certificates come from Secrets; changing them changes the next grant", async () => {

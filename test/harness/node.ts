@@ -5,6 +5,7 @@
 // CNI bridge plugin on a private subnet, CoreDNS, and a hostPath provisioner.
 // node-host.ts holds what touches the machine and how teardown takes it back.
 // See README.md beside this file for the layout and the reasons behind each setting.
+
 import { execFile, execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 import type { KubeConfig } from "@kubernetes/client-node";
 import { api } from "./kube-api.ts";
+import { captureDirectory } from "./log-capture.ts";
 import {
   acquireNodeLock,
   addNodeAddress,
@@ -379,6 +381,7 @@ export class NodeRuntime {
 
   /** After the API server and etcd stopped: everything the node left on the machine, then the lock. */
   cleanup(keepDir: boolean): void {
+    captureDirectory(join(this.dir, "pod-logs"), "pod-logs");
     sweepNode(this.dir, { keepDir });
     active.delete(this.dir);
     releaseNodeLock(this.dir);

@@ -4,6 +4,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { createWriteStream } from "node:fs";
 import { createServer } from "node:net";
+import { basename } from "node:path";
+import { capturePath } from "./log-capture.ts";
 
 const running = new Set<ChildProcess>();
 
@@ -48,6 +50,12 @@ export function startProcess(
   const child = spawn(command, args, { detached: true, stdio: ["ignore", "pipe", "pipe"], env: env ?? process.env });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
+  const captured = capturePath(`${basename(logFile)}-${child.pid}`);
+  if (captured) {
+    const copy = createWriteStream(captured, { flags: "a" });
+    child.stdout?.pipe(copy);
+    child.stderr?.pipe(copy);
+  }
   running.add(child);
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
   child.once("exit", () => running.delete(child));

@@ -3,18 +3,19 @@
 // Gone, answered by a relist), and a connection that goes silent without closing (a
 // stall, answered by reopening the watch). The API server restart is covered in
 // rotation-and-drift.test.ts, under the whole operator.
+
 import assert from "node:assert/strict";
 import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, createServer, type Server, Socket } from "node:net";
 import { after, before, test } from "node:test";
 import { KubeConfig, type V1Secret } from "@kubernetes/client-node";
-import { createLogger } from "../../common/logger.ts";
 import { Informer, type ListPage, type ListWatchSource } from "../../operator/controller/informer.ts";
+import { testLogger } from "../harness/log-capture.ts";
 import { waitFor } from "../harness/processes.ts";
 import { createNamespace, startWorld, type World } from "./support.ts";
 
 let world: World;
-const quiet = createLogger({ level: "error", write: () => {} });
+const quiet = testLogger("informer", { level: "error" });
 
 before(async () => {
   world = await startWorld();

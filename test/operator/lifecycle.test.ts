@@ -70,7 +70,8 @@ test("apply: Ready, a Secret with the keys and an owner reference, a registry re
   assert.equal(secretString(secret, "issuer"), ISSUER);
   assert.equal(secretString(secret, "token_endpoint"), `${ISSUER}/oauth2/token`);
   const clientSecret = secretString(secret, "client_secret") ?? "";
-  assert.equal(Buffer.from(clientSecret, "base64url").length, 32, "256-bit secret");
+  assert.match(clientSecret, /^tgcs_[A-Za-z0-9_-]{43}$/, "tgcs_ and a 256-bit secret");
+  assert.equal(Buffer.from(clientSecret.slice("tgcs_".length), "base64url").length, 32);
   assert.equal(secret.metadata?.labels?.team, "orders");
   assert.equal(secret.metadata?.annotations?.["example.com/note"], "hi");
   const [owner, ...others] = secret.metadata?.ownerReferences ?? [];

@@ -1,6 +1,7 @@
 // Shared pieces of the operator tests: one control plane and one Redis per test file,
 // a namespace per test, and helpers that read the state of the world (objects in the
 // API server, records in Redis through the registry contract).
+
 import { mkdtempSync } from "node:fs";
 import { appendFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -16,7 +17,6 @@ import {
   PLURAL,
   VERSION,
 } from "../../api/v1alpha1/oauthclient.ts";
-import { createLogger } from "../../common/logger.ts";
 import { configWith, type OperatorConfig } from "../../operator/config.ts";
 import {
   type KubeClients,
@@ -30,6 +30,7 @@ import { type RunningOperator, startOperator } from "../../operator/operator.ts"
 import type { ClientRecord } from "../../registry/record.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
+import { testLogger } from "../harness/log-capture.ts";
 import { waitFor } from "../harness/processes.ts";
 import { startRedis, type TestRedis } from "../harness/redis.ts";
 
@@ -97,7 +98,7 @@ export async function startTestOperator(
   operatorCount += 1;
   const logFile = join(world.logDir, `operator-${operatorCount}.log`);
   let pending = Promise.resolve();
-  const log = createLogger({
+  const log = testLogger(`operator-${operatorCount}`, {
     level: "info",
     write: (line) => {
       pending = pending.then(() => appendFile(logFile, line));

@@ -1,12 +1,13 @@
 // The registry's read side against a real Redis: pub/sub changes, revision gaps,
 // periodic resync, and a registry that comes back empty.
+
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createClient, type RedisClientType } from "redis";
-import { createLogger } from "../../common/logger.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { registryKeys } from "../../registry/registry-keys.ts";
 import { ClientCache } from "../../token-server/client-cache.ts";
+import { testLogger } from "../harness/log-capture.ts";
 import { waitFor } from "../harness/processes.ts";
 import { removeRedisDir, startRedis, type TestRedis } from "../harness/redis.ts";
 import { clientRecord } from "./fixtures.ts";
@@ -16,7 +17,7 @@ let writer: RedisRegistry;
 let raw: RedisClientType;
 const caches: ClientCache[] = [];
 const readers: RedisRegistry[] = [];
-const log = createLogger({ level: "error", write: () => {} });
+const log = testLogger("client-cache", { level: "error" });
 
 before(async () => {
   redis = await startRedis();

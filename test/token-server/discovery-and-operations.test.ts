@@ -1,13 +1,14 @@
 // RFC 8414 metadata, the JWKS, health, readiness and Prometheus metrics.
+
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
-import { createLogger } from "../../common/logger.ts";
 import type { RegistryReader } from "../../registry/record.ts";
 import { grants } from "../../token-server/grants/index.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
 import { startTokenServer } from "../../token-server/server.ts";
 import { MemoryTokenState } from "../../token-server/state/memory-state.ts";
+import { testLogger } from "../harness/log-capture.ts";
 import { basic, clientRecord, oauthClient, post, type Stack, startStack } from "./fixtures.ts";
 
 let stack: Stack;
@@ -96,7 +97,7 @@ test("readyz is 503 while the registry has not loaded", async () => {
     registry: unreachable,
     state,
     keys: await KeyRing.generated("ES256"),
-    log: createLogger({ level: "error", write: () => {} }),
+    log: testLogger("discovery-and-operations", { level: "error" }),
   });
   try {
     const ready = await fetch(`${running.url}/readyz`);

@@ -1,17 +1,18 @@
 // Shared parts of the token-server tests: a real redis-server, the registry written
 // through RedisRegistry (as the operator writes it), a token server reading it, real
 // OAuth client libraries (openid-client) and an independent JWT verifier (fast-jwt).
+
 import { createPublicKey } from "node:crypto";
 import { createVerifier } from "fast-jwt";
 import * as oauth from "openid-client";
 import { createClient, type RedisClientType } from "redis";
-import { createLogger } from "../../common/logger.ts";
 import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
 import type { ServerSettings } from "../../token-server/request-context.ts";
 import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
 import { RedisTokenState } from "../../token-server/state/redis-state.ts";
+import { rememberCredential, testLogger } from "../harness/log-capture.ts";
 import { waitFor } from "../harness/processes.ts";
 import { removeRedisDir, startRedis, type TestRedis } from "../harness/redis.ts";
 import { clientCredentialsRecord } from "./client-record.ts";
@@ -45,7 +46,7 @@ export async function startStack(settings: Partial<Omit<ServerSettings, "issuer"
   await waitFor("token state to connect", async () => state.available || undefined);
   const keys = await KeyRing.generated("ES256");
   const logs: string[] = [];
-  const log = createLogger({ level: "debug", write: (line) => logs.push(line) });
+  const log = testLogger("token-server", { lines: logs });
   const running = await startTokenServer({ host: "127.0.0.1", port: 0, registry: reader, state, keys, log, settings });
   return {
     redis,
@@ -92,7 +93,7 @@ export async function startTokenServerOn(
     registry: reader,
     state,
     keys: await KeyRing.generated("ES256"),
-    log: createLogger({ level: "error", write: () => {} }),
+    log: testLogger("token-server-replica", { level: "error" }),
     settings,
   });
   return {
@@ -118,6 +119,7 @@ export function clientRecord(
   secret = "s3cret-value-for-tests",
 ): ClientRecord & { secret: string } {
   sequence += 1;
+  rememberCredential(secret);
   const record = clientCredentialsRecord(`client-${sequence}-${process.pid}`, secret, {
     source: "test/fixture",
     displayName: "test client",

@@ -1,12 +1,12 @@
 // The signing-key directory (a mounted Secret): format, loading, rotation through
 // next -> current -> previous without breaking a valid token, and every algorithm
 // verified by fast-jwt.
+
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, test } from "node:test";
-import { createLogger } from "../../common/logger.ts";
 import { MemoryRegistry } from "../../registry/memory-registry.ts";
 import {
   generateSigningKey,
@@ -19,6 +19,7 @@ import {
 import { KeyRing } from "../../token-server/key-ring.ts";
 import { startTokenServer } from "../../token-server/server.ts";
 import { MemoryTokenState } from "../../token-server/state/memory-state.ts";
+import { testLogger } from "../harness/log-capture.ts";
 import { waitFor } from "../harness/processes.ts";
 import { basic, clientRecord, post, verifyIndependently } from "./fixtures.ts";
 
@@ -38,7 +39,7 @@ async function serve(keys: KeyRing) {
     registry,
     state,
     keys,
-    log: createLogger({ level: "error", write: () => {} }),
+    log: testLogger("signing-keys", { level: "error" }),
   });
   cleanup.push(async () => {
     await running.close();
@@ -113,7 +114,7 @@ test("rotation through the mounted directory (atomic ..data symlink swap, as the
   const first = await generateSigningKey("ES256");
   const second = await generateSigningKey("ES256");
   await publish({ "current.jwk": first });
-  const log = createLogger({ level: "error", write: () => {} });
+  const log = testLogger("signing-keys", { level: "error" });
   const server = await serve(await KeyRing.fromDirectory(dir, log, 50));
 
   const old = await server.token();

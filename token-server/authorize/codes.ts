@@ -15,13 +15,16 @@ export function hashAuthorizationCode(code: string): string {
   return createHash("sha256").update(code).digest("base64url");
 }
 
+/** Prefix of authorization codes, so a code that reached a log or a referrer is recognisable (test/log-leak/). */
+export const AUTHORIZATION_CODE_PREFIX = "tgac_";
+
 /** Issues a code for the request and redirects the browser to the client with it. */
 export async function issueCodeAndRedirect(
   ctx: AuthorizeCtx,
   pending: PendingAuthorization,
   user: SessionUser,
 ): Promise<void> {
-  const code = randomBytes(32).toString("base64url");
+  const code = `${AUTHORIZATION_CODE_PREFIX}${randomBytes(32).toString("base64url")}`;
   const now = Math.floor(Date.now() / 1000);
   const record: AuthorizationCodeRecord = {
     clientId: pending.clientId,

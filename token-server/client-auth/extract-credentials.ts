@@ -31,6 +31,7 @@ export function extractCredentials(ctx: Ctx): Credentials {
   if (authorization !== "") {
     ctx.state.authMethod = "client_secret_basic";
     const { clientId, secret } = decodeBasic(authorization);
+    ctx.state.claimedClientId = clientId;
     if (bodyId !== undefined && bodyId !== clientId)
       throw new InvalidRequest("client_id in the body does not match the Authorization header");
     return { method: "client_secret_basic", clientId, secret };

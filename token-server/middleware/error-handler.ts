@@ -40,14 +40,18 @@ export function handleRequestErrors<C extends Ctx>(server: TokenServer, endpoint
     } catch (caught) {
       const error = toOAuthError(caught);
       outcome = error.error;
+      // Who asked, from where, and which request: enough to find an attacker's or a
+      // misconfigured client's refusals without logging anything they sent.
       const fields = {
         endpoint,
+        request_id: ctx.state.requestId,
+        source: ctx.ip,
         error: error.error,
         ...observer.answer(ctx, error),
         client_id: observer.clientId(ctx),
         detail: error.detail ?? error.description,
       };
-      if (error.status >= 500) log.error(observer.failed, { ...fields, stack: (caught as Error)?.stack });
+      if (error.status >= 500) log.error(observer.failed, { ...fields, cause: caught });
       else log.info(observer.refused, fields);
     } finally {
       observer.count(ctx, outcome);
@@ -96,6 +100,6 @@ function grantLabel(ctx: Ctx): string {
 }
 
 function clientIdHint(ctx: Ctx): string | undefined {
-  const id = ctx.state.params.get("client_id")?.[0];
+  const id = ctx.state.claimedClientId ?? ctx.state.params.get("client_id")?.[0];
   return id && id.length <= 200 ? id : undefined;
 }

@@ -149,7 +149,7 @@ test("prompt=none: login_required without a session, consent_required without co
   const silent = await agent.get(authorizeUrl(stack, base(client.clientId, { prompt: "none" })));
   assert.equal(silent.status, 303);
   const params = new URL(silent.location as string).searchParams;
-  assert.match(params.get("code") ?? "", /^[A-Za-z0-9_-]{43}$/);
+  assert.match(params.get("code") ?? "", /^tgac_[A-Za-z0-9_-]{43}$/);
   assert.equal(params.get("state"), "af0ifjsldkj");
   assert.equal(params.get("iss"), stack.url);
 });

@@ -3,16 +3,17 @@
 // away: the authorization endpoint fails closed (middleware/state-outage.ts) with
 // temporarily_unavailable at the client once the redirect URI is verified, and works
 // again when Redis is back.
+
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
-import { createLogger } from "../../../common/logger.ts";
 import { MemoryRegistry } from "../../../registry/memory-registry.ts";
 import { KeyRing } from "../../../token-server/key-ring.ts";
 import { type RunningTokenServer, startTokenServer } from "../../../token-server/server.ts";
 import { loadManifests } from "../../../token-server/standalone.ts";
 import { MemoryTokenState } from "../../../token-server/state/memory-state.ts";
+import { rememberCredential, testLogger } from "../../harness/log-capture.ts";
 import { waitFor } from "../../harness/processes.ts";
 import { oauthClient, type Stack, startStack } from "../fixtures.ts";
 import { authorizeUrl, codeClient, hiddenFields, PASSWORD, signInAndAllow, USER, UserAgent } from "./support.ts";
@@ -30,7 +31,7 @@ before(async () => {
     registry,
     state: memoryState,
     keys: await KeyRing.generated("ES256"),
-    log: createLogger({ level: "error" }),
+    log: testLogger("state-backends", { level: "error" }),
   });
 });
 after(async () => {
@@ -101,7 +102,7 @@ test("Redis down: temporarily_unavailable at the client, a 503 page for the form
 });
 
 test("standalone with the repo's examples: the public native-app example signs in its demo user", async () => {
-  const log = createLogger({ level: "error" });
+  const log = testLogger("state-backends", { level: "error" });
   const { registry: examples } = await loadManifests(join(import.meta.dirname, "../../../examples"), log);
   const state = new MemoryTokenState();
   const server = await startTokenServer({
@@ -129,7 +130,7 @@ test("standalone with the repo's examples: the public native-app example signs i
     const signedIn = await agent.post(`${server.url}/oauth2/authorize/login`, {
       ...hiddenFields(login.text),
       username: "carol",
-      password: "purple monkey dishwasher",
+      password: rememberCredential("purple monkey dishwasher"),
     });
     const consent = await agent.get(signedIn.location as string);
     const allowed = await agent.post(`${server.url}/oauth2/authorize/consent`, {

@@ -1,16 +1,21 @@
 // Shared parts of the authorization code tests: clients with a user directory, and a
 // small cookie-keeping HTTP user agent for the tests that do not need a real browser
 // (the browser test drives Chromium instead).
+
 import assert from "node:assert/strict";
 import bcrypt from "bcryptjs";
 import { createClient } from "redis";
 import type { ClientRecord } from "../../../registry/record.ts";
+import { rememberCredential } from "../../harness/log-capture.ts";
 import { clientRecord, identityMapping, type Stack } from "../fixtures.ts";
 
 export const USER = "ada";
 export const PASSWORD = "correct horse battery staple";
 /** Cost 4 keeps the tests fast; the directory format is the same as in production. */
-export const USERS = [`${USER}:${bcrypt.hashSync(PASSWORD, 4)}`, `grace:${bcrypt.hashSync("hopper-1906", 4)}`];
+export const USERS = [
+  `${USER}:${bcrypt.hashSync(rememberCredential(PASSWORD), 4)}`,
+  `grace:${bcrypt.hashSync(rememberCredential("hopper-1906"), 4)}`,
+];
 
 /** A confidential client of the authorization code flow, with its own user directory. */
 export function codeClient(overrides: Partial<ClientRecord> = {}): ClientRecord & { secret: string } {

@@ -1,6 +1,7 @@
 // RFC 6749 §4.3 password grant against bcrypt htpasswd directories: the client's own
 // (identity mapping `users`) and the server-wide --users-file. Wrong password and
 // unknown user must not be told apart by answer or by time; failures are throttled.
+
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -12,6 +13,7 @@ import type { GrantType } from "../../../api/v1alpha1/oauthclient.ts";
 import type { CompiledIdentityMapping } from "../../../registry/record.ts";
 import { loadConfig } from "../../../token-server/config.ts";
 import { PASSWORD_THROTTLE } from "../../../token-server/users/password-throttle.ts";
+import { rememberCredential } from "../../harness/log-capture.ts";
 import { clientRecord, identityMapping, type Stack, startStack, verifyIndependently } from "../fixtures.ts";
 import { tokenRequest } from "./support.ts";
 
@@ -21,7 +23,7 @@ let stack: Stack;
 
 /** An htpasswd line as `htpasswd -B` writes it ($2y$). */
 function line(user: string, password: string, cost = 4): string {
-  return `${user}:${bcrypt.hashSync(password, cost).replace(/^\$2b\$/, "$2y$")}`;
+  return `${user}:${bcrypt.hashSync(rememberCredential(password), cost).replace(/^\$2b\$/, "$2y$")}`;
 }
 
 before(async () => {

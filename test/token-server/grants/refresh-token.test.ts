@@ -2,6 +2,7 @@
 // detection revoking the family with its access tokens, scope narrowing, expiry,
 // revocation (RFC 7009) cascading, client binding, and the client's own switches
 // (revokeTokensIssuedBefore, disabled, deletion). Grants start with the password grant.
+
 import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
@@ -9,6 +10,7 @@ import bcrypt from "bcryptjs";
 import jwt from "jsonwebtoken";
 import { createClient } from "redis";
 import type { ClientRecord } from "../../../registry/record.ts";
+import { rememberCredential } from "../../harness/log-capture.ts";
 import { waitFor } from "../../harness/processes.ts";
 import {
   basic,
@@ -24,7 +26,7 @@ import { tokenRequest } from "./support.ts";
 type Client = ClientRecord & { secret: string };
 let stack: Stack;
 let resourceServer: Client;
-const USERS = [`alice:${bcrypt.hashSync("alice-pw", 4)}`];
+const USERS = [`alice:${bcrypt.hashSync(rememberCredential("alice-pw"), 4)}`];
 
 before(async () => {
   stack = await startStack();

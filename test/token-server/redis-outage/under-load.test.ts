@@ -2,16 +2,17 @@
 // client_credentials keeps working from memory throughout, everything that needs
 // token state answers 503 temporarily_unavailable (never a wrong answer), and the
 // service recovers by itself (middleware/state-outage.ts).
+
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createClient, type RedisClientType } from "redis";
-import { createLogger } from "../../../common/logger.ts";
 import { RedisRegistry } from "../../../registry/redis-registry.ts";
 import { KeyRing } from "../../../token-server/key-ring.ts";
 import { startTokenServer } from "../../../token-server/server.ts";
 import { RedisTokenState } from "../../../token-server/state/redis-state.ts";
+import { testLogger } from "../../harness/log-capture.ts";
 import { waitFor } from "../../harness/processes.ts";
 import { removeRedisDir, startRedis } from "../../harness/redis.ts";
 import { basic, clientRecord, post, type Stack, startStack } from "../fixtures.ts";
@@ -142,7 +143,7 @@ test("started while Redis is down: live but not ready, and ready by itself once 
     registry,
     state,
     keys: await KeyRing.generated("ES256"),
-    log: createLogger({ level: "error", write: () => {} }),
+    log: testLogger("redis-outage", { level: "error" }),
     registryWaitMs: 200,
   });
   try {

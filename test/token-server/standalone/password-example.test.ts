@@ -2,13 +2,14 @@
 // compiled by the standalone loader, served with the in-memory token state. The demo
 // user signs in, refreshes (rotation), and a replay of the rotated-out token revokes
 // the family, all on MemoryTokenState.
+
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
-import { createLogger } from "../../../common/logger.ts";
 import { KeyRing } from "../../../token-server/key-ring.ts";
 import { type RunningTokenServer, startTokenServer } from "../../../token-server/server.ts";
 import { loadManifests, type StandaloneClient } from "../../../token-server/standalone.ts";
 import { MemoryTokenState } from "../../../token-server/state/memory-state.ts";
+import { rememberCredential, testLogger } from "../../harness/log-capture.ts";
 import { tokenRequest } from "../grants/support.ts";
 
 let running: RunningTokenServer;
@@ -16,7 +17,7 @@ let state: MemoryTokenState;
 let cli: StandaloneClient;
 
 before(async () => {
-  const log = createLogger({ level: "error", write: () => {} });
+  const log = testLogger("password-example", { level: "error" });
   const { registry, clients } = await loadManifests("examples", log);
   cli = clients.find((c) => c.record.clientId === "reports-cli.default") as StandaloneClient;
   assert.ok(cli, "examples/password.yaml compiles in standalone mode");
@@ -40,7 +41,7 @@ test("the password example's demo user signs in and refreshes; reuse revokes the
   const signIn = await tokenRequest(running.url, client, {
     grant_type: "password",
     username: "dave",
-    password: "open sesame 42",
+    password: rememberCredential("open sesame 42"),
     scope: "reports:read",
   });
   assert.equal(signIn.status, 200, JSON.stringify(signIn.body));

@@ -1,13 +1,14 @@
 // The unit tier's token server: the real app in this process, on memory stores (the
 // registry and the token state), a generated key, and no child process of any kind.
 // Requests go through the Koa app as a client's would, over loopback HTTP.
-import { createLogger } from "../../../common/logger.ts";
+
 import { MemoryRegistry } from "../../../registry/memory-registry.ts";
 import type { ClientRecord } from "../../../registry/record.ts";
 import { KeyRing } from "../../../token-server/key-ring.ts";
 import type { ServerSettings } from "../../../token-server/request-context.ts";
 import { type RunningTokenServer, startTokenServer } from "../../../token-server/server.ts";
 import { MemoryTokenState } from "../../../token-server/state/memory-state.ts";
+import { testLogger } from "../../harness/log-capture.ts";
 import { poll } from "./poll.ts";
 
 export interface UnitStack {
@@ -27,7 +28,7 @@ export async function startUnitStack(
   const registry = new MemoryRegistry();
   const state = new MemoryTokenState();
   const logs: string[] = [];
-  const log = createLogger({ level: "debug", write: (line) => logs.push(line) });
+  const log = testLogger("unit-token-server", { lines: logs });
   const running = await startTokenServer({
     host: "127.0.0.1",
     port: 0,

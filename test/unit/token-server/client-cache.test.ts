@@ -1,11 +1,12 @@
 // The client cache's handling of registry changes, on a scripted registry: what each
 // kind of notification and snapshot does to the cache. The Redis-backed behaviour
 // (pub/sub, reconnects) stays in test/token-server/client-cache.test.ts.
+
 import assert from "node:assert/strict";
 import { afterEach, mock, test } from "node:test";
-import { createLogger } from "../../../common/logger.ts";
 import type { ClientRecord, RegistryChange, RegistryReader, RegistrySnapshot } from "../../../registry/record.ts";
 import { ClientCache } from "../../../token-server/client-cache.ts";
+import { testLogger } from "../../harness/log-capture.ts";
 import { record } from "../support/records.ts";
 
 /** A registry whose contents the test sets, and whose notifications the test sends. */
@@ -46,7 +47,7 @@ class ScriptedRegistry implements RegistryReader {
   }
 }
 
-const log = createLogger({ level: "error", write: () => {} });
+const log = testLogger("client-cache-unit", { level: "error" });
 const caches: ClientCache[] = [];
 afterEach(async () => {
   mock.timers.reset();

@@ -37,7 +37,7 @@ test("flags win over TOLLGATE_* variables, which win over defaults; bad values a
   assert.throws(() => loadConfig(["--standalone", "--nope"], {}), /Unknown option/);
 });
 
-test("the logger writes one JSON object per line and never a credential-named field", () => {
+test("the logger writes one JSON object per line and redacts credentials by path, not names that merely look alike", () => {
   const lines: string[] = [];
   const log = createLogger({ level: "info", write: (line) => lines.push(line) }).child({ component: "test" });
   log.debug("hidden below the level");
@@ -48,7 +48,9 @@ test("the logger writes one JSON object per line and never a credential-named fi
     client_assertion: "eyJ.a.b",
     authorization: "Basic abc",
     password: "hunter2",
-    error: new Error("boom"),
+    params: { code: "c0de-value", refresh_token: "tgrt_xyz" },
+    secretName: "orders-oauth-client",
+    tokenEndpoint: "https://auth.example.com/oauth2/token",
   });
   assert.equal(lines.length, 1);
   assert.ok(lines[0]?.endsWith("\n"));
@@ -59,8 +61,26 @@ test("the logger writes one JSON object per line and never a credential-named fi
   assert.equal(entry.client_id, "orders");
   for (const field of ["client_secret", "access_token", "client_assertion", "authorization", "password"])
     assert.equal(entry[field], "[redacted]", field);
-  assert.equal(entry.error, "boom");
-  for (const secret of ["s3cret", "eyJ", "Basic abc", "hunter2"]) assert.ok(!(lines[0] as string).includes(secret));
+  assert.deepEqual(entry.params, { code: "[redacted]", refresh_token: "[redacted]" });
+  assert.equal(entry.secretName, "orders-oauth-client", "a Secret's name is not a secret");
+  assert.equal(entry.tokenEndpoint, "https://auth.example.com/oauth2/token");
+  for (const secret of ["s3cret", "eyJ", "Basic abc", "hunter2", "c0de-value", "tgrt_"])
+    assert.ok(!(lines[0] as string).includes(secret), secret);
+});
+
+test("the logger serialises errors with their code, stack and causes", () => {
+  const lines: string[] = [];
+  const log = createLogger({ write: (line) => lines.push(line) });
+  const cause = Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:6379"), { code: "ECONNREFUSED" });
+  log.error("registry write failed", { error: new Error("registry unavailable", { cause }) });
+  log.info("refused", { error: "invalid_client" });
+  const [failed, refused] = lines.map((line) => JSON.parse(line));
+  assert.equal(failed.level, "error");
+  assert.equal(failed.error.type, "Error");
+  assert.equal(failed.error.message, "registry unavailable");
+  assert.match(failed.error.stack, /registry unavailable/);
+  assert.deepEqual([failed.error.cause.message, failed.error.cause.code], [cause.message, "ECONNREFUSED"]);
+  assert.equal(refused.error, "invalid_client", "an OAuth error code stays a string");
 });
 
 test("--help lists every flag with its variable and default, from the one option table", () => {
