@@ -140,7 +140,7 @@ export class OAuthClientReconciler implements Reconciler {
 
     try {
       const written = await writeSecret(ctx, resource, clientId, credentials);
-      if (written !== "unchanged") log.info(`secret ${written}`, { secret: credentials.secretName });
+      if (written !== "unchanged") log.info(`secret ${written}`, { secretName: credentials.secretName });
     } catch (error) {
       return this.#stop(resource, status, {
         type: ConditionType.SecretReady,
