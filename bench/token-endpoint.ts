@@ -48,6 +48,7 @@ async function main(): Promise<void> {
   const running: ServerProcess[] = [];
   try {
     await putBenchClient(registry);
+    await registry.markInitialised(); // what the operator does once every client is written
     const tollgateArgs = (port: number) => [
       "--redis-url",
       redis.url,

@@ -19,6 +19,8 @@ export interface OperatorConfig {
   concurrency: number;
   /** Every object is reconciled at least this often, repairing drift no event announced. */
   resyncPeriodMs: number;
+  /** How often the registry's `initialised` marker is checked: the time to notice that Redis lost the registry. */
+  registryCheckPeriodMs: number;
   /** A watch silent this long (no event, no bookmark) is reopened. */
   watchStallTimeoutMs: number;
   leaderElection: boolean;
@@ -57,6 +59,7 @@ const OPTIONS: Option[] = [
   { flag: "issuer", default: "http://localhost:8080", help: "token issuer URL" },
   { flag: "concurrency", default: "4", help: "concurrent reconciles" },
   { flag: "resync-period", default: "10m", help: "full resync period (drift repair)" },
+  { flag: "registry-check-period", default: "2s", help: "how often to check that Redis still holds the registry" },
   { flag: "watch-stall-timeout", default: "90s", help: "reopen a watch silent this long" },
   { flag: "leader-elect", default: "true", help: "leader election on a Lease (true/false)" },
   { flag: "lease-name", default: "tollgate-operator", help: "Lease name" },
@@ -129,6 +132,7 @@ export function loadConfig(
     issuer: raw("issuer").replace(/\/+$/, ""),
     concurrency: Math.max(1, int("concurrency")),
     resyncPeriodMs: ms("resync-period"),
+    registryCheckPeriodMs: ms("registry-check-period"),
     watchStallTimeoutMs: ms("watch-stall-timeout"),
     leaderElection: bool("leader-elect"),
     leaseName: raw("lease-name"),

@@ -75,6 +75,19 @@ export class Manager {
     spec.watch((key) => entry.queue?.add(key));
   }
 
+  /** Queues every key of a controller now (a resync of that controller alone); returns how many. */
+  reconcileAll(name: string): number {
+    const entry = this.#controllers.find((e) => e.spec.name === name);
+    const keys = entry?.spec.keys() ?? [];
+    for (const key of keys) entry?.queue?.add(key);
+    return keys.length;
+  }
+
+  /** Whether a controller has nothing queued or in flight in this term. */
+  drained(name: string): boolean {
+    return this.#controllers.find((e) => e.spec.name === name)?.queue?.idle() ?? false;
+  }
+
   get port(): number {
     return this.#health?.port ?? 0;
   }

@@ -9,6 +9,8 @@ export interface OperatorMetrics extends ControllerObserver {
   observerFor(controller: string): ControllerObserver;
   registry: Registry;
   registryWriteErrors: Counter;
+  /** Times the registry was found lost (or never built) and written again in full. */
+  registryRebuilds: Counter;
   /** 1 while the registry (Redis) connection is up. */
   registryAvailable: Gauge;
   queueDepth: Gauge;
@@ -45,6 +47,11 @@ export function createMetrics(controller: string, options: { defaultMetrics?: bo
     help: "Registry (Redis) writes that failed.",
     registers: [registry],
   });
+  const registryRebuilds = new Counter({
+    name: "tollgate_registry_rebuilds_total",
+    help: "Times Redis was found without a built registry (lost or new) and every client was written again.",
+    registers: [registry],
+  });
   const registryAvailable = new Gauge({
     name: "tollgate_registry_available",
     help: "1 while the operator's registry (Redis) connection is up.",
@@ -69,6 +76,7 @@ export function createMetrics(controller: string, options: { defaultMetrics?: bo
     observerFor,
     registry,
     registryWriteErrors,
+    registryRebuilds,
     registryAvailable,
     queueDepth,
     leader,

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from "../common/logger.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import type { OperatorConfig } from "./config.ts";
 import { OAUTHCLIENT_CONTROLLER, oauthClientController } from "./controllers/oauthclient.ts";
+import { REGISTRY_REBUILD_CONTROLLER, registryRebuildController } from "./controllers/registry-rebuild.ts";
 import { SIGNING_KEYS_CONTROLLER, signingKeysController } from "./controllers/signing-keys.ts";
 import { makeClients } from "./kube.ts";
 import { Manager } from "./manager.ts";
@@ -65,6 +66,18 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   manager.addSource(oauthClients.oauthClients);
   manager.addSource(oauthClients.secrets);
   manager.addController(oauthClients.spec, metrics);
+  manager.addController(
+    registryRebuildController({
+      registry,
+      reconcileAllClients: () => manager.reconcileAll(OAUTHCLIENT_CONTROLLER),
+      clientsDrained: () => manager.drained(OAUTHCLIENT_CONTROLLER),
+      checkPeriodMs: config.registryCheckPeriodMs,
+      rebuildDeadlineMs: REGISTRY_REBUILD_DEADLINE_MS,
+      onRebuild: () => metrics.registryRebuilds.inc(),
+      log,
+    }),
+    metrics.observerFor(REGISTRY_REBUILD_CONTROLLER),
+  );
   if (config.signingKeysSecret) {
     const signingKeys = signingKeysController(kubeConfig, kube, config, log);
     manager.addSource(signingKeys.source);
@@ -100,6 +113,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
 }
 
 const REGISTRY_START_WAIT_MS = 5_000;
+/** A rebuild marks the registry initialised at the latest this long after it began. */
+const REGISTRY_REBUILD_DEADLINE_MS = 30_000;
 
 /** Resolves once the registry is connected, or after `ms` whatever it does. */
 async function registryConnected(registry: RedisRegistry, ms: number): Promise<void> {

@@ -24,6 +24,15 @@ export class MemoryRegistry implements Registry {
     return record && structuredClone(record);
   }
 
+  /** Built whole in process (standalone mode): always initialised. */
+  async initialised(): Promise<boolean> {
+    return true;
+  }
+
+  async markInitialised(): Promise<void> {
+    this.#notify("initialised", "");
+  }
+
   async revision(): Promise<number> {
     return this.#revision;
   }
@@ -31,6 +40,7 @@ export class MemoryRegistry implements Registry {
   async snapshot(): Promise<RegistrySnapshot> {
     return {
       revision: this.#revision,
+      initialised: true,
       clients: new Map([...this.#clients].map(([id, r]) => [id, structuredClone(r)])),
       tombstones: new Map(this.#tombstones),
     };

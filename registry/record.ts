@@ -83,7 +83,8 @@ export interface ClientRecord {
 
 /** A change notification, published after every write. */
 export interface RegistryChange {
-  op: "put" | "delete";
+  /** "initialised": the operator finished (re)building the whole registry; readers reload it. */
+  op: "put" | "delete" | "initialised";
   clientId: string;
   revision: number;
 }
@@ -93,6 +94,8 @@ export type Tombstones = Map<string, number>;
 
 export interface RegistrySnapshot {
   revision: number;
+  /** Whether an operator has built the whole registry since Redis last started empty. */
+  initialised: boolean;
   clients: Map<string, ClientRecord>;
   tombstones: Tombstones;
 }
@@ -103,6 +106,10 @@ export interface RegistryWriter {
   /** Removes the client and records a tombstone so its tokens stay dead. */
   delete(clientId: string, deletedAtSeconds: number): Promise<void>;
   get(clientId: string): Promise<ClientRecord | undefined>;
+  /** Whether the registry is marked as built (registry-keys.ts `initialised`). */
+  initialised(): Promise<boolean>;
+  /** Marks the registry as built and tells the readers to reload it. */
+  markInitialised(): Promise<void>;
 }
 
 /** Read side (the token server). */

@@ -64,16 +64,25 @@ export class RedisRegistry implements Registry {
     return raw == null ? undefined : parseRecord(raw);
   }
 
+  async initialised(): Promise<boolean> {
+    return (await this.#client.exists(registryKeys.initialised)) === 1;
+  }
+
+  async markInitialised(): Promise<void> {
+    await this.#write("initialised", "", new Date().toISOString());
+  }
+
   async revision(): Promise<number> {
     return Number((await this.#client.get(registryKeys.revision)) ?? 0);
   }
 
   async snapshot(): Promise<RegistrySnapshot> {
-    const [revision, clients, tombstones] = await this.#client
+    const [revision, clients, tombstones, initialised] = await this.#client
       .multi()
       .get(registryKeys.revision)
       .hGetAll(registryKeys.clients)
       .hGetAll(registryKeys.tombstones)
+      .exists(registryKeys.initialised)
       .exec();
     const records = new Map<string, ClientRecord>();
     for (const [id, raw] of Object.entries(clients as unknown as Record<string, string>)) {
@@ -82,7 +91,12 @@ export class RedisRegistry implements Registry {
     }
     const dead = new Map<string, number>();
     for (const [id, at] of Object.entries(tombstones as unknown as Record<string, string>)) dead.set(id, Number(at));
-    return { revision: Number(revision ?? 0), clients: records, tombstones: dead };
+    return {
+      revision: Number(revision ?? 0),
+      initialised: Number(initialised) === 1,
+      clients: records,
+      tombstones: dead,
+    };
   }
 
   async subscribe(onChange: (change: RegistryChange) => void): Promise<() => Promise<void>> {
@@ -109,22 +123,25 @@ export class RedisRegistry implements Registry {
     else if (this.#client.isOpen) this.#client.destroy();
   }
 
-  /** `value`: the record's JSON for a put, the deletion time for a delete. */
+  /** `value`: the record's JSON for a put, the deletion time for a delete, the time for "initialised". */
   async #write(op: RegistryChange["op"], clientId: string, value: string): Promise<void> {
     await this.#client.eval(WRITE_SCRIPT, {
-      keys: [registryKeys.clients, registryKeys.tombstones, registryKeys.revision],
+      keys: [registryKeys.clients, registryKeys.tombstones, registryKeys.revision, registryKeys.initialised],
       arguments: [op, clientId, value, registryKeys.changes],
     });
   }
 }
 
 /**
- * KEYS: clients, tombstones, revision. ARGV: op ("put" | "delete"), clientId, value,
- * channel. Writes, counts the revision, and publishes the RegistryChange JSON.
+ * KEYS: clients, tombstones, revision, initialised. ARGV: op ("put" | "delete" |
+ * "initialised"), clientId, value, channel. Writes, counts the revision, and publishes
+ * the RegistryChange JSON.
  */
 const WRITE_SCRIPT = `
 if ARGV[1] == "put" then
   redis.call("HSET", KEYS[1], ARGV[2], ARGV[3])
+elseif ARGV[1] == "initialised" then
+  redis.call("SET", KEYS[4], ARGV[3])
 else
   redis.call("HDEL", KEYS[1], ARGV[2])
   redis.call("HSET", KEYS[2], ARGV[2], ARGV[3])

@@ -9,6 +9,12 @@ export const registryKeys = {
   tombstones: `${REGISTRY_PREFIX}:tombstones`,
   /** Integer, incremented on every write: a reader that sees a gap resyncs. */
   revision: `${REGISTRY_PREFIX}:revision`,
+  /**
+   * Set by the operator once it has written every client: its absence means the
+   * registry was never built or Redis lost it (FLUSHALL, a restart without persistence),
+   * so the operator rebuilds it and a token server that holds nothing is not ready.
+   */
+  initialised: `${REGISTRY_PREFIX}:initialised`,
   /** Pub/sub channel carrying JSON RegistryChange messages. */
   changes: `${REGISTRY_PREFIX}:changes`,
 } as const;

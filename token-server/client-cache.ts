@@ -13,7 +13,11 @@
 // A Redis that comes back empty (unpersisted, restarted) must not sign every client
 // out until the operator repairs it: when a snapshot's revision is lower than the one
 // already seen, records missing from it are kept (not tombstoned ones) for
-// `resetGraceMs`, long enough for the operator's resync to rewrite them.
+// `resetGraceMs`, while the operator, which notices the loss within seconds, rebuilds
+// the registry. A server that never saw a built registry (started after the loss)
+// holds nothing to serve from: it is not ready until the operator marks the registry
+// initialised again (the "initialised" change, registry-keys.ts), so the Service sends
+// its traffic to servers that can answer instead of to one that refuses every client.
 
 import type { Logger } from "../common/logger.ts";
 import type { ClientRecord, RegistryChange, RegistryReader } from "../registry/record.ts";
@@ -26,8 +30,16 @@ export interface ClientLookup {
   /** Epoch seconds of the client's deletion, if it was deleted. */
   tombstone(clientId: string): number | undefined;
   readonly ready: boolean;
+  readonly state: RegistryState;
   readonly size: number;
 }
+
+/**
+ * loading: no snapshot yet. uninitialised: Redis holds no built registry and this
+ * server never saw one (not ready). lost: Redis lost the registry; this server serves
+ * the records it held while the operator rebuilds it (ready). loaded: ready.
+ */
+export type RegistryState = "loading" | "uninitialised" | "lost" | "loaded";
 
 export interface ClientCacheOptions {
   /** Revision check period; default 30 s. */
@@ -52,6 +64,9 @@ export class ClientCache implements ClientLookup {
   #retained = new Map<string, number>();
   #revision = -1;
   #ready = false;
+  /** Whether the last snapshot was of a built registry, and whether any ever was. */
+  #initialised = false;
+  #everInitialised = false;
   #queue: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
@@ -96,8 +111,15 @@ export class ClientCache implements ClientLookup {
     return cache;
   }
 
+  /** Loaded, and either the registry is built or this server holds a built one from before it was lost. */
   get ready(): boolean {
-    return this.#ready;
+    return this.#ready && this.#everInitialised;
+  }
+
+  get state(): RegistryState {
+    if (!this.#ready) return "loading";
+    if (this.#initialised) return "loaded";
+    return this.#everInitialised ? "lost" : "uninitialised";
   }
 
   get size(): number {
@@ -160,6 +182,11 @@ export class ClientCache implements ClientLookup {
   }
 
   async #apply(change: RegistryChange): Promise<void> {
+    if (change.op === "initialised") {
+      this.#log.info("registry (re)built by the operator; reloading it", { revision: change.revision });
+      await this.#load();
+      return;
+    }
     // A revision at or below ours is either already in the loaded snapshot or comes
     // from a registry that restarted; applying it again is harmless either way (it is
     // re-read), and the next resync notices the reset.
@@ -207,6 +234,13 @@ export class ClientCache implements ClientLookup {
     this.#tombstones = tombstones;
     this.#revision = snapshot.revision;
     if (!this.#ready) this.#log.info("registry loaded", { clients: clients.size, revision: snapshot.revision });
+    if (!snapshot.initialised && (this.#initialised || !this.#ready))
+      this.#log.warn("registry not initialised (Redis started empty?); waiting for the operator to rebuild it", {
+        clients: clients.size,
+        servingFromMemory: this.#everInitialised,
+      });
     this.#ready = true;
+    this.#initialised = snapshot.initialised;
+    this.#everInitialised ||= snapshot.initialised;
   }
 }

@@ -101,6 +101,11 @@ export class WorkQueue {
     if (this.#dirty.delete(key)) this.add(key);
   }
 
+  /** Nothing waiting and nothing being processed (delayed keys do not count). */
+  idle(): boolean {
+    return this.#queue.length === 0 && this.#processing.size === 0;
+  }
+
   /** Keys waiting (not counting those being processed or delayed). */
   depth(): number {
     return this.#queue.length;

@@ -22,6 +22,7 @@ const log = testLogger("client-cache", { level: "error" });
 before(async () => {
   redis = await startRedis();
   writer = await RedisRegistry.connect(redis.url);
+  await writer.markInitialised(); // as the operator does once it has written every client
   raw = createClient({ url: redis.url });
   await raw.connect();
 });

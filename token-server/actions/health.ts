@@ -1,3 +1,4 @@
+import type { RegistryState } from "../client-cache.ts";
 import type { Ctx, TokenServer } from "../request-context.ts";
 
 /** /healthz: the process serves HTTP. */
@@ -6,7 +7,7 @@ export async function healthz(ctx: Ctx): Promise<void> {
 }
 
 /**
- * /readyz: ready when the registry is loaded and a signing key is present. Token state
+ * /readyz: ready when the registry is loaded (and built: client-cache.ts) and a signing key is present. Token state
  * is reported but does not decide readiness: without Redis this server still issues
  * JWTs (middleware/state-outage.ts), and taking it out of a Service would stop that too.
  */
@@ -18,12 +19,19 @@ export function readyz(server: TokenServer) {
     ctx.status = registry && keys ? 200 : 503;
     ctx.body = {
       status: registry && keys ? "ready" : "not ready",
-      registry: registry ? `loaded (${server.clients.size} clients)` : "not loaded",
+      registry: REGISTRY_STATES[server.clients.state](server.clients.size),
       signingKeys: keys ? "present" : "missing",
       tokenState: server.state.available ? "available" : "unavailable",
     };
   };
 }
+
+const REGISTRY_STATES: Record<RegistryState, (clients: number) => string> = {
+  loading: () => "not loaded",
+  uninitialised: () => "not initialised: waiting for the operator to build it",
+  lost: (clients) => `lost by Redis: serving the ${clients} clients held in memory while the operator rebuilds it`,
+  loaded: (clients) => `loaded (${clients} clients)`,
+};
 
 /** /metrics in the Prometheus text format. */
 export function metricsEndpoint(server: TokenServer) {

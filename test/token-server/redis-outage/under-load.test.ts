@@ -155,6 +155,7 @@ test("started while Redis is down: live but not ready, and ready by itself once 
     const writer = await RedisRegistry.connect(redis.url);
     const client = clientRecord();
     await writer.put(client);
+    await writer.markInitialised();
     await writer.close();
     await waitFor("ready", async () => (await fetch(`${running.url}/readyz`)).status === 200 || undefined, {
       timeoutMs: 15_000,

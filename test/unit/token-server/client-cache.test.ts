@@ -14,6 +14,7 @@ class ScriptedRegistry implements RegistryReader {
   clients = new Map<string, ClientRecord>();
   tombstones = new Map<string, number>();
   currentRevision = 0;
+  initialised = true;
   listener: ((change: RegistryChange) => void) | undefined;
   snapshots = 0;
 
@@ -21,6 +22,7 @@ class ScriptedRegistry implements RegistryReader {
     this.snapshots += 1;
     return {
       revision: this.currentRevision,
+      initialised: this.initialised,
       clients: new Map([...this.clients].map(([id, r]) => [id, structuredClone(r)])),
       tombstones: new Map(this.tombstones),
     };
@@ -54,8 +56,12 @@ afterEach(async () => {
   for (const cache of caches.splice(0)) await cache.stop();
 });
 
-async function setup(resetGraceMs = 60_000): Promise<{ registry: ScriptedRegistry; cache: ClientCache }> {
+async function setup(
+  resetGraceMs = 60_000,
+  initialised = true,
+): Promise<{ registry: ScriptedRegistry; cache: ClientCache }> {
   const registry = new ScriptedRegistry();
+  registry.initialised = initialised;
   const cache = await ClientCache.start(registry, { log, resetGraceMs, resyncIntervalMs: 3_600_000 });
   caches.push(cache);
   return { registry, cache };
@@ -174,4 +180,38 @@ test("each record loads with its entry: allowed scopes and user directory follow
   assert.deepEqual([...(entry?.allowedScopes ?? [])], ["one", "two"]);
   assert.deepEqual([...(entry?.users?.users.keys() ?? [])], ["alice"]);
   assert.equal(entry?.record, cache.get(a.clientId));
+});
+
+test("a server that finds no built registry is not ready until the operator marks it initialised", async () => {
+  const { registry, cache } = await setup(60_000, false);
+  assert.deepEqual([cache.ready, cache.state], [false, "uninitialised"]);
+  const a = record();
+  registry.change("put", a); // the operator's rebuild under way: records arrive, still not ready
+  await cache.settled();
+  assert.deepEqual([cache.ready, cache.state], [false, "uninitialised"]);
+  registry.initialised = true;
+  registry.currentRevision += 1;
+  registry.listener?.({ op: "initialised", clientId: "", revision: registry.currentRevision });
+  await cache.settled();
+  assert.deepEqual([cache.ready, cache.state], [true, "loaded"]);
+  assert.ok(cache.get(a.clientId));
+});
+
+test("a server that held a built registry stays ready from memory when Redis loses it, and says so", async () => {
+  const { registry, cache } = await setup();
+  const a = record();
+  registry.change("put", a);
+  await cache.settled();
+  registry.clients = new Map();
+  registry.initialised = false;
+  registry.currentRevision = 0;
+  await cache.resync();
+  assert.deepEqual([cache.ready, cache.state], [true, "lost"]);
+  assert.ok(cache.get(a.clientId), "served from memory meanwhile");
+  registry.clients = new Map([[a.clientId, a]]);
+  registry.initialised = true;
+  registry.currentRevision = 2;
+  registry.listener?.({ op: "initialised", clientId: "", revision: 2 });
+  await cache.settled();
+  assert.deepEqual([cache.ready, cache.state], [true, "loaded"]);
 });
