@@ -28,7 +28,7 @@ export interface KubeObject {
 }
 
 export interface ListPage<T> {
-  items: T[];
+  items: T[] | null;
   metadata?: { resourceVersion?: string; _continue?: string; continue?: string };
 }
 
@@ -39,6 +39,13 @@ export interface ListWatchSource<T> {
   watchPath: string;
   /** Narrows the watch (and should narrow the list the same way), e.g. metadata.name=x. */
   fieldSelector?: string;
+  /**
+   * The watch's Accept header, e.g. PartialObjectMetadata's to receive metadata only
+   * (the list must ask for the same representation).
+   */
+  watchAccept?: string;
+  /** Trims each object before it is cached (listed or watched): keep only what is read. */
+  transform?(object: T): T;
 }
 
 export type InformerEventType = "add" | "update" | "delete";
@@ -97,7 +104,7 @@ export class Informer<T extends KubeObject> {
       maxBackoffMs: options.maxBackoffMs ?? 10_000,
       pageSize: options.pageSize ?? 500,
     };
-    this.#watch = new Watch(kubeConfig);
+    this.#watch = new Watch(source.watchAccept ? withAccept(kubeConfig, source.watchAccept) : kubeConfig);
     // Watch's inactivity timer is our stall detector; the field is not in its typings.
     (this.#watch as unknown as { requestTimeoutMs: number }).requestTimeoutMs = this.#options.stallTimeoutMs;
   }
@@ -201,7 +208,8 @@ export class Informer<T extends KubeObject> {
     let resourceVersion = "";
     do {
       const page = await this.#source.list({ limit: this.#options.pageSize, continueToken });
-      for (const item of page.items) fresh.set(keyOf(item), item);
+      // A metadata-only list of nothing has "items": null.
+      for (const item of page.items ?? []) fresh.set(keyOf(item), this.#source.transform?.(item) ?? item);
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       continueToken = page.metadata?._continue ?? page.metadata?.continue ?? undefined;
     } while (continueToken);
@@ -276,7 +284,8 @@ export class Informer<T extends KubeObject> {
     });
   }
 
-  #upsert(object: T): void {
+  #upsert(listedOrWatched: T): void {
+    const object = this.#source.transform?.(listedOrWatched) ?? listedOrWatched;
     // managedFields are often the larger half of an object and nothing here reads them
     // (client-go's informers drop them with a transform for the same reason).
     if (object.metadata && "managedFields" in object.metadata)
@@ -335,4 +344,18 @@ function isGone(error: unknown): boolean {
 
 function isStall(error: unknown): boolean {
   return (error as { name?: unknown } | null)?.name === "TimeoutError";
+}
+
+/**
+ * The same cluster and credentials, with every request's Accept header set: the only
+ * way to give @kubernetes/client-node's Watch a representation (it sends the headers
+ * KubeConfig's authentication leaves on the request).
+ */
+function withAccept(kubeConfig: KubeConfig, accept: string): KubeConfig {
+  const derived = Object.create(kubeConfig) as KubeConfig;
+  derived.applySecurityAuthentication = async (context) => {
+    await kubeConfig.applySecurityAuthentication(context);
+    context.setHeaderParam("Accept", accept);
+  };
+  return derived;
 }

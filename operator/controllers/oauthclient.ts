@@ -1,7 +1,7 @@
 // The OAuthClient controller: its sources (OAuthClients and Secrets in the watched
 // namespaces), its watches (oauthclient-watches.ts) and its reconciler
 // (reconcile/oauthclient-reconciler.ts), ready to be added to the manager.
-import type { KubeConfig, V1Secret } from "@kubernetes/client-node";
+import { type KubeConfig, setHeaderOptions, type V1Secret } from "@kubernetes/client-node";
 import { GROUP, type OAuthClient, PLURAL, VERSION } from "../../api/v1alpha1/oauthclient.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { RegistryWriter } from "../../registry/record.ts";
@@ -14,6 +14,7 @@ import { holdsClientId } from "../reconcile/client-id.ts";
 import type { EventRecorder } from "../reconcile/events.ts";
 import { OAuthClientReconciler } from "../reconcile/oauthclient-reconciler.ts";
 import type { Claimant, ReconcileContext } from "../reconcile/reconcile-context.ts";
+import { MANAGED_BY, MANAGED_BY_LABEL } from "../reconcile/secret.ts";
 import { type IndexLookup, OAUTHCLIENT_INDEXES, otherClaimants, ownKey, secretReaders } from "./oauthclient-watches.ts";
 import { OwnWrites } from "./own-writes.ts";
 
@@ -65,13 +66,13 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
     issuer: config.issuer,
     tokenEndpoint: tokenEndpointOf(config.issuer),
     fieldManager: FIELD_MANAGER,
-    cachedSecret: (namespace, name) => secrets.get(namespace, name),
     claimantsOf: (clientId) => claimants(oauthClients, clientId),
     events: deps.events,
     onRegistryWriteError: deps.onRegistryWriteError,
     registryAvailable: () => registry.available,
     claimNamespace: config.leaseNamespace,
     writing: (secret) => ownWrites.remember(secret),
+    wrote: (secret) => ownWrites.wrote(secret),
     now: () => Date.now(),
   };
   const spec: ControllerSpec = {
@@ -139,12 +140,49 @@ function oauthClientSource(kube: KubeClients, namespace: string): ListWatchSourc
   };
 }
 
+/**
+ * The Secrets of the watched namespaces as metadata only (PartialObjectMetadata, the
+ * API server's metadata-only representation, as controller-runtime's metadata
+ * informers and cert-manager's filtered Secret cache use): a cluster holds far more
+ * Secrets than the operator reads, often large ones, and caching their data was the
+ * operator's largest use of memory. The events wake the readers of a Secret and the
+ * owner of a credentials Secret (oauthclient-watches.ts); what a reconcile decides
+ * from it reads live. Each cached entry is trimmed to what those two read.
+ */
 function secretSource(kube: KubeClients, namespace: string): ListWatchSource<V1Secret> {
+  const asList = setHeaderOptions("Accept", `${PARTIAL_OBJECT_METADATA}List;g=meta.k8s.io;v=v1`);
   return {
     watchPath: namespace ? `/api/v1/namespaces/${namespace}/secrets` : "/api/v1/secrets",
+    watchAccept: `${PARTIAL_OBJECT_METADATA};g=meta.k8s.io;v=v1`,
     list: async ({ limit, continueToken }) =>
       (namespace
-        ? await kube.core.listNamespacedSecret({ namespace, limit, _continue: continueToken })
-        : await kube.core.listSecretForAllNamespaces({ limit, _continue: continueToken })) as ListPage<V1Secret>,
+        ? await kube.core.listNamespacedSecret({ namespace, limit, _continue: continueToken }, asList)
+        : await kube.core.listSecretForAllNamespaces(
+            { limit, _continue: continueToken },
+            asList,
+          )) as ListPage<V1Secret>,
+    transform: trimSecretMetadata,
+  };
+}
+
+const PARTIAL_OBJECT_METADATA = "application/json;as=PartialObjectMetadata";
+
+/**
+ * Name, namespace, resourceVersion and the owner references to OAuthClients; labels and
+ * annotations of the operator's own Secrets only (OwnWrites compares them), never of
+ * others (kubectl's last-applied-configuration annotation holds a whole Secret).
+ */
+export function trimSecretMetadata(secret: V1Secret): V1Secret {
+  const metadata = secret.metadata ?? {};
+  const owners = metadata.ownerReferences?.filter((o) => o.kind === "OAuthClient");
+  const ours = metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY;
+  return {
+    metadata: {
+      name: metadata.name,
+      namespace: metadata.namespace,
+      resourceVersion: metadata.resourceVersion,
+      ...(owners?.length ? { ownerReferences: owners } : {}),
+      ...(ours ? { labels: metadata.labels, annotations: metadata.annotations } : {}),
+    },
   };
 }

@@ -161,7 +161,7 @@ export class OAuthClientReconciler implements Reconciler {
     const changeEvent = CHANGE_EVENT[credentials.change];
     if (changeEvent) ctx.events.emit(resource, changeEvent[0], changeEvent[1], credentials.message);
 
-    const compiled = compile(ctx, resource, clientId, credentials);
+    const compiled = await compile(ctx, resource, clientId, credentials);
     if (!compiled.ok) {
       log.info("cannot compile registry record", { field: compiled.field, error: compiled.message });
       return this.#stop(resource, status, {

@@ -13,8 +13,6 @@ export interface ReconcileContext {
   tokenEndpoint: string;
   /** Field manager and Event reportingController name. */
   fieldManager: string;
-  /** Secrets in the watched namespaces, from the informer (referenced Secrets are read here). */
-  cachedSecret(namespace: string, name: string): V1Secret | undefined;
   /** Keys and creation order of every OAuthClient claiming a client ID, from the informer. */
   claimantsOf(clientId: string): Claimant[];
   events: EventRecorder;
@@ -26,6 +24,8 @@ export interface ReconcileContext {
   claimNamespace: string;
   /** Announces a Secret write of the reconciler's own, before it is sent, so its watch event wakes nobody. */
   writing(secret: V1Secret): void;
+  /** The API server's answer to that write (its resourceVersion identifies the event). */
+  wrote(secret: V1Secret): void;
   now(): number;
 }
 

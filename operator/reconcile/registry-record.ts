@@ -4,9 +4,10 @@
 // from updatedAt), so resyncs of a converged cluster cost reads, not writes and not
 // change notifications.
 import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
-import { CompileError, compileRecord, type SecretValueLookup } from "../../registry/compile.ts";
+import { CompileError, compileRecord, referencedSecrets, type SecretValueLookup } from "../../registry/compile.ts";
 import type { ClientRecord, StoredSecret } from "../../registry/record.ts";
 import { verifySecret } from "../../registry/secret-hash.ts";
+import { readSecret } from "../kube.ts";
 import type { ResolvedCredentials } from "./credentials-policy.ts";
 import { secretValue } from "./credentials-secret.ts";
 import type { ReconcileContext } from "./reconcile-context.ts";
@@ -14,24 +15,33 @@ import { stableJson } from "./status.ts";
 
 export type CompileOutcome = { ok: true; record: ClientRecord } | { ok: false; field: string; message: string };
 
-/** Referenced Secrets come from the informer's cache: they are inputs, and their changes requeue us. */
-export function referencedSecretLookup(ctx: ReconcileContext, resource: OAuthClient): SecretValueLookup {
+/**
+ * Referenced Secrets (a users file, a JWKS, IdP certificates) are read live, each once
+ * per reconcile: the operator caches no Secret's data (a cluster's Secrets are mostly
+ * not ours, and would be most of its memory), and the metadata-only watch requeues
+ * the readers when one changes (oauthclient-watches.ts).
+ */
+async function referencedSecretLookup(ctx: ReconcileContext, resource: OAuthClient): Promise<SecretValueLookup> {
   const namespace = resource.metadata.namespace ?? "default";
-  return (reference) =>
-    secretValue(ctx.cachedSecret(namespace, reference.ref.name), reference.ref.key ?? reference.defaultKey);
+  const names = [...new Set(referencedSecrets(resource).map((reference) => reference.ref.name))];
+  const secrets = new Map(
+    await Promise.all(names.map(async (name) => [name, await readSecret(ctx.kube, namespace, name)] as const)),
+  );
+  return (reference) => secretValue(secrets.get(reference.ref.name), reference.ref.key ?? reference.defaultKey);
 }
 
-export function compile(
+export async function compile(
   ctx: ReconcileContext,
   resource: OAuthClient,
   clientId: string,
   credentials: ResolvedCredentials,
-): CompileOutcome {
+): Promise<CompileOutcome> {
   const secrets: StoredSecret[] = [];
   if (credentials.currentHash) secrets.push({ hash: credentials.currentHash });
   if (credentials.previous && (credentials.previous.expiresAt ?? 0) > ctx.now()) secrets.push(credentials.previous);
+  const lookup = await referencedSecretLookup(ctx, resource);
   try {
-    const record = compileRecord({ resource, clientId, secrets, lookup: referencedSecretLookup(ctx, resource) });
+    const record = compileRecord({ resource, clientId, secrets, lookup });
     if (credentials.tokensRevokedBefore !== undefined)
       record.revokeTokensIssuedBefore = Math.max(record.revokeTokensIssuedBefore ?? 0, credentials.tokensRevokedBefore);
     return { ok: true, record };

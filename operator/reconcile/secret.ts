@@ -42,7 +42,9 @@ export async function writeSecret(
   if (!existing) {
     try {
       ctx.writing(desired);
-      await ctx.kube.core.createNamespacedSecret({ namespace, body: desired, fieldManager: ctx.fieldManager });
+      ctx.wrote(
+        await ctx.kube.core.createNamespacedSecret({ namespace, body: desired, fieldManager: ctx.fieldManager }),
+      );
     } catch (error) {
       // Someone created it between our read and this write: reconcile again from the new state.
       if (isConflict(error)) throw new Error(`Secret ${namespace}/${credentials.secretName} appeared concurrently`);
@@ -53,12 +55,14 @@ export async function writeSecret(
   if (sameSecret(desired, existing)) return "unchanged";
   desired.metadata = { ...desired.metadata, resourceVersion: existing.metadata?.resourceVersion };
   ctx.writing(desired);
-  await ctx.kube.core.replaceNamespacedSecret({
-    namespace,
-    name: credentials.secretName,
-    body: desired,
-    fieldManager: ctx.fieldManager,
-  });
+  ctx.wrote(
+    await ctx.kube.core.replaceNamespacedSecret({
+      namespace,
+      name: credentials.secretName,
+      body: desired,
+      fieldManager: ctx.fieldManager,
+    }),
+  );
   return "updated";
 }
 

@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import type { V1Secret } from "@kubernetes/client-node";
 import { API_VERSION, KIND, type OAuthClient } from "../../../api/v1alpha1/oauthclient.ts";
+import { trimSecretMetadata } from "../../../operator/controllers/oauthclient.ts";
 import {
   type IndexLookup,
   OAUTHCLIENT_INDEXES,
@@ -121,13 +122,63 @@ test("the Secret a reconcile wrote comes back as an event that wakes nobody; an 
   const writes = new OwnWrites();
   const written: V1Secret = {
     type: "Opaque",
-    metadata: { name: "orders-oauth-client", namespace: "shop", annotations: { a: "1" } },
+    metadata: { name: "orders-oauth-client", namespace: "shop", annotations: { "tollgate.dev/secret-hash": "h1" } },
     data: { client_id: "eA==" },
   };
-  writes.remember(written);
-  const echoed = { ...structuredClone(written), metadata: { ...written.metadata, resourceVersion: "42", uid: "u" } };
-  assert.equal(writes.isOwn(echoed), true, "the same content, whatever the server added");
-  assert.equal(writes.isOwn({ ...echoed, data: { client_id: "eQ==" } }), false, "an edit");
+  // The cache holds metadata only (trimSecretMetadata): that is what events carry.
+  const event = (resourceVersion: string, annotations = written.metadata?.annotations) =>
+    trimSecretMetadata({
+      metadata: {
+        ...written.metadata,
+        annotations,
+        resourceVersion,
+        labels: { "app.kubernetes.io/managed-by": "tollgate-operator" },
+      },
+    });
+  writes.remember({
+    ...written,
+    metadata: { ...written.metadata, labels: { "app.kubernetes.io/managed-by": "tollgate-operator" } },
+  });
+  assert.equal(writes.isOwn(event("42")), true, "before the write's response: the same metadata");
+  assert.equal(writes.isOwn(event("43", { "tollgate.dev/secret-hash": "h2" })), false, "an edit of the metadata");
+  writes.wrote({ metadata: { name: "orders-oauth-client", namespace: "shop", resourceVersion: "42" } });
+  assert.equal(writes.isOwn(event("42")), true, "after it: the resourceVersion the write got");
+  assert.equal(writes.isOwn(event("44")), false, "an edit of the data (same metadata, a later version)");
   writes.forget(written);
-  assert.equal(writes.isOwn(echoed), false);
+  assert.equal(writes.isOwn(event("42")), false);
+});
+
+test("the Secret cache keeps names, versions and OAuthClient owners; labels and annotations only of the operator's own", () => {
+  const owner = {
+    apiVersion: "tollgate.dev/v1alpha1",
+    kind: "OAuthClient",
+    name: "orders",
+    uid: "u1",
+    controller: true,
+  };
+  const foreign = trimSecretMetadata({
+    metadata: {
+      name: "db",
+      namespace: "shop",
+      resourceVersion: "7",
+      uid: "x",
+      labels: { app: "db" },
+      annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{...the whole Secret...}" },
+      ownerReferences: [{ apiVersion: "apps/v1", kind: "Deployment", name: "db", uid: "d" }],
+    },
+    data: { password: "cGFzcw==" },
+  });
+  assert.deepEqual(foreign, { metadata: { name: "db", namespace: "shop", resourceVersion: "7" } });
+  const ours = trimSecretMetadata({
+    metadata: {
+      name: "orders-oauth-client",
+      namespace: "shop",
+      resourceVersion: "8",
+      labels: { "app.kubernetes.io/managed-by": "tollgate-operator" },
+      annotations: { "tollgate.dev/secret-hash": "h" },
+      ownerReferences: [owner],
+    },
+  });
+  assert.deepEqual(ours.metadata?.ownerReferences, [owner]);
+  assert.deepEqual(ours.metadata?.annotations, { "tollgate.dev/secret-hash": "h" });
 });
