@@ -255,7 +255,7 @@ export class OAuthClientReconciler implements Reconciler {
         "Normal",
         EventReason.RegistryUpdated,
         write.previous
-          ? `Registry record for client ${clientId} updated for generation ${generation}: ${write.changed.join(", ")}`
+          ? `Registry record for client ${clientId} updated for generation ${generation}: ${write.changed.join(", ") || "nothing the token server uses changed"}`
           : `Registry record for client ${clientId} created for generation ${generation}`,
       );
     const disabled = resource.spec.disabled === true;

@@ -48,7 +48,7 @@ export interface RecordWrite {
   /** The record the registry holds now. */
   record: ClientRecord;
   previous: ClientRecord | undefined;
-  /** The top-level fields that differ from `previous` (all of them when there was none). */
+  /** The top-level fields the token server uses that differ from `previous` (all when there was none). */
   changed: string[];
 }
 
@@ -71,11 +71,14 @@ export async function writeRecord(
   return { written: true, record: desired, previous, changed: changedFields(previous, desired) };
 }
 
+/** Fields that say which write this is, not what the token server does. */
+const BOOKKEEPING = new Set(["updatedAt", "generation"]);
+
 function changedFields(before: ClientRecord | undefined, after: ClientRecord): string[] {
   const a = (before ?? {}) as unknown as Record<string, unknown>;
   const b = after as unknown as Record<string, unknown>;
   return [...new Set([...Object.keys(a), ...Object.keys(b)])]
-    .filter((key) => key !== "updatedAt" && stableJson(a[key]) !== stableJson(b[key]))
+    .filter((key) => !BOOKKEEPING.has(key) && stableJson(a[key]) !== stableJson(b[key]))
     .sort();
 }
 
