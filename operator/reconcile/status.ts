@@ -11,8 +11,8 @@
 // Ready on its own (a failed write retried with backoff, an adopted Secret not created
 // yet): kstatus InProgress. `Stalled` when it cannot get there until a person changes
 // an input (an invalid spec or referenced Secret, a client ID taken, a Secret that is
-// not ours): kstatus Failed, so a GitOps tool fails fast instead of timing out. Ready
-// alone cannot say which of the two a False is. `Disabled` says what the registry
+// not ours): kstatus Failed, so a GitOps tool can tell a client that will not get there
+// from one on its way. Ready alone cannot say which of the two a False is. `Disabled` says what the registry
 // holds: True once the token server has been told to refuse the client.
 import {
   API_VERSION,
