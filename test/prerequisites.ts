@@ -27,6 +27,7 @@ export const DEBIAN_PACKAGES: Record<string, string> = {
   conntrack: "kube-proxy's connection tracking cleanup",
   iproute2: "the test node's address and bridge",
   "ca-certificates": "npm inside the image build",
+  "lua5.1": "the Argo CD health check, in the Lua version Argo CD runs (gopher-lua is Lua 5.1)",
 };
 
 const root = join(import.meta.dirname, "..");

@@ -136,6 +136,7 @@ export interface OAuthClientSpec {
   skipConsent?: boolean;
   /** Require PKCE for this confidential client too; default true. */
   requirePkce?: boolean;
+  /** No tokens; once in effect the Disabled condition is True and Ready stays True (reason Disabled). */
   disabled?: boolean;
   /** RFC 3339 timestamp: every token of this client issued before it is dead. */
   revokeTokensIssuedBefore?: string;
@@ -151,7 +152,9 @@ export interface Condition {
 }
 
 export interface OAuthClientStatus {
+  /** 0 (the CRD's default) until the operator first writes status: kstatus reads InProgress. */
   observedGeneration?: number;
+  /** Ready, Reconciling/Stalled (only while True), Disabled and the stages: operator/reconcile/status.ts. */
   conditions?: Condition[];
   clientId?: string;
   secretName?: string;

@@ -1,8 +1,9 @@
 // `kubectl tollgate status <client>`: what a person asks first, on one screen: is it
-// Ready and why (every condition), where its credentials are, when the secret last
-// rotated, whether it is disabled or has tokens revoked, and what happened (Events).
+// Ready and why, and will it get there alone (Reconciling) or not without them (Stalled);
+// what the registry holds (RegistryReady, Disabled); where its credentials are, when the
+// secret last rotated, whether tokens were revoked; every condition; what happened (Events).
 import type { CoreV1Event } from "@kubernetes/client-node";
-import { KIND } from "../../api/v1alpha1/oauthclient.ts";
+import { type Condition, KIND, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { credentialsSecretName } from "../../operator/reconcile/credentials-secret.ts";
 import { type PluginContext, readClient } from "./context.ts";
 
@@ -18,6 +19,48 @@ function eventTime(event: CoreV1Event): string {
   return time ? new Date(time).toISOString() : "";
 }
 
+function find(client: OAuthClient, type: string): Condition | undefined {
+  return client.status?.conditions?.find((c) => c.type === type);
+}
+
+/** One line in kstatus's terms (what Flux and the Argo CD check decide by). */
+function state(client: OAuthClient): string {
+  const generation = client.metadata.generation ?? 0;
+  if (client.metadata.deletionTimestamp) return "Terminating: being deleted";
+  if ((client.status?.observedGeneration ?? 0) < generation)
+    return `InProgress: the operator has not observed generation ${generation} yet`;
+  const stalled = find(client, "Stalled");
+  if (stalled?.status === "True")
+    return `Stalled (${stalled.reason}): retrying cannot help; change the spec or the input it names`;
+  const reconciling = find(client, "Reconciling");
+  if (reconciling?.status === "True") return `Reconciling (${reconciling.reason}): the operator keeps at it`;
+  const ready = find(client, "Ready");
+  if (ready?.status === "True") return ready.reason === "Disabled" ? "Ready, disabled" : "Ready";
+  return ready ? `Not ready (${ready.reason})` : "Not reconciled yet";
+}
+
+/** What the registry holds, from RegistryReady and the status fields about it. */
+function registry(client: OAuthClient): string {
+  const registered = find(client, "RegistryReady");
+  if (!registered) return "(nothing reported yet)";
+  const what =
+    registered.status === "True"
+      ? "registered"
+      : registered.status === "Unknown"
+        ? "not attempted"
+        : registered.reason === "RegistryUnavailable"
+          ? "unreachable"
+          : "not written";
+  return `${what} (${registered.reason}, since ${registered.lastTransitionTime}): ${registered.message}`;
+}
+
+function disabled(client: OAuthClient): string {
+  const declared = String(client.spec.disabled ?? false);
+  const inEffect = find(client, "Disabled");
+  if (!inEffect) return declared;
+  return `${declared}; the registry ${inEffect.status === "True" ? "refuses" : "serves"} it since ${inEffect.lastTransitionTime}`;
+}
+
 export async function status(context: PluginContext, name: string): Promise<void> {
   const client = await readClient(context, name);
   const { spec, status: observed = {} } = client;
@@ -25,10 +68,12 @@ export async function status(context: PluginContext, name: string): Promise<void
   out(`OAuthClient ${context.namespace}/${name}`);
   out(
     table([
+      ["State:", state(client)],
+      ["Registry:", registry(client)],
       ["Client ID:", observed.clientId ?? "(not registered yet)"],
       ["Secret:", observed.secretName ?? credentialsSecretName(client)],
       ["Last rotation:", observed.secretRotatedAt ?? "never"],
-      ["Disabled:", String(spec.disabled ?? false)],
+      ["Disabled:", disabled(client)],
       ["Tokens revoked before:", spec.revokeTokensIssuedBefore ?? "-"],
       ["Token endpoint:", observed.tokenEndpoint ?? "-"],
       ["Observed generation:", `${observed.observedGeneration ?? "-"} of ${client.metadata.generation ?? "-"}`],

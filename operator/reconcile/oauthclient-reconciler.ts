@@ -2,12 +2,13 @@
 // deletion, unregister and release), client ID, credentials, Secret, registry record,
 // then status and Events. Each step lives in its own file and reports what it found;
 // this file decides what that means for the conditions and for the outcome:
-// - bad input a retry cannot fix (a Secret to wait for, a malformed referenced JWKS, a
-//   client ID taken): a False condition with a reason and a message, and success, so
-//   the key is not retried in a loop (the Secret and OAuthClient watches requeue it
-//   when the input changes);
+// - bad input a retry cannot fix (a malformed referenced JWKS, a client ID taken): a
+//   False condition with a reason and a message, Stalled, and success, so the key is not
+//   retried in a loop (the Secret and OAuthClient watches requeue it when the input
+//   changes); an adopted Secret not there yet is the same, but Reconciling: it is
+//   expected to appear (applied beside the OAuthClient, or by a secrets operator);
 // - a failed write (API server, Redis): a False condition where it can still be
-//   written, an Event, and an error, so the key is retried with backoff.
+//   written, Reconciling, an Event, and an error, so the key is retried with backoff.
 // Everything up to the Secret is decided from the API server alone: the registry
 // (Redis) is output only, so while it is down a client still gets its Secret
 // (SecretReady True, RegistryReady False) and becomes Ready when Redis returns.
@@ -23,7 +24,7 @@ import { credentialsSecretName } from "./credentials-secret.ts";
 import { EventReason, type EventType } from "./events.ts";
 import { addFinalizer, finalize } from "./finalizer.ts";
 import type { ReconcileContext } from "./reconcile-context.ts";
-import { compile, writeRecord } from "./registry-record.ts";
+import { compile, type RecordWrite, writeRecord } from "./registry-record.ts";
 import { writeSecret } from "./secret.ts";
 import { ConditionType, StatusBuilder, writeStatus } from "./status.ts";
 
@@ -41,6 +42,7 @@ const CHANGE_EVENT: Partial<Record<CredentialsChange, [EventType, string]>> = {
   regenerated: ["Warning", EventReason.SecretRegenerated],
   rotated: ["Normal", EventReason.SecretRotated],
   changed: ["Normal", EventReason.SecretChanged],
+  adopted: ["Normal", EventReason.SecretAdopted],
 };
 
 const STAGES_AFTER: Record<string, string[]> = {
@@ -66,6 +68,8 @@ interface Stop {
   credentials?: ResolvedCredentials;
   /** A failed write: the key is retried with backoff. */
   error?: unknown;
+  /** Nothing changes until a person changes an input (Stalled, not Reconciling). */
+  stalled?: boolean;
 }
 
 export class OAuthClientReconciler implements Reconciler {
@@ -107,6 +111,7 @@ export class OAuthClientReconciler implements Reconciler {
         reason: "ClientIdConflict",
         message,
         skipped: "Not attempted while the client ID is taken",
+        stalled: true,
         ...(wasConflict ? {} : { event: { reason: EventReason.ClientIdConflict } }),
       });
     }
@@ -125,6 +130,8 @@ export class OAuthClientReconciler implements Reconciler {
         reason: outcome.reason,
         message: outcome.message,
         skipped: "Not attempted until credentials are available",
+        // An adopted Secret is expected to appear; anything else here is a person's to fix.
+        stalled: outcome.reason !== "WaitingForSecret",
       });
     }
     const credentials = outcome.credentials;
@@ -158,7 +165,10 @@ export class OAuthClientReconciler implements Reconciler {
         ? `Secret ${namespace}/${credentials.secretName} is adopted; the operator reads it and does not change it`
         : `Secret ${namespace}/${credentials.secretName} holds the client ID, secret, token endpoint and issuer`,
     });
-    const changeEvent = CHANGE_EVENT[credentials.change];
+    // An adopted Secret is reported "adopted" on every reconcile; the Event is for the first.
+    const adoptedBefore = previousCredentials?.status === "True" && previousCredentials.reason === "SecretAdopted";
+    const changeEvent =
+      credentials.change === "adopted" && adoptedBefore ? undefined : CHANGE_EVENT[credentials.change];
     if (changeEvent) ctx.events.emit(resource, changeEvent[0], changeEvent[1], credentials.message);
 
     const compiled = await compile(ctx, resource, clientId, credentials);
@@ -170,11 +180,14 @@ export class OAuthClientReconciler implements Reconciler {
         message: `${compiled.message}; the registry keeps the last good record, if any`,
         event: { reason: EventReason.InvalidSpec, note: compiled.message },
         credentials,
+        stalled: true,
       });
     }
+    const wasDisabled = status.get(ConditionType.Disabled)?.status === "True";
+    let write: RecordWrite;
     try {
-      if (await writeRecord(ctx, compiled.record, credentials.clientSecret))
-        log.info("registry record written", { clientId });
+      write = await writeRecord(ctx, compiled.record, credentials.clientSecret);
+      if (write.written) log.info("registry record written", { clientId, changed: write.changed });
     } catch (error) {
       ctx.onRegistryWriteError();
       const unavailable = !ctx.registryAvailable();
@@ -196,6 +209,7 @@ export class OAuthClientReconciler implements Reconciler {
       message: `The registry holds client ${clientId} as of generation ${resource.metadata.generation ?? 0}`,
     });
     await writeStatus(ctx, resource, withRotation(status, credentials).summarize().build());
+    this.#registryEvents(resource, clientId, write, wasDisabled);
 
     const deadline = nextCredentialsDeadline(resource, credentials);
     return deadline === undefined ? {} : { requeueAfter: Math.max(1000, deadline - ctx.now() + 50) };
@@ -211,7 +225,7 @@ export class OAuthClientReconciler implements Reconciler {
     const ctx = this.#ctx;
     status.condition({ type: stop.type, status: "False", reason: stop.reason, message: stop.message });
     if (stop.skipped) status.skipped(STAGES_AFTER[stop.type] ?? [], stop.reason, stop.skipped);
-    status.summarize();
+    status.summarize(stop.stalled);
     if (stop.event) ctx.events.emit(resource, "Warning", stop.event.reason, stop.event.note ?? stop.message);
     const written = writeStatus(
       ctx,
@@ -224,6 +238,51 @@ export class OAuthClientReconciler implements Reconciler {
     }
     await written.catch(() => {});
     throw stop.error;
+  }
+
+  /**
+   * What a registry write means to a person: every write, and the day-two changes it
+   * carried out (disabled, enabled, tokens revoked). Disable and enable follow the
+   * Disabled condition (which survives a Redis flush); revocation compares with the
+   * record the registry held, so a record rebuilt after a flush revokes nothing new.
+   */
+  #registryEvents(resource: OAuthClient, clientId: string, write: RecordWrite, wasDisabled: boolean): void {
+    const { events } = this.#ctx;
+    const generation = resource.metadata.generation ?? 0;
+    if (write.written)
+      events.emit(
+        resource,
+        "Normal",
+        EventReason.RegistryUpdated,
+        write.previous
+          ? `Registry record for client ${clientId} updated for generation ${generation}: ${write.changed.join(", ") || "nothing the token server uses changed"}`
+          : `Registry record for client ${clientId} created for generation ${generation}`,
+      );
+    const disabled = resource.spec.disabled === true;
+    if (disabled && !wasDisabled)
+      events.emit(
+        resource,
+        "Normal",
+        EventReason.ClientDisabled,
+        `Client ${clientId} is disabled: the token server refuses it and its tokens introspect as inactive`,
+      );
+    if (!disabled && wasDisabled)
+      events.emit(resource, "Normal", EventReason.ClientEnabled, `Client ${clientId} is enabled again`);
+    const revokedBefore = write.record.revokeTokensIssuedBefore;
+    if (
+      write.previous &&
+      revokedBefore !== undefined &&
+      revokedBefore > (write.previous.revokeTokensIssuedBefore ?? 0)
+    ) {
+      const at = new Date(revokedBefore * 1000).toISOString();
+      const bySpec = Date.parse(resource.spec.revokeTokensIssuedBefore ?? "") === revokedBefore * 1000;
+      events.emit(
+        resource,
+        "Normal",
+        EventReason.TokensRevoked,
+        `Every token of client ${clientId} issued before ${at} is revoked (${bySpec ? "spec.revokeTokensIssuedBefore" : "a rotation with credentials.rotation.revokeTokens"})`,
+      );
+    }
   }
 
   /** The resource as the API server has it now (not the cache: see credentials.ts). */

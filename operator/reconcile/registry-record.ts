@@ -52,23 +52,44 @@ export async function compile(
   }
 }
 
+/** What a registry write did: whether it wrote, and what the registry held before (for the Events). */
+export interface RecordWrite {
+  written: boolean;
+  /** The record the registry holds now. */
+  record: ClientRecord;
+  previous: ClientRecord | undefined;
+  /** The top-level fields the token server uses that differ from `previous` (all when there was none). */
+  changed: string[];
+}
+
 /**
- * Writes the record unless the registry already holds the same; returns whether it
- * wrote. The registry is output only: it is read here just to skip a write that would
- * change nothing. A hash the registry holds for the same current secret is kept (an
+ * Writes the record unless the registry already holds the same. The registry is output
+ * only: it is read here just to skip a write that would change nothing (and to say what
+ * a write changed). A hash the registry holds for the same current secret is kept (an
  * adopted Secret records no hash, and a new salt alone must not rewrite the record).
  */
 export async function writeRecord(
   ctx: ReconcileContext,
   record: ClientRecord,
   currentSecret: string | undefined,
-): Promise<boolean> {
-  const existing = await ctx.registry.get(record.clientId);
-  const kept = currentSecret === undefined ? undefined : currentHashIn(existing, currentSecret);
+): Promise<RecordWrite> {
+  const previous = await ctx.registry.get(record.clientId);
+  const kept = currentSecret === undefined ? undefined : currentHashIn(previous, currentSecret);
   const desired = kept ? { ...record, secrets: [{ hash: kept }, ...record.secrets.slice(1)] } : record;
-  if (existing && sameRecord(existing, desired)) return false;
+  if (previous && sameRecord(previous, desired)) return { written: false, record: previous, previous, changed: [] };
   await ctx.registry.put(desired);
-  return true;
+  return { written: true, record: desired, previous, changed: changedFields(previous, desired) };
+}
+
+/** Fields that say which write this is, not what the token server does. */
+const BOOKKEEPING = new Set(["updatedAt", "generation"]);
+
+function changedFields(before: ClientRecord | undefined, after: ClientRecord): string[] {
+  const a = (before ?? {}) as unknown as Record<string, unknown>;
+  const b = after as unknown as Record<string, unknown>;
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])]
+    .filter((key) => !BOOKKEEPING.has(key) && stableJson(a[key]) !== stableJson(b[key]))
+    .sort();
 }
 
 function currentHashIn(record: ClientRecord | undefined, secret: string): string | undefined {

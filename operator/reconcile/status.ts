@@ -4,6 +4,16 @@
 // when the secret last changed, the endpoints). Written with a merge patch to the
 // status subresource, and only when something changed, so a converged resource
 // costs no writes on resync.
+//
+// Beside Ready, the two conditions kstatus (sigs.k8s.io/cli-utils, what Flux and kpt
+// wait with) reads first, in its "abnormal-true" polarity: present only while True,
+// absent when all is normal. `Reconciling` while the operator still works towards
+// Ready on its own (a failed write retried with backoff, an adopted Secret not created
+// yet): kstatus InProgress. `Stalled` when it cannot get there until a person changes
+// an input (an invalid spec or referenced Secret, a client ID taken, a Secret that is
+// not ours): kstatus Failed, so a GitOps tool can tell a client that will not get there
+// from one on its way. Ready alone cannot say which of the two a False is. `Disabled` says what the registry
+// holds: True once the token server has been told to refuse the client.
 import {
   API_VERSION,
   type Condition,
@@ -20,6 +30,9 @@ export const ConditionType = {
   CredentialsReady: "CredentialsReady",
   SecretReady: "SecretReady",
   RegistryReady: "RegistryReady",
+  Reconciling: "Reconciling",
+  Stalled: "Stalled",
+  Disabled: "Disabled",
 } as const;
 export const STAGES = [
   ConditionType.ClientIdAvailable,
@@ -75,23 +88,76 @@ export class StatusBuilder {
     return this.#status.conditions?.find((c) => c.type === type);
   }
 
-  /** Sets Ready from the stages: True if all are, else the first stage that is not. */
-  summarize(): this {
-    const failing = STAGES.map((t) => this.get(t)).find((c) => c && c.status !== "True");
-    if (failing)
-      this.condition({ type: ConditionType.Ready, status: "False", reason: failing.reason, message: failing.message });
-    else
-      this.condition({
-        type: ConditionType.Ready,
-        status: "True",
-        reason: "Ready",
-        message: `Client ${this.#status.clientId} is registered; credentials are in Secret ${this.#status.secretName}`,
-      });
+  remove(type: string): this {
+    if (this.#status.conditions) this.#status.conditions = this.#status.conditions.filter((c) => c.type !== type);
     return this;
   }
 
+  /**
+   * Sets Ready from the stages: True if all are, else the first stage that is not. A
+   * stage that is not True also sets `Stalled` (when `stalled`: nothing changes until a
+   * person changes an input) or else `Reconciling`, with its reason and message; both go
+   * when all stages are True. Then `Disabled` follows spec.disabled: the registry holds it.
+   * A disabled client is Ready (reason Disabled): its declared state is in effect, so
+   * `kubectl wait --for=condition=Ready` and kstatus (Current) confirm a disable as they
+   * confirm any change, and `Disabled` (the printer column) says it gets no tokens.
+   */
+  summarize(stalled = false): this {
+    const failing = STAGES.map((t) => this.get(t)).find((c) => c && c.status !== "True");
+    if (failing) {
+      const { reason, message } = failing;
+      this.condition({ type: ConditionType.Ready, status: "False", reason, message });
+      this.condition({
+        type: stalled ? ConditionType.Stalled : ConditionType.Reconciling,
+        status: "True",
+        reason,
+        message,
+      });
+      return this.remove(stalled ? ConditionType.Reconciling : ConditionType.Stalled);
+    }
+    const disabled = this.#resource.spec.disabled === true;
+    const { clientId, secretName } = this.#status;
+    this.condition(
+      disabled
+        ? {
+            type: ConditionType.Ready,
+            status: "True",
+            reason: "Disabled",
+            message: `Client ${clientId} is registered and disabled: it gets no tokens and its tokens introspect as inactive; set spec.disabled to false to enable it`,
+          }
+        : {
+            type: ConditionType.Ready,
+            status: "True",
+            reason: "Ready",
+            message: `Client ${clientId} is registered; credentials are in Secret ${secretName}`,
+          },
+    );
+    this.condition(
+      disabled
+        ? {
+            type: ConditionType.Disabled,
+            status: "True",
+            reason: "DisabledBySpec",
+            message: `spec.disabled is true: the registry marks client ${clientId} disabled`,
+          }
+        : {
+            type: ConditionType.Disabled,
+            status: "False",
+            reason: "Enabled",
+            message: `The registry serves client ${clientId}`,
+          },
+    );
+    return this.remove(ConditionType.Reconciling).remove(ConditionType.Stalled);
+  }
+
   build(): OAuthClientStatus {
-    const order = [ConditionType.Ready, ...STAGES] as string[];
+    const order = [
+      ConditionType.Ready,
+      ConditionType.Stalled,
+      ConditionType.Reconciling,
+      ConditionType.Disabled,
+      ...STAGES,
+    ] as string[];
     const conditions = [...(this.#status.conditions ?? [])].sort((a, b) => rank(order, a.type) - rank(order, b.type));
     return { ...this.#status, conditions, observedGeneration: this.#resource.metadata.generation ?? 0 };
   }

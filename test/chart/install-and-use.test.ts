@@ -215,7 +215,11 @@ test("namespaced mode: the operator's ServiceAccount cannot read Secrets or reco
     plural: "oauthclients",
     name: "orders-sync",
   })) as { status?: unknown; metadata: { finalizers?: string[] } };
-  assert.equal(unmanaged.status, undefined, "an OAuthClient outside the operator's namespaces is left alone");
+  assert.deepEqual(
+    unmanaged.status,
+    { observedGeneration: 0 },
+    "an OAuthClient outside the operator's namespaces is left alone (the CRD's default status only)",
+  );
   assert.equal(unmanaged.metadata.finalizers, undefined);
 });
 

@@ -54,8 +54,19 @@ const readyStatus = (clientId: string, generation: number): Json => ({
       lastTransitionTime: "2026-11-29T00:00:00Z",
       observedGeneration: generation,
     },
+    {
+      type: "Disabled",
+      status: "False",
+      reason: "Enabled",
+      message: "the registry serves the client",
+      lastTransitionTime: "2026-11-29T00:00:00Z",
+      observedGeneration: generation,
+    },
   ],
 });
+
+/** What the schema's default puts in a status nobody wrote: nothing observed yet (kstatus: InProgress). */
+const UNOBSERVED = { observedGeneration: 0 };
 
 describe("examples/", () => {
   const docs = exampleDocuments();
@@ -215,12 +226,12 @@ describe("the status subresource", () => {
       status: { clientId: "forged" },
     });
     assert.equal(created.status, 201, causes(created).join("; "));
-    assert.equal(created.body.status, undefined, "status in a create is dropped");
+    assert.deepEqual(created.body.status, UNOBSERVED, "status in a create is dropped; the default stands");
 
     const updated = await mergePatch(path, { spec: { displayName: "Orders" }, status: { clientId: "forged" } });
     assert.equal(updated.status, 200, causes(updated).join("; "));
     assert.equal(updated.body.spec.displayName, "Orders", "the spec change is applied");
-    assert.equal(updated.body.status, undefined, "the status change is ignored");
+    assert.deepEqual(updated.body.status, UNOBSERVED, "the status change is ignored");
     assert.equal(updated.body.metadata.generation, 2);
 
     const status = await mergePatch(`${path}/status`, {
@@ -280,7 +291,7 @@ describe("printer columns", () => {
     rows: { cells: unknown[]; object: { metadata: { name: string } } }[];
   }
 
-  test("the server-side Table API shows client ID, grant types, Ready and age", async () => {
+  test("the server-side Table API shows client ID, grant types, Ready, Disabled and age", async () => {
     await createNamespace(kc, NS);
     for (const [name, grantTypes] of [
       ["ready", ["client_credentials"]],
@@ -298,7 +309,17 @@ describe("printer columns", () => {
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.equal(res.body.kind, "Table");
     const columns = res.body.columnDefinitions.map((c) => c.name);
-    assert.deepEqual(columns, ["Name", "Client ID", "Grant Types", "Ready", "Type", "Secret", "Reason", "Age"]);
+    assert.deepEqual(columns, [
+      "Name",
+      "Client ID",
+      "Grant Types",
+      "Ready",
+      "Disabled",
+      "Type",
+      "Secret",
+      "Reason",
+      "Age",
+    ]);
     const wide = res.body.columnDefinitions.filter((c) => c.priority > 0).map((c) => c.name);
     assert.deepEqual(wide, ["Type", "Secret", "Reason"], "only these wait for -o wide");
     const row = (name: string) => {
@@ -311,6 +332,7 @@ describe("printer columns", () => {
     assert.equal(ready["Client ID"], "ready.columns");
     assert.equal(ready["Grant Types"], '["client_credentials"]');
     assert.equal(ready.Ready, "True");
+    assert.equal(ready.Disabled, "False");
     assert.equal(ready.Type, "confidential");
     assert.equal(ready.Secret, "x-oauth-client");
     assert.equal(ready.Reason, "Registered");
@@ -318,6 +340,7 @@ describe("printer columns", () => {
     const pending = row("pending");
     assert.equal(pending["Grant Types"], '["password","refresh_token"]');
     assert.equal(pending.Ready, null, "no Ready condition yet: empty cell");
+    assert.equal(pending.Disabled, null);
     assert.equal(pending["Client ID"], null);
   });
 
@@ -333,9 +356,13 @@ describe("printer columns", () => {
     for (const resource of ["oauthclients", "oac", "tollgate"]) {
       const { stdout } = await run(kubectl, ["--kubeconfig", cp.kubeconfigPath, "get", resource, "-n", NS]);
       const [header, ...lines] = stdout.trim().split("\n");
-      assert.match(header ?? "", /^NAME\s+CLIENT ID\s+GRANT TYPES\s+READY\s+AGE$/, `kubectl get ${resource}`);
+      assert.match(
+        header ?? "",
+        /^NAME\s+CLIENT ID\s+GRANT TYPES\s+READY\s+DISABLED\s+AGE$/,
+        `kubectl get ${resource}`,
+      );
       const readyLine = lines.find((l) => l.startsWith("ready ") || l.startsWith("oauthclient.tollgate.dev/ready "));
-      assert.match(readyLine ?? "", /ready\s+ready\.columns\s+\["client_credentials"\]\s+True\s+\d+s$/);
+      assert.match(readyLine ?? "", /ready\s+ready\.columns\s+\["client_credentials"\]\s+True\s+False\s+\d+s$/);
     }
     const { stdout: wide } = await run(kubectl, [
       "--kubeconfig",
@@ -347,10 +374,10 @@ describe("printer columns", () => {
       "-o",
       "wide",
     ]);
-    assert.match(wide, /^NAME\s+CLIENT ID\s+GRANT TYPES\s+READY\s+TYPE\s+SECRET\s+REASON\s+AGE$/m);
+    assert.match(wide, /^NAME\s+CLIENT ID\s+GRANT TYPES\s+READY\s+DISABLED\s+TYPE\s+SECRET\s+REASON\s+AGE$/m);
     assert.match(
       wide,
-      /ready\s+ready\.columns\s+\["client_credentials"\]\s+True\s+confidential\s+x-oauth-client\s+Registered/,
+      /ready\s+ready\.columns\s+\["client_credentials"\]\s+True\s+False\s+confidential\s+x-oauth-client\s+Registered/,
     );
   });
 

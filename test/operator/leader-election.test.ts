@@ -162,7 +162,7 @@ test("a namespaced operator (--namespaces) reconciles its namespaces only", asyn
     await waitForReady(world, inside, "mine");
     await new Promise((r) => setTimeout(r, 2_000)); // two resyncs
     const ignored = await getClient(world, outside, "elsewhere");
-    assert.equal(ignored?.status, undefined, "not touched");
+    assert.deepEqual(ignored?.status, { observedGeneration: 0 }, "not touched: the CRD's default only");
     assert.equal(ignored?.metadata.finalizers, undefined);
     assert.equal(await world.registry.get(`elsewhere.${outside}`), undefined);
   } finally {

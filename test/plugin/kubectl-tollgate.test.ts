@@ -12,11 +12,15 @@ import { type OperatorStack, startOperatorStack } from "../e2e/stack.ts";
 import { waitFor } from "../harness/processes.ts";
 import {
   CLIENT_CREDENTIALS,
+  createClient,
   createNamespace,
   getClient,
   getSecret,
+  oauthClient,
   secretString,
   waitForEvent,
+  waitForReady,
+  waitForReason,
 } from "../operator/support.ts";
 
 const run = promisify(execFile);
@@ -156,4 +160,43 @@ test("a client that does not exist: exit 1 and a sentence saying so", async () =
     assert.equal(code, 1, command);
     assert.equal(stderr.trim(), `error: oauthclient "nope" not found in namespace "${namespace}"`);
   }
+});
+
+test("status: the registry's state and kstatus's conditions, for a client waiting on Redis and for a stalled one", async () => {
+  await stack.world.redis.stop();
+  try {
+    await createClient(stack.world, oauthClient(namespace, "patient", CLIENT_CREDENTIALS));
+    await waitForReason(stack.world, namespace, "patient", "Reconciling", "RegistryUnavailable");
+    const { code, stdout } = await plugin("status", "patient", "-n", namespace);
+    assert.equal(code, 0);
+    assert.match(stdout, /State: +Reconciling \(RegistryUnavailable\): the operator keeps at it/);
+    assert.match(
+      stdout,
+      /Registry: +unreachable \(RegistryUnavailable, since \S+\): The registry \(Redis\) is unreachable/,
+    );
+    assert.match(stdout, /^ {2}Reconciling +True +RegistryUnavailable /m);
+    assert.doesNotMatch(stdout, /^ {2}Stalled /m);
+  } finally {
+    await stack.world.redis.restart();
+  }
+  await createClient(stack.world, oauthClient(namespace, "taken", { ...CLIENT_CREDENTIALS, clientId: "patient-dup" }));
+  await waitForReady(stack.world, namespace, "taken");
+  await createClient(
+    stack.world,
+    oauthClient(namespace, "taken-too", { ...CLIENT_CREDENTIALS, clientId: "patient-dup" }),
+  );
+  await waitForReason(stack.world, namespace, "taken-too", "Stalled", "ClientIdConflict");
+  const { stdout } = await plugin("status", "taken-too", "-n", namespace);
+  assert.match(stdout, /State: +Stalled \(ClientIdConflict\): retrying cannot help/);
+  assert.match(
+    stdout,
+    /Registry: +not attempted \(ClientIdConflict, since \S+\): Not attempted while the client ID is taken/,
+  );
+  assert.match(stdout, /^ {2}Stalled +True +ClientIdConflict /m);
+
+  await waitForReady(stack.world, namespace, "patient");
+  const ready = await plugin("status", "patient", "-n", namespace);
+  assert.match(ready.stdout, /State: +Ready$/m);
+  assert.match(ready.stdout, /Registry: +registered \(Registered, since \S+\): The registry holds client patient\./);
+  assert.match(ready.stdout, /Disabled: +false; the registry serves it since \S+/);
 });
