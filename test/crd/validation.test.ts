@@ -76,6 +76,8 @@ const M = {
     "clientId cannot be removed once set: applications already use it. Create a new OAuthClient for a new ID.",
   accessLifetime: "accessToken.lifetime must be a duration between 1m and 24h, like 15m or 1h",
   refreshLifetime: "refreshToken.lifetime must be a duration between 5m and 8760h, like 720h",
+  allowedSubjectsMoved:
+    "identityMapping.allowedSubjects moved to each jwtIssuers[] and samlIdps[] entry (one issuer must not speak for another's subjects); move the list there",
   assertionAge: "identityMapping.maxAssertionAge must be a duration between 10s and 1h, like 5m",
   rotationEvery: "credentials.rotation.every must be a duration of at least 1h, like 2160h",
   gracePeriod: "credentials.rotation.gracePeriod must be a duration between 0s and 168h, like 1h",
@@ -201,6 +203,12 @@ const rejected: RejectCase[] = [
     name: "refresh_token with an assertion grant but without refreshToken.forAssertionGrants",
     spec: { ...withIssuer(), grantTypes: [JWT_BEARER, "refresh_token"] },
     expect: [["spec.grantTypes", M.refreshNeedsGrant]],
+  },
+  // allowedSubjects are per issuer and per IdP; the old mapping-wide list is refused, not pruned
+  {
+    name: "identityMapping.allowedSubjects (moved to each issuer and IdP)",
+    spec: withIssuer(undefined, { allowedSubjects: ["alice"] }),
+    expect: [["spec.identityMapping.allowedSubjects", M.allowedSubjectsMoved]],
   },
   // Assertion grants need their identity mapping
   {
@@ -777,13 +785,14 @@ test("a client at every list's and string's size limit is validated within the A
       jwtIssuers: Array.from({ length: 16 }, (_, i) => ({
         issuer: fill(`https://i${i}.example/`, 1024),
         jwksUri: fill(`https://i${i}.example/`, 2048),
+        allowedSubjects: Array.from({ length: 32 }, (_, j) => fill(`u${i}.${j}`, 255)),
       })),
       samlIdps: Array.from({ length: 16 }, (_, i) => ({
         entityId: fill(`e${i}`, 1024),
         certificates: Array.from({ length: 8 }, (_, j) => pem(i * 8 + j)),
+        allowedSubjects: Array.from({ length: 32 }, (_, j) => fill(`s${i}.${j}`, 255)),
       })),
       claimMappings: Array.from({ length: 32 }, (_, i) => ({ from: fill(`f${i}`, 256), to: fill(`t${i}`, 256) })),
-      allowedSubjects: Array.from({ length: 256 }, (_, i) => fill(`u${i}`, 255)),
       audiences: Array.from({ length: 16 }, (_, i) => fill(`urn:x:${i}:`, 512)),
     },
     credentials: {

@@ -2,6 +2,7 @@
 // identity (record.subject, else its own client_id), never as a person.
 import { resolveAudience } from "../audience.ts";
 import { UnauthorizedClient } from "../errors.ts";
+import { CLIENT_SOURCE, vouchedFor } from "../identity-source.ts";
 import { authenticatedClient, authenticatedEntry, type Ctx, param } from "../request-context.ts";
 import { resolveScope } from "../scope.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
@@ -17,6 +18,6 @@ export const clientCredentials: Grant = {
       throw new UnauthorizedClient("the client_credentials grant is for confidential clients only");
     const scope = resolveScope(authenticatedEntry(ctx), param(ctx, "scope"));
     const audience = resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer);
-    return { sub: client.subject ?? client.clientId, scope, audience };
+    return { ...vouchedFor(client, CLIENT_SOURCE, client.subject ?? client.clientId), scope, audience };
   },
 };

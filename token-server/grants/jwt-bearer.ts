@@ -15,6 +15,7 @@ import { ASSERTION_GRANT_PARAMETERS, assertionRequest } from "../assertions/asse
 import { acceptedAudiences, checkSubject, mapClaims, useAssertionOnce } from "../assertions/identity-mapping.ts";
 import { ASYMMETRIC_ALGORITHMS } from "../asymmetric-algorithms.ts";
 import { InvalidGrant } from "../errors.ts";
+import { jwtSource, vouchedFor } from "../identity-source.ts";
 import { authenticatedEntry, type Ctx, type ServerSettings } from "../request-context.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
 
@@ -36,8 +37,10 @@ export const jwtBearer: Grant = {
       entry.issuerKeys.get(iss),
     );
     const issuer = claims.iss as string;
-    const subjectClaim = mapping.jwtIssuers.find((i) => i.issuer === issuer)?.subjectClaim ?? "sub";
-    const sub = checkSubject(mapping, claims[subjectClaim], `its "${subjectClaim}" claim`);
+    const trusted = mapping.jwtIssuers.find((i) => i.issuer === issuer);
+    if (!trusted) throw new InvalidGrant("the assertion's issuer is not trusted by this client");
+    const { subjectClaim } = trusted;
+    const subject = checkSubject(request.client, trusted, claims[subjectClaim], `its "${subjectClaim}" claim`);
     const now = Math.floor(Date.now() / 1000);
     await useAssertionOnce(
       server,
@@ -47,7 +50,7 @@ export const jwtBearer: Grant = {
       (claims.exp as number) - now + server.settings.clockToleranceSeconds,
     );
     return {
-      sub,
+      ...vouchedFor(request.client, jwtSource(issuer), subject),
       scope: request.scope,
       audience: request.audience,
       claims: mapClaims(mapping, (name) => claims[name]),

@@ -7,6 +7,7 @@
 // migrating from a platform that had it, registered explicitly per client.
 import { resolveAudience } from "../audience.ts";
 import { InvalidGrant, InvalidRequest } from "../errors.ts";
+import { refuseClientIdentity, USERS_SOURCE, vouchedFor } from "../identity-source.ts";
 import { authenticatedClient, authenticatedEntry, type Ctx, param, requiredParam } from "../request-context.ts";
 import { resolveScope } from "../scope.ts";
 import { sourceAddress } from "../source-address.ts";
@@ -32,8 +33,9 @@ export const password: Grant = {
     const scope = resolveScope(authenticatedEntry(ctx), param(ctx, "scope"));
     const audience = resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer);
     if (!userDirectoryOf(server, client)) throw new InvalidGrant("no user directory is configured for this client");
+    refuseClientIdentity(client, username);
     if (!(await verifyUser(server, client, { username, password: secret, source: sourceAddress(ctx) })))
       throw new InvalidGrant("the username or password is wrong");
-    return { sub: username, scope, audience };
+    return { ...vouchedFor(client, USERS_SOURCE, username), scope, audience };
   },
 };

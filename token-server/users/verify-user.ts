@@ -29,7 +29,9 @@ export async function verifyUser(
   const { username, password, source } = credentials;
   const directory = userDirectoryOf(server, client) ?? NOBODY;
   const attempt = await reservePasswordAttempt(server.state, { directory: directory.id, username, source });
-  const ok = await checkPassword(directory, username, password);
+  // A directory user named like the client's own identity never signs in (identity-source.ts).
+  const namesClient = username === client.clientId || username === client.subject;
+  const ok = (await checkPassword(directory, username, password)) && !namesClient;
   if (ok) await attempt.succeeded();
   return ok;
 }
