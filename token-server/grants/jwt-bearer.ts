@@ -23,6 +23,12 @@ export const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /** An issuer's allow-list is intersected with these. */
 const ASYMMETRIC = new Set(ASYMMETRIC_ALGORITHMS);
+/**
+ * The longest `exp` ahead an assertion may claim: a day covers workload tokens (CI job
+ * tokens, projected ServiceAccount tokens) that live for their job or an hour or a few.
+ */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 24 * 3600;
+
 /** A JWT assertion is a few hundred bytes to a few KiB; the form body limit bounds it too. */
 const MAX_ASSERTION_LENGTH = 16 * 1024;
 
@@ -112,6 +118,10 @@ export async function verifyJwtAssertion(
   } else if ((payload.exp as number) - now > maxAge + tolerance)
     // Without iat the age is unknown: the assertion may not outlive the maximum age from now.
     throw new InvalidGrant(`an assertion without "iat" must expire within ${maxAge} seconds`);
+  // Its jti is kept until exp: an assertion claiming to live for years would pin the
+  // replay guard (and a stolen one stays usable by a client that keeps its iat fresh-looking).
+  if ((payload.exp as number) - now > MAX_ASSERTION_LIFETIME_SECONDS + tolerance)
+    throw new InvalidGrant(`the assertion must expire within ${MAX_ASSERTION_LIFETIME_SECONDS / 3600} hours`);
   return payload;
 }
 

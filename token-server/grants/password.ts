@@ -12,6 +12,7 @@ import { authenticatedClient, authenticatedEntry, type Ctx, param, requiredParam
 import { resolveScope } from "../scope.ts";
 import { sourceAddress } from "../source-address.ts";
 import { userDirectoryOf, verifyUser } from "../users/verify-user.ts";
+import { refusePublicClient } from "./confidential-only.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
 
 /** bcrypt reads at most 72 bytes of a password; longer input only costs time. */
@@ -25,6 +26,7 @@ export const password: Grant = {
   async handler(ctx: Ctx): Promise<GrantOutcome> {
     const client = authenticatedClient(ctx);
     const { server, params } = ctx.state;
+    refusePublicClient(ctx, "password");
     const username = requiredParam(ctx, "username");
     const secret = param(ctx, "password");
     if (secret === undefined) throw new InvalidRequest('the "password" parameter is required');

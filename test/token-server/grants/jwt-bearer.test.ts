@@ -201,6 +201,13 @@ test("expired, not yet valid, too old, iat in the future: each refused with its 
     "the assertion is older than 300 seconds (by its 'iat'); request a fresh one",
   );
   await refused(record, sign({ iat: now + 600, exp: now + 900 }), /'iat'/);
+  // A fresh iat does not buy an exp years ahead: the jti would be kept that long.
+  await refused(record, sign({ iat: now, exp: now + 2 * 86400 }), "the assertion must expire within 24 hours");
+  const day = await tokenRequest(stack.url, record, {
+    grant_type: GRANT,
+    assertion: sign({ iat: now, exp: now + 23 * 3600 }),
+  });
+  assert.equal(day.status, 200, JSON.stringify(day.body));
   // Inside the 30 s clock tolerance, slightly skewed clocks still work.
   const skewed = await tokenRequest(stack.url, record, {
     grant_type: GRANT,
