@@ -94,7 +94,7 @@ const OPTIONS = [
     flag: "auth-failure-limit",
     env: "TOLLGATE_AUTH_FAILURE_LIMIT",
     default: "10",
-    help: "failed authentications of a client per window before it is locked out",
+    help: "failed authentications of a client from one source per window before that source is locked out",
   },
   {
     flag: "auth-failure-window",

@@ -22,7 +22,7 @@ export interface ServerSettings {
   jwksUri: string;
   /** Largest accepted request body in bytes. */
   maxBodyBytes: number;
-  /** Failed authentications of one client per window before it is locked out until the window ends. */
+  /** Failed authentications of one client from one source per window before that source is locked out until the window ends. */
   authFailureLimit: number;
   authFailureWindowSeconds: number;
   /** Leeway for exp/nbf/iat of client assertions, seconds. */
