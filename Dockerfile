@@ -24,6 +24,7 @@ WORKDIR /app
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY api ./api
+COPY crds ./crds
 COPY common ./common
 COPY registry ./registry
 COPY operator ./operator

@@ -8,12 +8,20 @@
 //   npm run bench                     # with the other benchmarks
 //   node bench/reconcile.ts           # alone
 //   TOLLGATE_BENCH_CLIENTS=200 TOLLGATE_BENCH_CONCURRENCY=8 node bench/reconcile.ts
+//
+// TOLLGATE_BENCH_NAMESPACES spreads the clients over that many namespaces, and
+// TOLLGATE_BENCH_FOREIGN_SECRETS creates that many unrelated Secrets (4 KiB of data
+// each) before the operator starts, which it must not hold in memory; then a token
+// server is started on the registry and its RSS with every client loaded is printed.
+// bench/reconcile-scale.ts runs the 10,000-client configuration.
 import { readFileSync } from "node:fs";
+import { mkdtemp, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { API_VERSION, GROUP, KIND, type OAuthClient, PLURAL, VERSION } from "../api/v1alpha1/oauthclient.ts";
 import { makeClients } from "../operator/kube.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
+import { generateSigningKey, serializeSigningKey } from "../registry/signing-key-format.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
 import { countReadyClients } from "../test/harness/oauth-clients.ts";
 import { freePort, startProcess, waitFor } from "../test/harness/processes.ts";
@@ -21,13 +29,38 @@ import { startRedis } from "../test/harness/redis.ts";
 
 const clients = Number(process.env.TOLLGATE_BENCH_CLIENTS ?? 1000);
 const concurrency = Number(process.env.TOLLGATE_BENCH_CONCURRENCY ?? 8);
+const namespaceCount = Number(process.env.TOLLGATE_BENCH_NAMESPACES ?? 1);
+const foreignSecrets = Number(process.env.TOLLGATE_BENCH_FOREIGN_SECRETS ?? 0);
 const applyParallelism = 16;
-const namespace = "bench";
+const namespaces = Array.from({ length: namespaceCount }, (_, i) => (namespaceCount === 1 ? "bench" : `bench-${i}`));
 
 const [cp, redis] = await Promise.all([startControlPlane(), startRedis()]);
 const registry = await RedisRegistry.connect(redis.url);
 const kube = makeClients(cp.kubeConfig);
 const port = await freePort();
+
+/** Runs `task(i)` for i in [0, count) with `parallelism` at a time. */
+async function inParallel(count: number, parallelism: number, task: (i: number) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: parallelism }, async () => {
+      for (let i = next++; i < count; i = next++) await task(i);
+    }),
+  );
+}
+
+// The cluster's other Secrets exist before the operator lists them, as on a real cluster.
+for (const name of [...namespaces, "foreign"]) await kube.core.createNamespace({ body: { metadata: { name } } });
+const foreignStarted = performance.now();
+const payload = Buffer.alloc(3072, "x").toString("base64"); // 4 KiB of data
+await inParallel(foreignSecrets, 32, (i) =>
+  kube.core.createNamespacedSecret({
+    namespace: "foreign",
+    body: { metadata: { name: `unrelated-${i}` }, data: { "payload.bin": payload } },
+  }),
+);
+const foreignSeconds = (performance.now() - foreignStarted) / 1000;
+
 const operator = startProcess(
   process.execPath,
   [
@@ -48,15 +81,14 @@ const operator = startProcess(
 );
 
 try {
-  await kube.core.createNamespace({ body: { metadata: { name: namespace } } });
   await waitFor("the operator's /readyz", async () => {
     if (operator.child.exitCode !== null) throw new Error(`the operator exited; see ${operator.logFile}`);
     return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200 || undefined;
   });
 
   const started = performance.now();
-  let next = 0;
   const applyOne = async (i: number) => {
+    const namespace = namespaces[i % namespaces.length] as string;
     const body: OAuthClient = {
       apiVersion: API_VERSION,
       kind: KIND,
@@ -70,11 +102,7 @@ try {
     };
     await kube.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, namespace, plural: PLURAL, body });
   };
-  await Promise.all(
-    Array.from({ length: applyParallelism }, async () => {
-      for (let i = next++; i < clients; i = next++) await applyOne(i);
-    }),
-  );
+  await inParallel(clients, applyParallelism, applyOne);
   const applied = performance.now();
 
   let ready = 0;
@@ -82,7 +110,10 @@ try {
   await waitFor(
     `${clients} clients Ready and registered`,
     async () => {
-      ready = await countReadyClients(kube.custom, namespace);
+      ready = (await Promise.all(namespaces.map((ns) => countReadyClients(kube.custom, ns)))).reduce(
+        (a, b) => a + b,
+        0,
+      );
       registered = (await registry.snapshot()).clients.size;
       return (ready === clients && registered === clients) || undefined;
     },
@@ -107,9 +138,10 @@ try {
   // only show once things settle: measured 10 s after the last client became Ready.
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   const settled = (await scrape())("controller_runtime_reconcile_total");
+  const tokenServerRss = await tokenServerRssWithRegistry();
   process.stdout.write(
     [
-      `operator reconcile: ${clients} OAuthClients, concurrency ${concurrency}`,
+      `operator reconcile: ${clients} OAuthClients in ${namespaceCount} namespace(s), ${foreignSecrets} unrelated Secrets (4 KiB) created in ${foreignSeconds.toFixed(0)} s, concurrency ${concurrency}`,
       `  applied in            ${((applied - started) / 1000).toFixed(1)} s`,
       `  all Ready + registered ${seconds.toFixed(1)} s after the first apply`,
       `  rate                  ${(clients / seconds).toFixed(1)} clients/s`,
@@ -117,6 +149,7 @@ try {
       `  operator CPU          ${cpuSeconds.toFixed(1)} s (user + system, start-up included)`,
       `  reconciles            ${reconciles} (${(reconciles / clients).toFixed(1)} per client, mean ${((reconcileSeconds / reconciles) * 1000).toFixed(0)} ms)`,
       `  reconciles per client ${(settled / clients).toFixed(2)} 10 s after the last became Ready (target <= 1.1)`,
+      `  token server RSS      ${(tokenServerRss / 1024 / 1024).toFixed(0)} MiB idle with the ${clients}-client registry loaded`,
       "",
     ].join("\n"),
   );
@@ -124,6 +157,44 @@ try {
   await operator.stop();
   await registry.close();
   await Promise.all([cp.stop(), redis.stop()]);
+}
+
+/** Starts a token server (token-server/main.ts, as in production) on the registry and reads its RSS once it is ready. */
+async function tokenServerRssWithRegistry(): Promise<number> {
+  const keysDir = await mkdtemp(join(tmpdir(), "tollgate-bench-keys-"));
+  await writeFile(join(keysDir, "current.jwk"), serializeSigningKey(await generateSigningKey("ES256")));
+  const serverPort = await freePort();
+  const server = startProcess(
+    process.execPath,
+    [
+      join(import.meta.dirname, "..", "token-server", "main.ts"),
+      `--redis-url=${redis.url}`,
+      `--signing-keys-dir=${keysDir}`,
+      "--host=127.0.0.1",
+      `--port=${serverPort}`,
+      "--issuer=https://tokens.bench.test",
+      "--log-level=warn",
+    ],
+    join(tmpdir(), `tollgate-bench-token-server-${process.pid}.log`),
+  );
+  try {
+    await waitFor(
+      "the token server ready with the registry",
+      async () => {
+        if (server.child.exitCode !== null) throw new Error(`the token server exited; see ${server.logFile}`);
+        return (
+          (await fetch(`http://127.0.0.1:${serverPort}/readyz`).catch(() => undefined))?.status === 200 || undefined
+        );
+      },
+      { timeoutMs: 120_000 },
+    );
+    // Settle: the load's garbage collected, as a pod's idle memory would be.
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const status = readFileSync(`/proc/${server.child.pid}/status`, "utf8");
+    return Number(/^VmRSS:\s+(\d+)\s+kB/m.exec(status)?.[1] ?? 0) * 1024;
+  } finally {
+    await server.stop();
+  }
 }
 
 /** VmHWM: the peak resident set size of a process, from the kernel. */

@@ -139,6 +139,12 @@ export function compileRecord({ resource, clientId, secrets, lookup }: CompileIn
     if (Number.isNaN(at)) throw new CompileError("spec.revokeTokensIssuedBefore", "is not an RFC 3339 timestamp");
     record.revokeTokensIssuedBefore = Math.floor(at / 1000);
   }
+  if (mapping?.allowedSubjects)
+    // The CRD refuses it too; an object stored before that rule must not compile into "any subject".
+    throw new CompileError(
+      "spec.identityMapping.allowedSubjects",
+      "moved to each jwtIssuers[] and samlIdps[] entry (one issuer must not speak for another's subjects)",
+    );
   if (mapping) {
     const users = secretValue("spec.identityMapping.userDirectorySecretRef");
     record.identityMapping = {
@@ -150,6 +156,7 @@ export function compileRecord({ resource, clientId, secrets, lookup }: CompileIn
           ...(issuer.jwksUri ? { jwksUri: issuer.jwksUri } : {}),
           subjectClaim: issuer.subjectClaim ?? "sub",
           algorithms: issuer.algorithms ?? [...DEFAULTS.jwtAlgorithms],
+          ...(issuer.allowedSubjects ? { allowedSubjects: issuer.allowedSubjects } : {}),
         };
       }),
       samlIdps: (mapping.samlIdps ?? []).map((idp, i) => {
@@ -160,10 +167,10 @@ export function compileRecord({ resource, clientId, secrets, lookup }: CompileIn
           entityId: idp.entityId,
           certificates,
           ...(idp.subjectAttribute ? { subjectAttribute: idp.subjectAttribute } : {}),
+          ...(idp.allowedSubjects ? { allowedSubjects: idp.allowedSubjects } : {}),
         };
       }),
       claimMappings: mapping.claimMappings ?? [],
-      ...(mapping.allowedSubjects ? { allowedSubjects: mapping.allowedSubjects } : {}),
       audiences: mapping.audiences ?? [],
       maxAssertionAgeSeconds: parseDuration(mapping.maxAssertionAge ?? DEFAULTS.maxAssertionAge),
       ...(users === undefined ? {} : { users: parseHtpasswd(users) }),

@@ -28,19 +28,22 @@ export interface CompiledJwtIssuer {
   jwksUri?: string;
   subjectClaim: string;
   algorithms: string[];
+  /** When set, the only subjects this issuer may assert. */
+  allowedSubjects?: string[];
 }
 
 export interface CompiledSamlIdp {
   entityId: string;
   certificates: string[];
   subjectAttribute?: string;
+  /** When set, the only subjects this IdP may assert. */
+  allowedSubjects?: string[];
 }
 
 export interface CompiledIdentityMapping {
   jwtIssuers: CompiledJwtIssuer[];
   samlIdps: CompiledSamlIdp[];
   claimMappings: ClaimMapping[];
-  allowedSubjects?: string[];
   audiences: string[];
   maxAssertionAgeSeconds: number;
   /** bcrypt htpasswd lines ("user:$2y$..."), for the password grant and the login page. */

@@ -37,6 +37,7 @@ export function settingsFor(issuer: string, overrides: Partial<Omit<ServerSettin
     authFailureLimit: 10,
     authFailureWindowSeconds: 60,
     clockToleranceSeconds: 30,
+    trustedProxies: [],
     ...overrides,
   };
 }

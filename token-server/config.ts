@@ -11,6 +11,7 @@ import {
   type SigningAlgorithm,
 } from "../registry/signing-key-format.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./middleware/parse-form.ts";
+import { TrustedProxies } from "./source-address.ts";
 
 export interface Config {
   standalone: boolean;
@@ -29,6 +30,7 @@ export interface Config {
   authFailureLimit: number;
   authFailureWindowSeconds: number;
   usersFile: string | undefined;
+  trustedProxies: string[];
   shutdownTimeoutSeconds: number;
 }
 
@@ -92,13 +94,18 @@ const OPTIONS = [
     flag: "auth-failure-limit",
     env: "TOLLGATE_AUTH_FAILURE_LIMIT",
     default: "10",
-    help: "failed authentications of a client per window before it is locked out",
+    help: "failed authentications of a client from one source per window before that source is locked out",
   },
   {
     flag: "auth-failure-window",
     env: "TOLLGATE_AUTH_FAILURE_WINDOW",
     default: "60s",
     help: "the window of --auth-failure-limit",
+  },
+  {
+    flag: "trusted-proxies",
+    env: "TOLLGATE_TRUSTED_PROXIES",
+    help: "comma-separated CIDRs whose X-Forwarded-For names a request's source (lock-outs are per source) [none]",
   },
   {
     flag: "users-file",
@@ -162,8 +169,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     authFailureLimit: integer(pick("auth-failure-limit") ?? "", "--auth-failure-limit", 1),
     authFailureWindowSeconds: seconds("auth-failure-window"),
     usersFile: pick("users-file"),
+    trustedProxies: (pick("trusted-proxies") ?? "")
+      .split(",")
+      .map((cidr) => cidr.trim())
+      .filter((cidr) => cidr !== ""),
     shutdownTimeoutSeconds: seconds("shutdown-timeout"),
   };
+  new TrustedProxies(config.trustedProxies); // throws on a malformed CIDR, at start rather than per request
   if (!config.standalone && !config.signingKeysDir && !config.help)
     throw new Error("--signing-keys-dir (TOLLGATE_SIGNING_KEYS_DIR) is required unless --standalone");
   return config;

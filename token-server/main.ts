@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       maxBodyBytes: config.maxBodyBytes,
       authFailureLimit: config.authFailureLimit,
       authFailureWindowSeconds: config.authFailureWindowSeconds,
+      trustedProxies: config.trustedProxies,
       ...(config.usersFile === undefined ? {} : { usersFile: config.usersFile }),
     },
   });

@@ -11,6 +11,7 @@ import { InvalidRequest } from "./errors.ts";
 import type { GrantParameters } from "./grants/parameters.ts";
 import type { KeyRing } from "./key-ring.ts";
 import type { Metrics } from "./metrics.ts";
+import type { TrustedProxies } from "./source-address.ts";
 import type { TokenState } from "./state/token-state.ts";
 
 export interface ServerSettings {
@@ -21,11 +22,13 @@ export interface ServerSettings {
   jwksUri: string;
   /** Largest accepted request body in bytes. */
   maxBodyBytes: number;
-  /** Failed authentications of one client per window before it is locked out until the window ends. */
+  /** Failed authentications of one client from one source per window before that source is locked out until the window ends. */
   authFailureLimit: number;
   authFailureWindowSeconds: number;
   /** Leeway for exp/nbf/iat of client assertions, seconds. */
   clockToleranceSeconds: number;
+  /** Proxies whose X-Forwarded-For names the source of a request (CIDRs; config.ts --trusted-proxies). */
+  trustedProxies: string[];
   /** The password grant's server-wide user directory (config.ts --users-file); optional. */
   usersFile?: string;
 }
@@ -36,6 +39,7 @@ export interface TokenServer {
   keys: KeyRing;
   state: TokenState;
   failures: FailureLimiter;
+  proxies: TrustedProxies;
   metrics: Metrics;
   log: Logger;
 }

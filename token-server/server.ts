@@ -10,6 +10,7 @@ import { ClientCache } from "./client-cache.ts";
 import type { KeyRing } from "./key-ring.ts";
 import { createMetrics } from "./metrics.ts";
 import type { ServerSettings, TokenServer } from "./request-context.ts";
+import { TrustedProxies } from "./source-address.ts";
 import type { TokenState } from "./state/token-state.ts";
 
 export interface TokenServerOptions {
@@ -72,6 +73,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     keys: options.keys,
     state: options.state,
     failures: new FailureLimiter(options.state.store, settings.authFailureLimit, settings.authFailureWindowSeconds),
+    proxies: new TrustedProxies(settings.trustedProxies),
     metrics: createMetrics({ processMetrics: options.processMetrics ?? false, clientCount: () => clients.size }),
     log: options.log,
   };

@@ -2,8 +2,12 @@
 // registry records through the operator's own compiler (registry/compile.ts), with a
 // generated secret each, in a MemoryRegistry. Secrets named by a manifest
 // (jwksSecretRef, ...) are looked up in `kind: Secret` documents of the same folder.
+// Each manifest is first validated as kube-apiserver would validate it, against the
+// CRD's own schema and CEL rules (api/v1alpha1/validation/), so a manifest the cluster
+// refuses is refused here too, with the same causes, rather than running locally.
 import { readdir, readFile } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { parseAllDocuments } from "yaml";
 import { API_VERSION, KIND, type OAuthClient } from "../api/v1alpha1/oauthclient.ts";
 import type { Logger } from "../common/logger.ts";
@@ -47,7 +51,17 @@ export async function loadManifests(
   }
   const registry = new MemoryRegistry();
   const clients: StandaloneClient[] = [];
+  const validator = await manifestValidator(log);
   for (const { resource, file } of resources) {
+    const causes = validator?.validate(resource as unknown as Record<string, unknown>) ?? [];
+    if (causes.length > 0) {
+      log.error("skipping an OAuthClient the API server would refuse", {
+        file,
+        name: resource.metadata?.name,
+        causes: causes.map((c) => `${c.field}: ${c.message}`),
+      });
+      continue;
+    }
     const namespace = resource.metadata?.namespace ?? "default";
     const clientId = resource.spec?.clientId ?? defaultClientId(namespace, resource.metadata?.name);
     if (clients.some((c) => c.record.clientId === clientId)) {
@@ -73,6 +87,28 @@ export async function loadManifests(
     }
   }
   return { registry, clients };
+}
+
+/** The CRD lives beside the code in a checkout; undefined (validation skipped, said in the log) where it does not. */
+async function manifestValidator(
+  log: Logger,
+): Promise<{ validate(m: Record<string, unknown>): { field: string; message: string }[] } | undefined> {
+  const crdFile = fileURLToPath(new URL("../crds/tollgate.dev_oauthclients.yaml", import.meta.url));
+  let crd: string;
+  try {
+    crd = await readFile(crdFile, "utf8");
+  } catch {
+    log.warn(
+      "the OAuthClient CRD is not beside the token server: manifests are compiled without the API server's validation",
+      {
+        expected: crdFile,
+      },
+    );
+    return undefined;
+  }
+  // Loaded only here: Ajv and the CEL library stay out of a token server that serves a cluster.
+  const { ManifestValidator } = await import("../api/v1alpha1/validation/validate-manifest.ts");
+  return new ManifestValidator(crd);
 }
 
 function lookupSecret(secrets: SecretDocument[], namespace: string, reference: SecretReference): string | undefined {

@@ -48,6 +48,8 @@ export interface JwtIssuer {
    * admits only RS/PS/ES 256-512 and EdDSA (never "none" or HMAC); the type stays string[].
    */
   algorithms?: string[];
+  /** When set, only these subjects may be asserted by this issuer. */
+  allowedSubjects?: string[];
 }
 
 export interface SamlIdp {
@@ -57,6 +59,8 @@ export interface SamlIdp {
   certificatesSecretRef?: SecretKeyRef;
   /** Attribute that becomes the token's sub; default: the NameID. */
   subjectAttribute?: string;
+  /** When set, only these subjects may be asserted by this IdP. */
+  allowedSubjects?: string[];
 }
 
 export interface ClaimMapping {
@@ -70,7 +74,10 @@ export interface IdentityMapping {
   jwtIssuers?: JwtIssuer[];
   samlIdps?: SamlIdp[];
   claimMappings?: ClaimMapping[];
-  /** When set, only these subjects may be asserted. */
+  /**
+   * Refused (the CRD and the compiler): moved to each jwtIssuers[] and samlIdps[] entry.
+   * In the schema only so an old manifest is refused rather than pruned.
+   */
   allowedSubjects?: string[];
   /** Audiences an assertion may name besides this server's issuer and token endpoint. */
   audiences?: string[];

@@ -352,6 +352,20 @@ describe("the conventions of the field's charts", () => {
     }
   });
 
+  test("trustedProxies: none by default; the listed CIDRs reach the token server as TOLLGATE_TRUSTED_PROXIES", async () => {
+    const [plain] = find(await renderChart(), "Deployment", "tollgate-token-server");
+    assert.ok(plain);
+    assert.equal(envOf(plain).get("TOLLGATE_TRUSTED_PROXIES"), undefined);
+    const [proxied] = find(
+      await renderChart(["tokenServer.trustedProxies={10.244.0.0/16,fd00::/8}"]),
+      "Deployment",
+      "tollgate-token-server",
+    );
+    assert.ok(proxied);
+    assert.equal(envOf(proxied).get("TOLLGATE_TRUSTED_PROXIES")?.value, "10.244.0.0/16,fd00::/8");
+    await assert.rejects(renderChart(["tokenServer.trustedProxies={not-an-address}"]), /pattern/);
+  });
+
   test("topologySpreadConstraints: operator and token server replicas spread across nodes by default, as a preference", async () => {
     const spread = (objects: KubeObject[], name: string) => {
       const [workload] = podOwners(objects).filter((o) => o.metadata.name === name);

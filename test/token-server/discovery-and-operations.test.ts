@@ -9,6 +9,22 @@ import { KeyRing } from "../../token-server/key-ring.ts";
 import { startTokenServer } from "../../token-server/server.ts";
 import { MemoryTokenState } from "../../token-server/state/memory-state.ts";
 import { testLogger } from "../harness/log-capture.ts";
+
+// Every algorithm client authentication accepts (test/unit/token-server/hardening.test.ts signs with each).
+const ASSERTION_ALGS = [
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+];
+
 import { basic, clientRecord, oauthClient, post, type Stack, startStack } from "./fixtures.ts";
 
 let stack: Stack;
@@ -38,21 +54,21 @@ test("metadata at both well-known URLs, identical, naming what the server does",
     // Every grant module registered.
     grant_types_supported: [...grants.keys()],
     token_endpoint_auth_methods_supported: ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"],
-    token_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
+    token_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     introspection_endpoint_auth_methods_supported: [
       "client_secret_basic",
       "client_secret_post",
       "private_key_jwt",
       "none",
     ],
-    introspection_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
+    introspection_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     revocation_endpoint_auth_methods_supported: [
       "client_secret_basic",
       "client_secret_post",
       "private_key_jwt",
       "none",
     ],
-    revocation_endpoint_auth_signing_alg_values_supported: ["RS256", "PS256", "ES256", "EdDSA"],
+    revocation_endpoint_auth_signing_alg_values_supported: ASSERTION_ALGS,
     access_token_signing_alg_values_supported: ["ES256", "EdDSA", "RS256", "PS256"],
   };
   for (const [member, value] of Object.entries(expected))

@@ -47,8 +47,8 @@ async function assertion(clientId: string, claims: Record<string, unknown> = {},
     .setProtectedHeader({ alg, kid: "client-key-1" })
     .setIssuer(clientId)
     .setSubject(clientId)
-    .setAudience((claims.aud as string) ?? `${stack.url}/oauth2/token`)
-    .setIssuedAt(now)
+    .setAudience((claims.aud as string | string[]) ?? stack.url)
+    .setIssuedAt((claims.iat as number) ?? now)
     .setExpirationTime((claims.exp as number) ?? now + 60)
     .sign(keyPair.privateKey);
 }
@@ -89,13 +89,38 @@ test("a replayed assertion (same jti) is refused", async () => {
   assert.equal(replay.headers.get("www-authenticate"), null);
 });
 
-test("audience: the issuer is accepted, another audience is not", async () => {
+test("audience: exactly the issuer, as a string (draft-ietf-oauth-rfc7523bis); endpoints and arrays are refused", async () => {
   const client = pkjClient();
   await stack.put(client);
   assert.equal((await withAssertion(await assertion(client.clientId, { aud: stack.url }))).status, 200);
-  const wrong = await withAssertion(await assertion(client.clientId, { aud: "https://elsewhere.example/token" }));
-  assert.equal(wrong.status, 401);
-  assert.deepEqual(wrong.body, { error: "invalid_client", error_description: "client_assertion is invalid" });
+  for (const aud of [
+    "https://elsewhere.example/token",
+    `${stack.url}/oauth2/token`,
+    `${stack.url}/oauth2/introspect`,
+  ]) {
+    const wrong = await withAssertion(await assertion(client.clientId, { aud }));
+    assert.equal(wrong.status, 401, aud);
+    assert.deepEqual(wrong.body, { error: "invalid_client", error_description: "client_assertion is invalid" });
+  }
+  for (const aud of [[stack.url], [stack.url, "https://attacker.example"]]) {
+    const array = await withAssertion(await assertion(client.clientId, { aud }));
+    assert.equal(array.status, 401, JSON.stringify(aud));
+    assert.deepEqual(array.body, {
+      error: "invalid_client",
+      error_description:
+        "client_assertion aud must be this server's issuer identifier as a single string, not an array",
+    });
+  }
+});
+
+test("an iat in the future (a year ahead) is refused", async () => {
+  const client = pkjClient();
+  await stack.put(client);
+  const ahead = await withAssertion(
+    await assertion(client.clientId, { iat: Math.floor(Date.now() / 1000) + 365 * 86400 }),
+  );
+  assert.equal(ahead.status, 401);
+  assert.deepEqual(ahead.body, { error: "invalid_client", error_description: "client_assertion iat is in the future" });
 });
 
 test("exp is required, and an assertion may not live for more than an hour", async () => {
@@ -111,7 +136,7 @@ test("exp is required, and an assertion may not live for more than an hour", asy
     .setProtectedHeader({ alg: "ES256" })
     .setIssuer(client.clientId)
     .setSubject(client.clientId)
-    .setAudience(`${stack.url}/oauth2/token`)
+    .setAudience(stack.url)
     .sign(keyPair.privateKey);
   const refused = await withAssertion(noExp);
   assert.equal(refused.status, 401);
@@ -125,7 +150,7 @@ test("an assertion signed by another key, or a client_id that differs from its s
     .setProtectedHeader({ alg: "ES256", kid: "client-key-1" })
     .setIssuer(client.clientId)
     .setSubject(client.clientId)
-    .setAudience(`${stack.url}/oauth2/token`)
+    .setAudience(stack.url)
     .setExpirationTime("1m")
     .sign(other.privateKey);
   assert.equal((await withAssertion(forged)).status, 401);

@@ -57,6 +57,18 @@ export function storeContract(name: string, store: () => Store, elapse: (ms: num
       assert.equal((await s.increment(k, 1)).count, 1, "a new window");
     });
 
+    test("decrement takes one back from a running window, and never creates a counter", async () => {
+      const s = store();
+      const [k, absent] = [key("count"), key("absent")];
+      await s.increment(k, 60);
+      await s.increment(k, 60);
+      await s.decrement(k);
+      assert.equal((await s.increment(k, 60)).count, 2);
+      await s.decrement(absent);
+      assert.equal(await s.exists(absent), false);
+      assert.deepEqual(await s.increment(absent, 1), { count: 1, resetInSeconds: 1 }, "a window of its own");
+    });
+
     test("sorted sets: members accumulate, expired ones drop, the guard is read in the same step", async () => {
       const s = store();
       const [set, guard] = [key("family"), key("revoked")];

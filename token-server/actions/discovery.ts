@@ -3,6 +3,7 @@
 // look there). Lists only what this server does now; later grants extend it.
 
 import { SIGNING_ALGORITHMS } from "../../registry/signing-key-format.ts";
+import { ASYMMETRIC_ALGORITHMS } from "../asymmetric-algorithms.ts";
 import { authorizationEndpoint } from "../authorize/paths.ts";
 import { PKCE_METHODS } from "../authorize/pkce.ts";
 import { grants } from "../grants/index.ts";
@@ -10,7 +11,8 @@ import type { KeyRing } from "../key-ring.ts";
 import type { Ctx, ServerSettings } from "../request-context.ts";
 
 const AUTH_METHODS = ["client_secret_basic", "client_secret_post", "private_key_jwt", "none"];
-const ASSERTION_ALGORITHMS = ["RS256", "PS256", "ES256", "EdDSA"];
+/** Exactly what client authentication accepts (client-auth/verify-assertion.ts): one list, so they cannot disagree. */
+const ASSERTION_ALGORITHMS = [...ASYMMETRIC_ALGORITHMS];
 
 export function metadata(settings: ServerSettings, keys: KeyRing): Record<string, unknown> {
   return {

@@ -5,6 +5,7 @@
 import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
 import { resolveAudience } from "../audience.ts";
 import { InvalidGrant } from "../errors.ts";
+import { refusePublicClient } from "../grants/confidential-only.ts";
 import type { Grant } from "../grants/grant.ts";
 import { authenticatedClient, authenticatedEntry, type Ctx, param, requiredParam } from "../request-context.ts";
 import { resolveScope } from "../scope.ts";
@@ -29,6 +30,7 @@ export interface AssertionRequest {
 export function assertionRequest(ctx: Ctx, maxLength?: number): AssertionRequest {
   const client = authenticatedClient(ctx);
   const { server, params } = ctx.state;
+  refusePublicClient(ctx, ctx.state.grantType ?? "assertion");
   const assertion = requiredParam(ctx, "assertion");
   if (maxLength !== undefined && assertion.length > maxLength)
     throw new InvalidGrant(`the assertion is longer than ${maxLength} characters`);

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
 import { InvalidGrant } from "../errors.ts";
+import { refuseClientIdentity } from "../identity-source.ts";
 import type { ServerSettings, TokenServer } from "../request-context.ts";
 
 /** Claims an access token gets from this server only; a mapping never sets them. */
@@ -21,6 +22,7 @@ const RESERVED_CLAIMS = new Set([
   "cnf",
   "act",
   "may_act",
+  "auth_time",
 ]);
 
 export function identityMapping(client: ClientRecord): CompiledIdentityMapping {
@@ -34,11 +36,21 @@ export function acceptedAudiences(settings: ServerSettings, mapping: CompiledIde
   return [settings.issuer, settings.tokenEndpoint, ...mapping.audiences];
 }
 
-/** The asserted subject, checked against the mapping's allowedSubjects. */
-export function checkSubject(mapping: CompiledIdentityMapping, subject: unknown, where: string): string {
+/**
+ * The asserted subject, checked against the allowedSubjects of the issuer or IdP that
+ * asserted it (each source its own list: one must not speak for another's subjects),
+ * and never the client's own identity.
+ */
+export function checkSubject(
+  client: ClientRecord,
+  source: { allowedSubjects?: string[] },
+  subject: unknown,
+  where: string,
+): string {
   if (typeof subject !== "string" || subject === "") throw new InvalidGrant(`the assertion has no subject in ${where}`);
-  if (mapping.allowedSubjects && !mapping.allowedSubjects.includes(subject))
+  if (source.allowedSubjects && !source.allowedSubjects.includes(subject))
     throw new InvalidGrant("the assertion's subject is not allowed for this client", `subject "${subject}"`);
+  refuseClientIdentity(client, subject);
   return subject;
 }
 

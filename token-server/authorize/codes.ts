@@ -3,6 +3,7 @@
 // URI, the PKCE challenge, the scope, audience and user. The token endpoint takes a
 // code exactly once (grants/authorization-code.ts).
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { USERS_SOURCE, vouchedFor } from "../identity-source.ts";
 import type { SessionUser } from "../sessions/sessions.ts";
 import type { AuthorizationCodeRecord } from "../state/token-records.ts";
 import type { AuthorizeCtx, PendingAuthorization } from "./authorize-context.ts";
@@ -26,13 +27,15 @@ export async function issueCodeAndRedirect(
 ): Promise<void> {
   const code = `${AUTHORIZATION_CODE_PREFIX}${randomBytes(32).toString("base64url")}`;
   const now = Math.floor(Date.now() / 1000);
+  const client = ctx.state.client;
+  if (!client) throw new Error("the pending request's client was not loaded");
   const record: AuthorizationCodeRecord = {
     clientId: pending.clientId,
     redirectUri: pending.redirectUri,
     redirectUriInRequest: pending.redirectUriInRequest,
     scope: pending.scope,
     audience: pending.audience,
-    sub: user.sub,
+    ...vouchedFor(client, USERS_SOURCE, user.sub),
     authTime: user.authTime,
     familyId: randomUUID(),
     issuedAt: now,
@@ -41,6 +44,10 @@ export async function issueCodeAndRedirect(
   if (pending.codeChallenge !== undefined) record.codeChallenge = pending.codeChallenge;
   const { server } = ctx.state;
   await server.state.codes.put(hashAuthorizationCode(code), record, AUTHORIZATION_CODE_LIFETIME_SECONDS);
-  server.log.info("authorization code issued", { client_id: pending.clientId, sub: user.sub, family: record.familyId });
+  server.log.info("authorization code issued", {
+    client_id: pending.clientId,
+    sub: record.sub,
+    family: record.familyId,
+  });
   redirectToClient(ctx, { code });
 }

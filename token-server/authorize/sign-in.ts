@@ -5,6 +5,7 @@
 import { OAuthError } from "../errors.ts";
 import { signIn } from "../sessions/sessions.ts";
 import { directoryName } from "../sessions/users.ts";
+import { sourceAddress } from "../source-address.ts";
 import { verifyUser } from "../users/verify-user.ts";
 import type { AuthorizeCtx } from "./authorize-context.ts";
 import { pendingOf } from "./authorize-context.ts";
@@ -26,7 +27,7 @@ export async function signInUser(ctx: AuthorizeCtx): Promise<void> {
   }
   let ok: boolean;
   try {
-    ok = await verifyUser(server, client, username, password);
+    ok = await verifyUser(server, client, { username, password, source: sourceAddress(ctx) });
   } catch (error) {
     const retryAfter = error instanceof OAuthError ? error.headers["retry-after"] : undefined;
     if (retryAfter === undefined) throw error;

@@ -1,6 +1,6 @@
 // Client authentication, one step of every endpoint that takes client credentials:
-// find the mechanism, find the client in the in-memory registry, refuse a locked-out
-// client, require the registered method, check the credentials, then refuse a
+// find the mechanism, find the client in the in-memory registry, refuse a client
+// locked out for this source, require the registered method, check the credentials, then refuse a
 // disabled client (after authentication, so "disabled" is told only to the client).
 //
 // A disabled client gets `invalid_client`, not `unauthorized_client`: the latter says
@@ -10,6 +10,7 @@ import type { ClientRecord } from "../../registry/record.ts";
 import { hashSecret, verifySecret } from "../../registry/secret-hash.ts";
 import { InvalidClient } from "../errors.ts";
 import type { Ctx } from "../request-context.ts";
+import { sourceAddress } from "../source-address.ts";
 import { checkSecret } from "./check-secret.ts";
 import { type Credentials, extractCredentials } from "./extract-credentials.ts";
 import { assertedClientId, verifyAssertion } from "./verify-assertion.ts";
@@ -30,7 +31,8 @@ export async function authenticateClient(ctx: Ctx, next: () => Promise<void>): P
     if ("secret" in credentials) verifySecret(credentials.secret, UNKNOWN_CLIENT_HASH);
     throw new InvalidClient("client authentication failed", `unknown client "${clientId.slice(0, 200)}"`);
   }
-  failures.check(record.clientId);
+  const source = sourceAddress(ctx);
+  failures.check(record.clientId, source);
   if (record.tokenEndpointAuthMethod !== credentials.method)
     throw new InvalidClient(
       `this client must authenticate with ${record.tokenEndpointAuthMethod}, not ${credentials.method}`,
@@ -38,7 +40,7 @@ export async function authenticateClient(ctx: Ctx, next: () => Promise<void>): P
   try {
     await verify(ctx, record, credentials);
   } catch (error) {
-    if (error instanceof InvalidClient) await failures.recordFailure(record.clientId);
+    if (error instanceof InvalidClient) await failures.recordFailure(record.clientId, source);
     throw error;
   }
   if (record.disabled) throw new InvalidClient("the client is disabled");

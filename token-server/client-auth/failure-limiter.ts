@@ -1,6 +1,13 @@
-// Repeated authentication failures of one client lock it out until the counting
-// window ends: `limit` failures within `windowSeconds` (defaults in config.ts: 10 per
-// 60 s). While locked, every attempt for that client, right or wrong, gets 401
+// Repeated authentication failures of one client *from one source* lock that source out
+// of that client until the counting window ends: `limit` failures within
+// `windowSeconds` (defaults in config.ts: 10 per 60 s). Keyed by client and source
+// (source-address.ts), because a lock keyed by the client alone is a lever anyone who
+// knows a client_id can pull: ten wrong secrets a minute would keep the real client
+// out. Client secrets are 256-bit random and assertions are signed, so there is
+// nothing to guess, and spreading guesses over many sources gains an attacker nothing;
+// the lock exists to shed a misbehaving source cheaply, and a client authenticating
+// from anywhere else keeps working. While locked, every attempt from that source for
+// that client, right or wrong, gets 401
 // `invalid_client` with a description saying why and a Retry-After header: RFC 6749
 // has no rate-limit error, and invalid_client is the code clients already handle for
 // "authentication did not succeed".
@@ -18,16 +25,18 @@ export class FailureLimiter {
     this.#lockout = new Lockout(store, limit, windowSeconds);
   }
 
-  /** Throws when the client is locked out. */
-  check(clientId: string): void {
-    const retryAfter = this.#lockout.retryAfter(clientId);
+  /** Throws when the client is locked out for this source. */
+  check(clientId: string, source: string): void {
+    const retryAfter = this.#lockout.retryAfter(key(clientId, source));
     if (retryAfter !== undefined) throw locked(retryAfter);
   }
 
-  recordFailure(clientId: string): Promise<void> {
-    return this.#lockout.recordFailure(clientId);
+  recordFailure(clientId: string, source: string): Promise<void> {
+    return this.#lockout.recordFailure(key(clientId, source));
   }
 }
+
+const key = (clientId: string, source: string) => `client:${clientId}:${source}`;
 
 function locked(retryAfterSeconds: number): InvalidClient {
   const error = new InvalidClient(

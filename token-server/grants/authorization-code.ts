@@ -68,6 +68,7 @@ export const authorizationCode: Grant = {
     if (!verdict.active) throw new InvalidGrant(INVALID, verdict.reason);
     return {
       sub: record.sub,
+      ...(record.identity ? { identity: record.identity } : {}),
       scope: record.scope,
       audience: record.audience,
       claims: { auth_time: record.authTime },

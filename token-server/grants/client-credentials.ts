@@ -1,9 +1,10 @@
 // RFC 6749 §4.4: a confidential client gets a token acting as its registered service
 // identity (record.subject, else its own client_id), never as a person.
 import { resolveAudience } from "../audience.ts";
-import { UnauthorizedClient } from "../errors.ts";
+import { CLIENT_SOURCE, vouchedFor } from "../identity-source.ts";
 import { authenticatedClient, authenticatedEntry, type Ctx, param } from "../request-context.ts";
 import { resolveScope } from "../scope.ts";
+import { refusePublicClient } from "./confidential-only.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
 
 export const clientCredentials: Grant = {
@@ -13,10 +14,9 @@ export const clientCredentials: Grant = {
   async handler(ctx: Ctx): Promise<GrantOutcome> {
     const client = authenticatedClient(ctx);
     const { server, params } = ctx.state;
-    if (ctx.state.authMethod === "none" || client.clientType === "public")
-      throw new UnauthorizedClient("the client_credentials grant is for confidential clients only");
+    refusePublicClient(ctx, "client_credentials");
     const scope = resolveScope(authenticatedEntry(ctx), param(ctx, "scope"));
     const audience = resolveAudience(client, params.get("resource"), params.get("audience"), server.settings.issuer);
-    return { sub: client.subject ?? client.clientId, scope, audience };
+    return { ...vouchedFor(client, CLIENT_SOURCE, client.subject ?? client.clientId), scope, audience };
   },
 };

@@ -1,4 +1,5 @@
 import type { OAuthError } from "../errors.ts";
+import type { Identity } from "../identity-source.ts";
 import type { Ctx } from "../request-context.ts";
 import type { RefreshTokenRecord } from "../state/token-records.ts";
 import type { GrantParameters } from "./parameters.ts";
@@ -23,7 +24,10 @@ export interface Grant extends GrantParameters {
 
 /** What a grant decided the tokens carry. */
 export interface GrantOutcome {
+  /** The token's subject (identity-source.ts: prefixed with its source when the client has several). */
   sub: string;
+  /** Who vouched for the subject; kept with a refresh token so a refresh can check it still does. */
+  identity?: Identity;
   scope: string[];
   audience: string[];
   /**

@@ -15,6 +15,7 @@ import { ASSERTION_GRANT_PARAMETERS, assertionRequest } from "../assertions/asse
 import { acceptedAudiences, checkSubject, mapClaims, useAssertionOnce } from "../assertions/identity-mapping.ts";
 import { ASYMMETRIC_ALGORITHMS } from "../asymmetric-algorithms.ts";
 import { InvalidGrant } from "../errors.ts";
+import { jwtSource, vouchedFor } from "../identity-source.ts";
 import { authenticatedEntry, type Ctx, type ServerSettings } from "../request-context.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
 
@@ -22,6 +23,12 @@ export const JWT_BEARER = "urn:ietf:params:oauth:grant-type:jwt-bearer";
 
 /** An issuer's allow-list is intersected with these. */
 const ASYMMETRIC = new Set(ASYMMETRIC_ALGORITHMS);
+/**
+ * The longest `exp` ahead an assertion may claim: a day covers workload tokens (CI job
+ * tokens, projected ServiceAccount tokens) that live for their job or an hour or a few.
+ */
+export const MAX_ASSERTION_LIFETIME_SECONDS = 24 * 3600;
+
 /** A JWT assertion is a few hundred bytes to a few KiB; the form body limit bounds it too. */
 const MAX_ASSERTION_LENGTH = 16 * 1024;
 
@@ -36,8 +43,10 @@ export const jwtBearer: Grant = {
       entry.issuerKeys.get(iss),
     );
     const issuer = claims.iss as string;
-    const subjectClaim = mapping.jwtIssuers.find((i) => i.issuer === issuer)?.subjectClaim ?? "sub";
-    const sub = checkSubject(mapping, claims[subjectClaim], `its "${subjectClaim}" claim`);
+    const trusted = mapping.jwtIssuers.find((i) => i.issuer === issuer);
+    if (!trusted) throw new InvalidGrant("the assertion's issuer is not trusted by this client");
+    const { subjectClaim } = trusted;
+    const subject = checkSubject(request.client, trusted, claims[subjectClaim], `its "${subjectClaim}" claim`);
     const now = Math.floor(Date.now() / 1000);
     await useAssertionOnce(
       server,
@@ -47,7 +56,7 @@ export const jwtBearer: Grant = {
       (claims.exp as number) - now + server.settings.clockToleranceSeconds,
     );
     return {
-      sub,
+      ...vouchedFor(request.client, jwtSource(issuer), subject),
       scope: request.scope,
       audience: request.audience,
       claims: mapClaims(mapping, (name) => claims[name]),
@@ -109,6 +118,10 @@ export async function verifyJwtAssertion(
   } else if ((payload.exp as number) - now > maxAge + tolerance)
     // Without iat the age is unknown: the assertion may not outlive the maximum age from now.
     throw new InvalidGrant(`an assertion without "iat" must expire within ${maxAge} seconds`);
+  // Its jti is kept until exp: an assertion claiming to live for years would pin the
+  // replay guard (and a stolen one stays usable by a client that keeps its iat fresh-looking).
+  if ((payload.exp as number) - now > MAX_ASSERTION_LIFETIME_SECONDS + tolerance)
+    throw new InvalidGrant(`the assertion must expire within ${MAX_ASSERTION_LIFETIME_SECONDS / 3600} hours`);
   return payload;
 }
 

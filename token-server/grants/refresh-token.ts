@@ -15,7 +15,7 @@ import type { RefreshTokenRecord } from "../state/token-records.ts";
 import { familyOf, revokeFamily } from "../tokens/family.ts";
 import { findToken } from "../tokens/find-token.ts";
 import { liveness } from "../tokens/liveness.ts";
-import { hashRefreshToken, ROTATED_OUT } from "../tokens/refresh-tokens.ts";
+import { hashRefreshToken, ROTATED_OUT, refreshIssuance } from "../tokens/refresh-tokens.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
 
 const SCOPE_TOKEN = /^[\x21\x23-\x5B\x5D-\x7E]+$/;
@@ -40,9 +40,16 @@ export const refreshToken: Grant = {
     if (!alive.active) throw new InvalidGrant(INVALID, alive.reason);
     const scope = narrowedScope(client, record, param(ctx, "scope"));
 
-    // RFC 9700 §4.14.2: a public client's refresh tokens rotate, whatever was registered.
-    const registered = client.refreshToken.issuance;
-    const mode = registered === "reuse" && client.clientType === "public" ? "rotate" : registered;
+    const mode = refreshIssuance(client);
+    // Under reuse nothing is spent, but a token rotated out while the client rotated stays
+    // out: presenting it is reuse of a rotated-out token, whatever the mode is now.
+    if (mode === "reuse" && (await server.state.replay.isUsed(ROTATED_OUT, hashRefreshToken(presented)))) {
+      await revokeFamily(server, familyOf(record), "a rotated-out refresh token was presented again");
+      throw new InvalidGrant(
+        "the refresh token was already used; every token issued from this grant is now revoked",
+        `refresh-token reuse in family ${record.familyId}`,
+      );
+    }
     if (mode !== "reuse") {
       // Atomic: of two requests with the same token, exactly one wins; the other is reuse.
       const first = await server.state.replay.useOnce(

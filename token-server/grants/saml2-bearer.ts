@@ -13,6 +13,7 @@ import type { CompiledIdentityMapping, CompiledSamlIdp } from "../../registry/re
 import { ASSERTION_GRANT_PARAMETERS, assertionRequest } from "../assertions/assertion-request.ts";
 import { acceptedAudiences, checkSubject, mapClaims, useAssertionOnce } from "../assertions/identity-mapping.ts";
 import { InvalidGrant } from "../errors.ts";
+import { samlSource, vouchedFor } from "../identity-source.ts";
 import type { Ctx, ServerSettings } from "../request-context.ts";
 import { decodeAssertion } from "../saml/decode-assertion.ts";
 import { parseXml } from "../saml/parse-xml.ts";
@@ -29,7 +30,7 @@ export const saml2Bearer: Grant = {
     const request = assertionRequest(ctx);
     const { mapping } = request;
     const { assertion, idp } = verifySamlAssertion(server.settings, mapping, request.assertion);
-    const sub = checkSubject(mapping, subjectOf(assertion, idp), subjectSource(idp));
+    const subject = checkSubject(request.client, idp, subjectOf(assertion, idp), subjectSource(idp));
     // Spent for as long as the assertion could still be accepted: its latest bearer
     // confirmation, unless the Conditions end it sooner.
     const confirmedUntil = Math.max(...assertion.bearerConfirmations.map((b) => b.notOnOrAfter ?? 0));
@@ -37,7 +38,7 @@ export const saml2Bearer: Grant = {
     const ttl = Math.ceil((expiresAt - Date.now()) / 1000) + server.settings.clockToleranceSeconds;
     await useAssertionOnce(server, "saml2-bearer", idp.entityId, assertion.id, ttl);
     return {
-      sub,
+      ...vouchedFor(request.client, samlSource(idp.entityId), subject),
       scope: request.scope,
       audience: request.audience,
       claims: mapClaims(mapping, (name) => {

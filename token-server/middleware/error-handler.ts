@@ -7,6 +7,7 @@
 import { InvalidClient, type OAuthError } from "../errors.ts";
 import type { Ctx, Params, TokenServer } from "../request-context.ts";
 import { sendJson } from "../send-json.ts";
+import { sourceAddress } from "../source-address.ts";
 import { toOAuthError } from "./state-outage.ts";
 
 export const BASIC_REALM = "tollgate";
@@ -45,7 +46,7 @@ export function handleRequestErrors<C extends Ctx>(server: TokenServer, endpoint
       const fields = {
         endpoint,
         request_id: ctx.state.requestId,
-        source: ctx.ip,
+        source: sourceAddress(ctx),
         error: error.error,
         ...observer.answer(ctx, error),
         client_id: observer.clientId(ctx),

@@ -3,6 +3,7 @@
 // anything is decoded, and refused when it declares a DTD: entity expansion ("billion
 // laughs") and external entities need one, and a SAML assertion never has one.
 import { InvalidGrant } from "../errors.ts";
+import { checkShapeBounds } from "./shape-bounds.ts";
 
 /** Largest accepted decoded assertion: a signed assertion with a certificate and many attributes is ~10 KiB. */
 export const MAX_ASSERTION_BYTES = 64 * 1024;
@@ -24,5 +25,6 @@ export function decodeAssertion(encoded: string): string {
   }
   if (/<!DOCTYPE|<!ENTITY/i.test(xml))
     throw new InvalidGrant("the assertion must not contain a DTD (DOCTYPE or ENTITY declarations)");
+  checkShapeBounds(xml);
   return xml;
 }

@@ -71,6 +71,17 @@ export class MemoryStore implements Store {
     return { count: 1, resetInSeconds: windowSeconds };
   }
 
+  async decrement(key: string): Promise<void> {
+    this.decrementNow(key);
+  }
+
+  /** Synchronous form, for the Redis store's local fallback. */
+  decrementNow(key: string): void {
+    const entry = this.#entries.get(key);
+    if (entry && entry.expiresAt > Date.now() && typeof entry.value === "string")
+      entry.value = String(Math.max(0, Number(entry.value) - 1));
+  }
+
   async sortedSetAdd(
     key: string,
     members: ScoredMember[],

@@ -17,6 +17,13 @@ local spent = redis.call('GET', KEYS[2])
 if spent then return {'again', spent} end
 return false`;
 
+/** KEYS[1] a counter; takes one back only while its window runs (DECR alone would create a key without a TTL). */
+const DECREMENT = `
+if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(redis.call('GET', KEYS[1])) > 0 then
+  return redis.call('DECR', KEYS[1])
+end
+return 0`;
+
 export interface RedisStoreOptions {
   url: string;
   /** Default 1000 ms. */
@@ -92,6 +99,15 @@ export class RedisStore implements Store {
       return { count: Number(count), resetInSeconds: Math.max(1, Math.ceil(Number(remainingMs) / 1000)) };
     } catch {
       return this.#localCounts.incrementNow(key, windowSeconds);
+    }
+  }
+
+  async decrement(key: string): Promise<void> {
+    if (!this.available) return this.#localCounts.decrementNow(key);
+    try {
+      await this.#run(() => this.#client.eval(DECREMENT, { keys: [key] }));
+    } catch {
+      this.#localCounts.decrementNow(key);
     }
   }
 

@@ -26,8 +26,9 @@ export const stateKeys = {
   /** JSON login session, pending authorization request or remembered consent (InteractionRecordKind). */
   interactionRecord: (kind: string, id: string) => `${STATE_PREFIX}:${kind}:${id}`,
   /**
-   * Integer count of failed authentications of a client in the current window; TTL = the window.
-   * The password grant counts under "password-user:<client>:<username>" and "password-client:<client>".
+   * Integer count of failures in the current window; TTL = the window. Client authentication
+   * counts under "client:<client>:<source>", the password throttle under
+   * "password-user:<directory>:<username>" and "password-source:<directory>:<source>".
    */
   authFailures: (clientId: string) => `${STATE_PREFIX}:authfail:${clientId}`,
 } as const;

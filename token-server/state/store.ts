@@ -1,5 +1,6 @@
 // The storage primitive every token-state model is built on (state/*.ts): strings
-// under keys with a TTL, set-if-absent, an atomic take, a counter in a fixed window,
+// under keys with a TTL, set-if-absent, an atomic take, a counter in a fixed window (that
+// can take one back),
 // and sorted sets scored by expiry. Implemented for Redis (redis-store.ts) and for
 // process memory (memory-store.ts); test/token-server/store-contract.test.ts holds
 // both to one contract. Nothing here knows HTTP: a store that cannot answer throws
@@ -33,6 +34,11 @@ export interface Store {
   take(key: string, spentKey: string, spentTtlSeconds: number): Promise<{ value: string; first: boolean } | undefined>;
   /** Counts one event in a fixed window of `windowSeconds` that starts with the first. */
   increment(key: string, windowSeconds: number): Promise<{ count: number; resetInSeconds: number }>;
+  /**
+   * Takes one event back from a window that still runs (an attempt counted before it
+   * was evaluated, that turned out to succeed); never creates the key, never shortens it.
+   */
+  decrement(key: string): Promise<void>;
   /**
    * Adds members to a sorted set, drops those scored at or below `dropAtOrBelow`,
    * and keeps the set at least `ttlSeconds` (never shortens it). Atomically with that,

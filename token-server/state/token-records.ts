@@ -1,5 +1,7 @@
 // The shapes of what the token state keeps (state/token-state.ts): records about
 // tokens that are not in the token itself.
+import type { RefreshIssuance } from "../../api/v1alpha1/oauthclient.ts";
+import type { Identity } from "../identity-source.ts";
 
 /** The claims of an access token, as introspection reports them. */
 export interface AccessTokenClaims {
@@ -29,6 +31,10 @@ export interface RefreshTokenRecord {
   claims: Record<string, unknown>;
   /** The grant type that started the family (password, jwt-bearer, ...). */
   grantType: string;
+  /** Who vouched for the subject (identity-source.ts); absent on records written before it was kept. */
+  identity?: Identity;
+  /** The client's refresh issuance when the family started; a family that rotated ends if the client turns to reuse. */
+  issuance?: RefreshIssuance;
   /** When the family's grant happened: revokeTokensIssuedBefore and a client's deletion are compared to it. */
   authTime: number;
   issuedAt: number;
@@ -50,6 +56,7 @@ export interface AuthorizationCodeRecord {
   scope: string[];
   audience: string[];
   sub: string;
+  identity?: Identity;
   authTime: number;
   /** The refresh-token family every token issued from this code joins, so a replay can revoke them all. */
   familyId: string;

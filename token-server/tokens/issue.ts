@@ -8,7 +8,7 @@ import type { TokenServer } from "../request-context.ts";
 import type { RefreshTokenRecord } from "../state/token-records.ts";
 import { accessTokenMember, type Family, FamilyRevoked, familyOf, join, newFamilyId } from "./family.ts";
 import { type IssuedAccessToken, issueAccessToken } from "./issue-access-token.ts";
-import { storeRefreshToken } from "./refresh-tokens.ts";
+import { refreshIssuance, storeRefreshToken } from "./refresh-tokens.ts";
 
 /** The request the tokens answer: the authenticated client and the grant it used. */
 export interface IssueRequest {
@@ -55,6 +55,7 @@ async function refresh(
     }
     const successor: RefreshTokenRecord = {
       ...continues.record,
+      issuance: refreshIssuance(client),
       issuedAt: now,
       expiresAt: continues.successor.expiresAt,
     };
@@ -75,6 +76,8 @@ async function refresh(
     audience: outcome.audience,
     claims: outcome.claims ?? {},
     grantType,
+    ...(outcome.identity ? { identity: outcome.identity } : {}),
+    issuance: refreshIssuance(client),
     authTime: family?.authTime ?? now,
     issuedAt: now,
     expiresAt: now + client.refreshToken.lifetimeSeconds,

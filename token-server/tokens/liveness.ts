@@ -1,12 +1,14 @@
 // Whether a token this server issued is still alive: one policy for access and
 // refresh tokens, asked by introspection, the refresh grant and the code exchange.
 // Local checks first (expiry, then the in-memory registry: client deleted, unknown,
-// disabled, revoke-before timestamp), the token state last, so an already-dead token
+// disabled, revoke-before timestamp; for a refresh token, whether its grant still stands
+// under the client's current registration, grant-standing.ts), the token state last, so an already-dead token
 // never needs Redis.
 import type { ClientRecord } from "../../registry/record.ts";
 import type { TokenServer } from "../request-context.ts";
 import { familyOf, isRevoked } from "./family.ts";
 import type { FoundToken } from "./find-token.ts";
+import { grantWithdrawn } from "./grant-standing.ts";
 import { hashRefreshToken, ROTATED_OUT } from "./refresh-tokens.ts";
 
 export type Liveness = { active: true } | { active: false; reason: string };
@@ -41,6 +43,9 @@ export async function liveness(server: TokenServer, found: FoundToken, presented
     if (record.expiresAt <= now) return dead("expired");
     const verdict = registryVerdict(server, record.clientId, record.authTime);
     if (!verdict.active) return verdict;
+    const client = server.clients.get(record.clientId) as ClientRecord;
+    const withdrawn = grantWithdrawn(server, client, record);
+    if (withdrawn !== undefined) return dead(withdrawn);
     if (await isRevoked(server, familyOf(record))) return dead("refresh-token family revoked");
     if (presented !== undefined && (await server.state.replay.isUsed(ROTATED_OUT, hashRefreshToken(presented))))
       return dead("refresh token rotated out");

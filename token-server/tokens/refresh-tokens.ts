@@ -3,6 +3,8 @@
 // RefreshTokenRecord), bound to the client they were issued to, and a member of their
 // grant's family (family.ts).
 import { createHash, randomBytes } from "node:crypto";
+import type { RefreshIssuance } from "../../api/v1alpha1/oauthclient.ts";
+import type { ClientRecord } from "../../registry/record.ts";
 import type { TokenServer } from "../request-context.ts";
 import type { FamilyMember, RefreshTokenRecord } from "../state/token-records.ts";
 import { familyOf, join, refreshTokenMember } from "./family.ts";
@@ -12,6 +14,12 @@ export const REFRESH_PREFIX = "tgrt_";
 
 /** The namespace of the marker a refresh token gets once it is rotated out (single use under rotation). */
 export const ROTATED_OUT = "refresh-rotated";
+
+/** The issuance a refresh follows: the registered one, except that a public client always rotates (RFC 9700 §4.14.2). */
+export function refreshIssuance(client: ClientRecord): RefreshIssuance {
+  const registered = client.refreshToken.issuance;
+  return registered === "reuse" && client.clientType === "public" ? "rotate" : registered;
+}
 
 export function isRefreshTokenShaped(token: string): boolean {
   return token.startsWith(REFRESH_PREFIX);

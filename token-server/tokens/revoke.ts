@@ -1,20 +1,24 @@
 // RFC 7009 §2.1: the one revocation decision, for every kind of token this server
-// issues. A token of another client is refused with invalid_grant (RFC 6749 §5.2: a
-// grant "issued to another client"), whatever its kind; a refresh token takes its
-// whole family with it, access tokens included; a token that is unknown, expired or
-// not ours needs nothing (§2.2: not an error).
+// issues. A live token of another client is refused with invalid_grant (RFC 6749 §5.2:
+// a grant "issued to another client"), whatever its kind; a refresh token takes its
+// whole family with it, access tokens included; a token that is unknown, dead (by the
+// same liveness introspection uses) or not ours needs nothing (§2.2: not an error).
 import type { ClientRecord } from "../../registry/record.ts";
 import { InvalidGrant } from "../errors.ts";
 import type { TokenServer } from "../request-context.ts";
 import { familyOf, revokeFamily } from "./family.ts";
 import { findToken, ownerOf } from "./find-token.ts";
+import { liveness } from "./liveness.ts";
 import { hashOpaqueToken } from "./opaque-access-token.ts";
 
 export async function revoke(server: TokenServer, token: string, client: ClientRecord): Promise<void> {
   const found = await findToken(server, token);
   const now = Math.floor(Date.now() / 1000);
-  // An expired refresh token is nothing (the store may hold it a moment past its expiry).
-  if (!found || (found.kind === "refresh" && found.record.expiresAt <= now)) return;
+  if (!found) return;
+  // A dead token (expired, revoked, its family or client gone) is an invalid token to
+  // RFC 7009 §2.2: 200, nothing to do, whoever presents it. A rotated-out refresh token
+  // is not dead here: its owner revoking it ends the family, as reuse would.
+  if (!(await liveness(server, found)).active) return;
   const owner = ownerOf(found);
   if (owner !== client.clientId)
     throw new InvalidGrant(

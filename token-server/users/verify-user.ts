@@ -5,7 +5,7 @@
 import type { ClientRecord } from "../../registry/record.ts";
 import type { TokenServer } from "../request-context.ts";
 import { defaultUsers } from "./default-users.ts";
-import { checkPasswordThrottle, recordPasswordFailure } from "./password-throttle.ts";
+import { reservePasswordAttempt } from "./password-throttle.ts";
 import { checkPassword, type UserDirectory, userDirectory } from "./user-directory.ts";
 
 const NOBODY = userDirectory([]);
@@ -17,17 +17,21 @@ export function userDirectoryOf(server: TokenServer, client: ClientRecord): User
 
 /**
  * True for the right password of a known user. Throws the throttle's InvalidGrant
- * (with Retry-After) while the user or the client is locked out; counts every failure.
- * A client without a directory knows nobody (the same one bcrypt comparison is made).
+ * (with Retry-After) while the user or the request's source is locked out; every
+ * attempt is counted before its comparison, and given back when it succeeds. A client
+ * without a directory knows nobody (the same one bcrypt comparison is made).
  */
 export async function verifyUser(
   server: TokenServer,
   client: ClientRecord,
-  username: string,
-  password: string,
+  credentials: { username: string; password: string; source: string },
 ): Promise<boolean> {
-  checkPasswordThrottle(server.state, client.clientId, username);
-  const ok = await checkPassword(userDirectoryOf(server, client) ?? NOBODY, username, password);
-  if (!ok) await recordPasswordFailure(server.state, client.clientId, username);
+  const { username, password, source } = credentials;
+  const directory = userDirectoryOf(server, client) ?? NOBODY;
+  const attempt = await reservePasswordAttempt(server.state, { directory: directory.id, username, source });
+  // A directory user named like the client's own identity never signs in (identity-source.ts).
+  const namesClient = username === client.clientId || username === client.subject;
+  const ok = (await checkPassword(directory, username, password)) && !namesClient;
+  if (ok) await attempt.succeeded();
   return ok;
 }

@@ -3,10 +3,11 @@
 // per user and client, prompt=login / prompt=consent, and the pages' security headers.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import bcrypt from "bcryptjs";
 import * as oauth from "openid-client";
 import { cookieIsSecure, cookieName } from "../../../token-server/sessions/session-cookie.ts";
 import { PASSWORD_THROTTLE } from "../../../token-server/users/password-throttle.ts";
-import { oauthClient, type Stack, startStack, verifyIndependently } from "../fixtures.ts";
+import { identityMapping, oauthClient, type Stack, startStack, verifyIndependently } from "../fixtures.ts";
 import {
   authorizeUrl,
   codeClient,
@@ -15,8 +16,11 @@ import {
   signInAndAllow,
   stateKeysIn,
   USER,
+  USERS,
   UserAgent,
 } from "./support.ts";
+
+const OTHER_USER = `zed:${bcrypt.hashSync("zed-pw", 4)}`;
 
 let stack: Stack;
 let challenge: string;
@@ -140,7 +144,9 @@ test("a login POST without, with a wrong, or with another session's anti-CSRF to
 });
 
 test("a wrong password shows the form again with the error announced; the throttle locks the user", async () => {
-  const client = codeClient();
+  // A directory of its own: the throttle counts per directory and user, and the other
+  // tests' clients share USERS.
+  const client = codeClient({ identityMapping: identityMapping({ users: [...USERS, OTHER_USER] }) });
   await stack.put(client);
   const agent = new UserAgent();
   let page = await agent.get(request(client.clientId));

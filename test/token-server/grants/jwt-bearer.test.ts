@@ -130,7 +130,7 @@ test("a valid RS256 assertion gets a token for its subject, with mapped claims; 
   assert.equal(result.body.scope, "orders.write");
   assert.equal(result.body.refresh_token, undefined, "assertion grants get no refresh token by default");
   const claims = await verifyIndependently(stack, result.body.access_token as string, "https://orders.example");
-  assert.equal(claims.sub, "alice");
+  assert.equal(claims.sub, `jwt:${ISSUER}|alice`, "two issuers: the subject names its issuer (identity-source.ts)");
   assert.equal(claims.client_id, record.clientId);
   assert.equal(claims.email, "alice@example.com");
   assert.deepEqual(claims.groups, ["ops", "dev"]);
@@ -140,7 +140,7 @@ test("a valid RS256 assertion gets a token for its subject, with mapped claims; 
   const second = await tokenRequest(stack.url, record, { grant_type: GRANT, assertion: es });
   assert.equal(second.status, 200, JSON.stringify(second.body));
   const esClaims = await verifyIndependently(stack, second.body.access_token as string, "https://orders.example");
-  assert.equal(esClaims.sub, "bob");
+  assert.equal(esClaims.sub, `jwt:${ISSUER}|bob`);
 });
 
 test("aud may be the issuer, the token endpoint or a mapping audience; anything else is refused", async () => {
@@ -201,6 +201,13 @@ test("expired, not yet valid, too old, iat in the future: each refused with its 
     "the assertion is older than 300 seconds (by its 'iat'); request a fresh one",
   );
   await refused(record, sign({ iat: now + 600, exp: now + 900 }), /'iat'/);
+  // A fresh iat does not buy an exp years ahead: the jti would be kept that long.
+  await refused(record, sign({ iat: now, exp: now + 2 * 86400 }), "the assertion must expire within 24 hours");
+  const day = await tokenRequest(stack.url, record, {
+    grant_type: GRANT,
+    assertion: sign({ iat: now, exp: now + 23 * 3600 }),
+  });
+  assert.equal(day.status, 200, JSON.stringify(day.body));
   // Inside the 30 s clock tolerance, slightly skewed clocks still work.
   const skewed = await tokenRequest(stack.url, record, {
     grant_type: GRANT,
@@ -258,11 +265,54 @@ test("an untrusted issuer, an unknown kid, a key of the wrong issuer: refused", 
   );
 });
 
-test("a subject not in allowedSubjects is refused; an allowed one passes", async () => {
-  const record = await client({ allowedSubjects: ["alice"] });
+test("a subject not in its issuer's allowedSubjects is refused; an allowed one passes", async () => {
+  const record = await client({
+    jwtIssuers: mapping().jwtIssuers.map((i) => (i.issuer === ISSUER ? { ...i, allowedSubjects: ["alice"] } : i)),
+  });
   await refused(record, sign({ sub: "mallory" }), "the assertion's subject is not allowed for this client");
   const ok = await tokenRequest(stack.url, record, { grant_type: GRANT, assertion: sign({ sub: "alice" }) });
   assert.equal(ok.status, 200);
+});
+
+test("allowedSubjects are per issuer: one issuer cannot assert a subject allowed for another", async () => {
+  const record = await client({
+    jwtIssuers: mapping().jwtIssuers.map((i) =>
+      i.issuer === ISSUER ? { ...i, allowedSubjects: ["alice"] } : { ...i, allowedSubjects: ["carol@example.com"] },
+    ),
+  });
+  const fromRotating = (email: string) => sign({ iss: ROTATING, sub: "x", email }, { key: rotating1 });
+  served = rotating1.jwk;
+  await refused(record, fromRotating("alice"), "the assertion's subject is not allowed for this client");
+  const ok = await tokenRequest(stack.url, record, { grant_type: GRANT, assertion: fromRotating("carol@example.com") });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+});
+
+test("two issuers asserting the same subject get different token subjects, each naming its issuer", async () => {
+  const record = await client();
+  served = rotating1.jwk;
+  const viaIssuer = await tokenRequest(stack.url, record, { grant_type: GRANT, assertion: sign({ sub: "dana" }) });
+  const viaRotating = await tokenRequest(stack.url, record, {
+    grant_type: GRANT,
+    assertion: sign({ iss: ROTATING, sub: "x", email: "dana" }, { key: rotating1 }),
+  });
+  const a = await verifyIndependently(stack, viaIssuer.body.access_token as string, "https://orders.example");
+  const b = await verifyIndependently(stack, viaRotating.body.access_token as string, "https://orders.example");
+  assert.equal(a.sub, `jwt:${ISSUER}|dana`);
+  assert.equal(b.sub, `jwt:${ROTATING}|dana`);
+});
+
+test("an asserted subject naming the client itself (its subject or client_id) is refused", async () => {
+  const record = await client();
+  await refused(
+    record,
+    sign({ sub: "svc-orders" }),
+    "the subject names this client's own identity, which no user or assertion may claim",
+  );
+  await refused(
+    record,
+    sign({ sub: record.clientId }),
+    "the subject names this client's own identity, which no user or assertion may claim",
+  );
 });
 
 test("a client without an identity mapping trusts no issuer", async () => {
@@ -277,7 +327,7 @@ test("a JWKS URL: keys fetched, cached, and followed through a rotation (a kid m
   const first = await tokenRequest(stack.url, record, { grant_type: GRANT, assertion: rotatingAssertion(rotating1) });
   assert.equal(first.status, 200, JSON.stringify(first.body));
   const claims = await verifyIndependently(stack, first.body.access_token as string, "https://orders.example");
-  assert.equal(claims.sub, "carol@example.com", "the issuer's subjectClaim (email) is the subject");
+  assert.equal(claims.sub, `jwt:${ROTATING}|carol@example.com`, "the issuer's subjectClaim (email) is the subject");
   const fetchesAfterFirst = jwksFetches;
   assert.equal(fetchesAfterFirst, 1);
   const again = await tokenRequest(stack.url, record, { grant_type: GRANT, assertion: rotatingAssertion(rotating1) });

@@ -28,7 +28,8 @@ function line(user: string, password: string, cost = 4): string {
 
 before(async () => {
   writeFileSync(usersFile, `# server-wide users\n${line("dora", "dora-pw-1")}\n`);
-  stack = await startStack({ usersFile });
+  // The tests' requests come through loopback as if through a proxy, naming their source.
+  stack = await startStack({ usersFile, trustedProxies: ["127.0.0.1/32"] });
 });
 after(async () => {
   await stack?.close();
@@ -48,8 +49,15 @@ async function client(users: string[] | undefined, grantTypes: GrantType[] = ["p
   return record;
 }
 
-function passwordGrant(record: { clientId: string; secret: string }, username: string, password: string) {
-  return tokenRequest(stack.url, record, { grant_type: "password", username, password });
+function passwordGrant(
+  record: { clientId: string; secret: string },
+  username: string,
+  password: string,
+  source = "192.0.2.1",
+) {
+  return tokenRequest(stack.url, record, { grant_type: "password", username, password }, undefined, {
+    "x-forwarded-for": source,
+  });
 }
 
 test("right credentials: a token for the user (sub = username), and a refresh token", async () => {
@@ -123,17 +131,46 @@ test("per-user throttling: after the limit even the right password is refused, o
   assert.equal((await passwordGrant(record, "carol", "carol-pw")).status, 200);
 });
 
-test("per-client throttling: many failures across usernames lock the client's password grant", async () => {
+test("a spray of made-up usernames locks out its source, not the client's users", async () => {
   const record = await client([line("erin", "erin-pw")]);
-  const spray = Array.from({ length: PASSWORD_THROTTLE.clientLimit }, () =>
-    passwordGrant(record, `user-${randomUUID()}`, "Winter2026!"),
+  const sprayer = "198.51.100.7";
+  const spray = Array.from({ length: PASSWORD_THROTTLE.sourceLimit + 10 }, () =>
+    passwordGrant(record, `user-${randomUUID()}`, "Winter2026!", sprayer),
   );
   for (const result of await Promise.all(spray)) assert.equal(result.status, 400);
-  const locked = await passwordGrant(record, "erin", "erin-pw");
+  const locked = await passwordGrant(record, "erin", "erin-pw", sprayer);
   assert.match(String(locked.body.error_description), /^too many failed sign-in attempts/);
-  // Another client's users are unaffected.
-  const other = await client([line("erin", "erin-pw")]);
-  assert.equal((await passwordGrant(other, "erin", "erin-pw")).status, 200);
+  // The real user, from anywhere else, signs in.
+  assert.equal((await passwordGrant(record, "erin", "erin-pw", "203.0.113.20")).status, 200);
+});
+
+test("X-Forwarded-For from a peer that is not a trusted proxy is ignored: naming new sources evades nothing", async () => {
+  const own = await startStack({ usersFile });
+  try {
+    const record = clientRecord({ grantTypes: ["password"], identityMapping: mapping([line("fay", "fay-pw")]) });
+    await own.put(record);
+    const guess = (username: string, source: string) =>
+      tokenRequest(own.url, record, { grant_type: "password", username, password: "x" }, undefined, {
+        "x-forwarded-for": source,
+      });
+    for (let i = 0; i < PASSWORD_THROTTLE.sourceLimit; i++) await guess(`user-${i}`, `10.1.${i}.1`);
+    const locked = await guess("fay", "10.200.0.1");
+    assert.match(String(locked.body.error_description), /^too many failed sign-in attempts/);
+  } finally {
+    await own.close();
+  }
+});
+
+test("clients sharing a directory share its per-user limit (guesses do not multiply with clients)", async () => {
+  const shared = [line("gus", "gus-pw")];
+  const [a, b] = [await client(shared), await client(shared)];
+  for (let i = 0; i < PASSWORD_THROTTLE.userLimit; i++)
+    await passwordGrant(i % 2 ? a : b, "gus", `guess-${i}`, `192.0.2.${10 + i}`);
+  for (const record of [a, b])
+    assert.match(
+      String((await passwordGrant(record, "gus", "gus-pw", "192.0.2.99")).body.error_description),
+      /^too many failed sign-in attempts/,
+    );
 });
 
 // Unknown user and wrong password costing one bcrypt comparison each is counted in

@@ -1,17 +1,19 @@
 // RFC 6749 §6 refresh tokens (RFC 9700 §4.14): the three issuance modes, reuse
 // detection revoking the family with its access tokens, scope narrowing, expiry,
 // revocation (RFC 7009) cascading, client binding, and the client's own switches
-// (revokeTokensIssuedBefore, disabled, deletion). Grants start with the password grant.
-
+// (revokeTokensIssuedBefore, disabled, deletion). Grants start with the password grant
+// (a public client's with the authorization code flow: the password grant refuses it).
 import assert from "node:assert/strict";
 import { createHash, generateKeyPairSync, randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import bcrypt from "bcryptjs";
 import jwt from "jsonwebtoken";
+import * as oauth from "openid-client";
 import { createClient } from "redis";
 import type { ClientRecord } from "../../../registry/record.ts";
 import { rememberCredential } from "../../harness/log-capture.ts";
 import { waitFor } from "../../harness/processes.ts";
+import { authorizeUrl, codeClient, signInAndAllow, UserAgent } from "../authorization-code/support.ts";
 import {
   basic,
   clientRecord,
@@ -56,6 +58,48 @@ async function signIn(record: Client, scope = "orders.read orders.write") {
   });
   assert.equal(result.status, 200, JSON.stringify(result.body));
   return { access: result.body.access_token as string, refresh: result.body.refresh_token as string };
+}
+
+/**
+ * A public client's refresh token, the way a public client gets one: the authorization
+ * code flow with PKCE (the password grant refuses public clients).
+ */
+async function publicClientRefreshToken(
+  overrides: Partial<ClientRecord> = {},
+): Promise<{ record: Client; token: string }> {
+  const record = codeClient({
+    clientType: "public",
+    tokenEndpointAuthMethod: "none",
+    secrets: [],
+    skipConsent: true,
+    ...overrides,
+  });
+  await stack.put(record);
+  const verifier = oauth.randomPKCECodeVerifier();
+  const redirectUri = "https://app.example/callback";
+  const back = await signInAndAllow(
+    new UserAgent(),
+    stack,
+    authorizeUrl(stack, {
+      response_type: "code",
+      client_id: record.clientId,
+      redirect_uri: redirectUri,
+      code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
+      code_challenge_method: "S256",
+    }),
+  );
+  const exchanged = await post(
+    `${stack.url}/oauth2/token`,
+    new URLSearchParams({
+      grant_type: "authorization_code",
+      code: back.searchParams.get("code") ?? "",
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+      client_id: record.clientId,
+    }).toString(),
+  );
+  assert.equal(exchanged.status, 200, exchanged.text);
+  return { record, token: (exchanged.body as { refresh_token: string }).refresh_token };
 }
 
 function refresh(record: Client, token: string, scope?: string) {
@@ -376,17 +420,11 @@ test("assertion grants get a refresh token only when the client opts in (forAsse
 });
 
 test("a public client's refresh tokens rotate even when registered as reuse (RFC 9700 §4.14.2)", async () => {
-  const record = await client({
-    clientType: "public",
-    tokenEndpointAuthMethod: "none",
-    secrets: [],
+  const { record, token: first } = await publicClientRefreshToken({
     refreshToken: { lifetimeSeconds: 600, issuance: "reuse", forAssertionGrants: false },
   });
   const form = (fields: Record<string, string>) =>
     post(`${stack.url}/oauth2/token`, new URLSearchParams({ client_id: record.clientId, ...fields }).toString());
-  const signedIn = await form({ grant_type: "password", username: "alice", password: "alice-pw" });
-  assert.equal(signedIn.status, 200, signedIn.text);
-  const first = (signedIn.body as { refresh_token: string }).refresh_token;
   const refreshed = await form({ grant_type: "refresh_token", refresh_token: first });
   assert.equal(refreshed.status, 200, refreshed.text);
   assert.notEqual((refreshed.body as { refresh_token: string }).refresh_token, first);
@@ -395,15 +433,12 @@ test("a public client's refresh tokens rotate even when registered as reuse (RFC
 });
 
 test("a public client may introspect its own refresh token, not another client's", async () => {
-  const record = await client({ clientType: "public", tokenEndpointAuthMethod: "none", secrets: [] });
+  const { record, token: own } = await publicClientRefreshToken();
   const form = (fields: Record<string, string>) =>
     post(
       `${stack.url}/oauth2/${fields.token ? "introspect" : "token"}`,
       new URLSearchParams({ client_id: record.clientId, ...fields }).toString(),
     );
-  const signedIn = await form({ grant_type: "password", username: "alice", password: "alice-pw" });
-  assert.equal(signedIn.status, 200, signedIn.text);
-  const own = (signedIn.body as { refresh_token: string }).refresh_token;
   const other = (await signIn(await client())).refresh;
   const mine = await form({ token: own });
   assert.equal(mine.status, 200, mine.text);

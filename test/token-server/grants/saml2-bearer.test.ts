@@ -236,7 +236,9 @@ test("a comment inside the NameID (comment truncation) never yields the truncate
     "alice@example.com.evil.example",
     "alice@example.com<!---->.evil.example",
   );
-  const strict = await client({ allowedSubjects: ["alice@example.com"] });
+  const strict = await client({
+    samlIdps: mapping().samlIdps.map((entry) => ({ ...entry, allowedSubjects: ["alice@example.com"] })),
+  });
   await refused(strict, xml, "the assertion's subject is not allowed for this client");
   const open = await client();
   const claims = await accepted(open, xml);

@@ -13,10 +13,12 @@ export async function tokenRequest(
   client: { clientId: string; secret: string },
   form: Record<string, string>,
   path = "/oauth2/token",
+  headers: Record<string, string> = {},
 ): Promise<TokenResult> {
   const response = await post(`${url}${path}`, new URLSearchParams(form).toString(), {
     "content-type": "application/x-www-form-urlencoded",
     authorization: basic(client.clientId, client.secret),
+    ...headers,
   });
   return { status: response.status, headers: response.headers, body: (response.body ?? {}) as Record<string, unknown> };
 }

@@ -85,7 +85,7 @@ test("Redis down: JWT issuance continues, state-needing paths fail closed with 5
     .setProtectedHeader({ alg: "ES256" })
     .setIssuer(pkjClient.clientId)
     .setSubject(pkjClient.clientId)
-    .setAudience(tokenUrl)
+    .setAudience(stack.url)
     .setExpirationTime("1m")
     .sign(keys.privateKey);
   const pkjBody = `grant_type=client_credentials&client_assertion_type=${encodeURIComponent("urn:ietf:params:oauth:client-assertion-type:jwt-bearer")}&client_assertion=${assertion}`;

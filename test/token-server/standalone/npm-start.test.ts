@@ -107,3 +107,35 @@ spec:
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+test("a manifest the API server would refuse is refused in standalone too, with the API server's cause", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "tollgate-manifests-"));
+  await writeFile(
+    join(dir, "clients.yaml"),
+    `apiVersion: tollgate.dev/v1alpha1
+kind: OAuthClient
+metadata: {name: public-worker}
+spec:
+  clientType: public
+  grantTypes: [client_credentials]
+---
+apiVersion: tollgate.dev/v1alpha1
+kind: OAuthClient
+metadata: {name: worker}
+spec:
+  grantTypes: [client_credentials]
+`,
+  );
+  const server = await startStandalone(["--manifests", dir]);
+  try {
+    assert.match(server.output, /: 1 client\(s\)/);
+    assert.match(server.output, /client worker\.default/);
+    assert.doesNotMatch(server.output, /client public-worker/);
+    const refusal = server.output.split("\n").find((line) => line.includes("the API server would refuse"));
+    assert.ok(refusal, server.output);
+    assert.match(refusal, /spec\.grantTypes: .*a public client can use only authorization_code/);
+  } finally {
+    await server.stop();
+    await rm(dir, { recursive: true, force: true });
+  }
+});

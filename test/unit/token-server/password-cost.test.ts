@@ -32,3 +32,17 @@ test("password check: an empty directory still costs one comparison", async () =
   assert.equal(await checkPassword(userDirectory([]), "anyone", "pw"), false);
   assert.equal(compare.mock.callCount(), 1);
 });
+
+test("password check: with mixed costs, unknown names spread over the directory's costs, each name always the same", async () => {
+  const lines = [userLine("old", "a", 4), userLine("new", "b", 6)];
+  const mixed = userDirectory(lines);
+  const costOf = (name: string) => bcrypt.getRounds(mixed.dummyHashFor(name));
+  const costs = new Set(Array.from({ length: 64 }, (_, i) => costOf(`someone-${i}`)));
+  assert.deepEqual([...costs].sort(), [4, 6], "unknown names cost as one of the real users does");
+  assert.equal(costOf("mallory"), costOf("mallory"));
+  assert.equal(
+    userDirectory([...lines].reverse()).dummyHashFor("x"),
+    mixed.dummyHashFor("x"),
+    "the same on every replica",
+  );
+});

@@ -3,12 +3,15 @@
 import assert from "node:assert/strict";
 import { afterEach, beforeEach, mock, test } from "node:test";
 import type { ClientRecord } from "../../../registry/record.ts";
+import { clientEntry } from "../../../token-server/client-entry.ts";
 import type { TokenServer } from "../../../token-server/request-context.ts";
 import { MemoryTokenState } from "../../../token-server/state/memory-state.ts";
 import type { AccessTokenClaims, RefreshTokenRecord } from "../../../token-server/state/token-records.ts";
 import { liveness } from "../../../token-server/tokens/liveness.ts";
 import { hashRefreshToken, ROTATED_OUT } from "../../../token-server/tokens/refresh-tokens.ts";
-import { record } from "../support/records.ts";
+import { mapping, record, userLine } from "../support/records.ts";
+
+const ALICE = [userLine("alice", "pw")];
 
 const NOW = 1_800_000_000;
 const state = new MemoryTokenState();
@@ -119,6 +122,12 @@ const refreshCases: RefreshCase[] = [
   },
   { name: "family revoked", familyRevoked: true, expected: "refresh-token family revoked" },
   {
+    name: "the user left the directory (grant-standing.ts, which has a table of its own)",
+    client: { identityMapping: mapping({ users: [userLine("bob", "pw")] }) },
+    familyRevoked: true,
+    expected: "the user is no longer in the directory",
+  },
+  {
     name: "rotated out, asked by introspection",
     rotatedOut: true,
     presented: true,
@@ -136,7 +145,11 @@ const refreshCases: RefreshCase[] = [
 for (const c of refreshCases)
   test(`liveness (refresh): ${c.name}`, async () => {
     sequence += 1;
-    const client = record(c.client === "unknown" ? {} : c.client);
+    const client = record({
+      grantTypes: ["password", "refresh_token"],
+      identityMapping: mapping({ users: ALICE }),
+      ...(c.client === "unknown" ? {} : c.client),
+    });
     const presented = `tgrt_presented-${sequence}`;
     const stored: RefreshTokenRecord = {
       clientId: client.clientId,
@@ -161,8 +174,10 @@ for (const c of refreshCases)
         return f(...args);
       };
     const server = {
+      settings: { issuer: "https://issuer.example" },
       clients: {
         get: (id: string) => (c.client === "unknown" || id !== client.clientId ? undefined : client),
+        entry: (id: string) => (id === client.clientId ? clientEntry(client) : undefined),
         tombstone: (id: string) => (id === client.clientId ? c.tombstone : undefined),
       },
       state: {
@@ -176,6 +191,6 @@ for (const c of refreshCases)
       c.presented === false ? undefined : presented,
     );
     assert.equal(answer.active ? "active" : answer.reason, c.expected);
-    if (c.expected === "expired" || c.expected.startsWith("client") || c.expected.startsWith("issued"))
+    if (c.expected === "expired" || /^(client|issued|the user)/.test(c.expected))
       assert.equal(stateReads, 0, "dead locally: no token-state read");
   });
