@@ -61,6 +61,9 @@ async function main(): Promise<void> {
   const running = await startTokenServer({
     host: config.host,
     port: config.port,
+    managementHost: config.managementHost,
+    managementPort: config.managementPort,
+    metricsClientLimit: config.metricsClientLimit,
     ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
     registry,
     state,

@@ -8,6 +8,7 @@ import { createApp, settingsFor } from "./app.ts";
 import { FailureLimiter } from "./client-auth/failure-limiter.ts";
 import { ClientCache } from "./client-cache.ts";
 import type { KeyRing } from "./key-ring.ts";
+import { createManagementApp } from "./management.ts";
 import { createMetrics } from "./metrics.ts";
 import type { ServerSettings, TokenServer } from "./request-context.ts";
 import type { TokenState } from "./state/token-state.ts";
@@ -16,6 +17,9 @@ export interface TokenServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** /healthz, /readyz and /metrics (management.ts). Default: host, and a free port. */
+  managementHost?: string;
+  managementPort?: number;
   /** Default: http://<host>:<bound port>. */
   issuer?: string;
   registry: RegistryReader;
@@ -27,11 +31,15 @@ export interface TokenServerOptions {
   /** How long to wait for the first registry load before listening anyway; default 5 s. */
   registryWaitMs?: number;
   processMetrics?: boolean;
+  /** Registered client IDs with their own request series (metrics.ts); default 500. */
+  metricsClientLimit?: number;
 }
 
 export interface RunningTokenServer {
   /** Base URL the server listens on. */
   url: string;
+  /** Base URL of /healthz, /readyz and /metrics. */
+  managementUrl: string;
   issuer: string;
   server: TokenServer;
   clients: ClientCache;
@@ -57,13 +65,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     ...(options.registryWaitMs === undefined ? {} : { initialWaitMs: options.registryWaitMs }),
   });
   const http = createServer({ keepAliveTimeout: 65_000 });
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(options.port, options.host, () => resolve());
-  });
-  const { port } = http.address() as AddressInfo;
-  const host = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const url = await listen(http, options.port, options.host);
   const issuer = options.issuer ?? url;
   const settings = settingsFor(issuer, options.settings);
   const server: TokenServer = {
@@ -76,6 +78,8 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     log: options.log,
   };
   const handle = createApp(server).callback();
+  const management = createServer(createManagementApp(server).callback());
+  const managementUrl = await listen(management, options.managementPort ?? 0, options.managementHost ?? options.host);
   let draining = false;
   let inFlight = 0;
   let lastFinishedAt = Date.now();
@@ -89,9 +93,14 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     if (draining) res.shouldKeepAlive = false;
     void handle(req, res);
   });
-  options.log.info("token server listening", { url, issuer });
+  options.log.info("token server listening", { url, issuer, managementUrl });
+  const closeManagement = async () => {
+    management.closeAllConnections();
+    await new Promise<void>((resolve) => management.close(() => resolve()));
+  };
   return {
     url,
+    managementUrl,
     issuer,
     server,
     clients,
@@ -100,6 +109,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       await clients.stop();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      await closeManagement();
     },
     async drain(timeoutMs) {
       draining = true;
@@ -117,6 +127,18 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       http.closeAllConnections();
       await closed;
       await clients.stop();
+      await closeManagement();
     },
   };
+}
+
+/** Listens and returns the base URL (a wildcard address is reached on loopback). */
+async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${bound}`;
 }

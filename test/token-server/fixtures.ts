@@ -26,6 +26,8 @@ export interface Stack {
   /** Every log line the server wrote. */
   logs: string[];
   url: string;
+  /** /healthz, /readyz and /metrics: the management port, not the public one. */
+  managementUrl: string;
   /** Writes a record and waits until the server sees this version of it. */
   put(record: ClientRecord): Promise<void>;
   close(): Promise<void>;
@@ -55,6 +57,7 @@ export async function startStack(settings: Partial<Omit<ServerSettings, "issuer"
     keys,
     logs,
     url: running.url,
+    managementUrl: running.managementUrl,
     async put(record) {
       await registry.put(record);
       await waitFor(
