@@ -52,6 +52,7 @@ export class ClientCache implements ClientLookup {
   #retained = new Map<string, number>();
   #revision = -1;
   #ready = false;
+  #lastSyncAt: number | undefined;
   #queue: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
@@ -100,6 +101,11 @@ export class ClientCache implements ClientLookup {
     return this.#ready;
   }
 
+  /** Epoch ms when the cache last matched the registry (a full load, or a revision check that found nothing new). */
+  get lastSyncAt(): number | undefined {
+    return this.#lastSyncAt;
+  }
+
   get size(): number {
     return this.#clients.size;
   }
@@ -134,7 +140,10 @@ export class ClientCache implements ClientLookup {
   async #periodic(full: boolean): Promise<void> {
     if (!full && this.#ready && this.#reader.revision) {
       try {
-        if ((await this.#reader.revision()) === this.#revision) return;
+        if ((await this.#reader.revision()) === this.#revision) {
+          this.#lastSyncAt = Date.now();
+          return;
+        }
       } catch {
         // Falls through to a full resync, which logs if it fails too.
       }
@@ -208,5 +217,6 @@ export class ClientCache implements ClientLookup {
     this.#revision = snapshot.revision;
     if (!this.#ready) this.#log.info("registry loaded", { clients: clients.size, revision: snapshot.revision });
     this.#ready = true;
+    this.#lastSyncAt = now;
   }
 }

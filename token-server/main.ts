@@ -29,6 +29,7 @@ async function main(): Promise<void> {
   let state: TokenState;
   let keys: KeyRing;
   let standaloneClients: StandaloneClient[] = [];
+  let redisConnections: Record<string, () => boolean> | undefined;
   const closers: (() => Promise<void>)[] = [];
   if (config.standalone) {
     // Imported here only: a cluster deployment has no use for the manifest reader.
@@ -56,6 +57,8 @@ async function main(): Promise<void> {
       url: config.redisUrl,
       onError: (error) => log.warn("token state Redis connection error", { error }),
     });
+    const tokenState = state;
+    redisConnections = { registry: () => redisRegistry.available, token_state: () => tokenState.available };
     keys = await KeyRing.fromDirectory(config.signingKeysDir as string, log, config.keysPollIntervalSeconds * 1000);
   }
   const running = await startTokenServer({
@@ -64,6 +67,7 @@ async function main(): Promise<void> {
     managementHost: config.managementHost,
     managementPort: config.managementPort,
     metricsClientLimit: config.metricsClientLimit,
+    ...(redisConnections ? { redisConnections } : {}),
     ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
     registry,
     state,

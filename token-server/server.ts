@@ -33,6 +33,8 @@ export interface TokenServerOptions {
   processMetrics?: boolean;
   /** Registered client IDs with their own request series (metrics.ts); default 500. */
   metricsClientLimit?: number;
+  /** Redis connections reported as tollgate_token_server_redis_up, by name. */
+  redisConnections?: Record<string, () => boolean>;
 }
 
 export interface RunningTokenServer {
@@ -68,13 +70,27 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
   const url = await listen(http, options.port, options.host);
   const issuer = options.issuer ?? url;
   const settings = settingsFor(issuer, options.settings);
+  const metrics = createMetrics({
+    processMetrics: options.processMetrics ?? false,
+    ...(options.metricsClientLimit === undefined ? {} : { clientLimit: options.metricsClientLimit }),
+    clientCount: () => clients.size,
+    isRegistered: (clientId) => clients.get(clientId) !== undefined,
+    lastRegistrySync: () => clients.lastSyncAt,
+    signingKey: () => options.keys.current,
+    ...(options.redisConnections ? { redisConnections: options.redisConnections } : {}),
+  });
   const server: TokenServer = {
     settings,
     clients,
     keys: options.keys,
     state: options.state,
-    failures: new FailureLimiter(options.state.store, settings.authFailureLimit, settings.authFailureWindowSeconds),
-    metrics: createMetrics({ processMetrics: options.processMetrics ?? false, clientCount: () => clients.size }),
+    failures: new FailureLimiter(
+      options.state.store,
+      settings.authFailureLimit,
+      settings.authFailureWindowSeconds,
+      (clientId) => metrics.lockout(clientId),
+    ),
+    metrics,
     log: options.log,
   };
   const handle = createApp(server).callback();

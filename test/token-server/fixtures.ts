@@ -33,7 +33,10 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(settings: Partial<Omit<ServerSettings, "issuer">> = {}): Promise<Stack> {
+export async function startStack(
+  settings: Partial<Omit<ServerSettings, "issuer">> = {},
+  options: { metricsClientLimit?: number } = {},
+): Promise<Stack> {
   const redis = await startRedis();
   const registry = await RedisRegistry.connect(redis.url);
   const readerClient: RedisClientType = createClient({
@@ -48,7 +51,17 @@ export async function startStack(settings: Partial<Omit<ServerSettings, "issuer"
   const keys = await KeyRing.generated("ES256");
   const logs: string[] = [];
   const log = createLogger({ level: "debug", write: (line) => logs.push(line) });
-  const running = await startTokenServer({ host: "127.0.0.1", port: 0, registry: reader, state, keys, log, settings });
+  const running = await startTokenServer({
+    host: "127.0.0.1",
+    port: 0,
+    registry: reader,
+    state,
+    keys,
+    log,
+    settings,
+    ...options,
+    redisConnections: { registry: () => reader.available, token_state: () => state.available },
+  });
   return {
     redis,
     registry,

@@ -13,9 +13,12 @@ import type { Store } from "../state/store.ts";
 
 export class FailureLimiter {
   readonly #lockout: Lockout;
+  readonly #onLockout: (clientId: string) => void;
 
-  constructor(store: Store, limit: number, windowSeconds: number) {
+  /** `onLockout` hears of each client that a failure locks out (metrics.ts counts them). */
+  constructor(store: Store, limit: number, windowSeconds: number, onLockout: (clientId: string) => void = () => {}) {
     this.#lockout = new Lockout(store, limit, windowSeconds);
+    this.#onLockout = onLockout;
   }
 
   /** Throws when the client is locked out. */
@@ -24,8 +27,10 @@ export class FailureLimiter {
     if (retryAfter !== undefined) throw locked(retryAfter);
   }
 
-  recordFailure(clientId: string): Promise<void> {
-    return this.#lockout.recordFailure(clientId);
+  async recordFailure(clientId: string): Promise<void> {
+    const wasLocked = this.#lockout.retryAfter(clientId) !== undefined;
+    await this.#lockout.recordFailure(clientId);
+    if (!wasLocked && this.#lockout.retryAfter(clientId) !== undefined) this.#onLockout(clientId);
   }
 }
 

@@ -79,6 +79,7 @@ export function handleErrors(server: TokenServer, endpoint: string) {
         counters.set(key, counter);
       }
       counter.inc();
+      metrics.clientRequest(ctx.state.client?.clientId, endpoint, outcome);
     },
   });
 }
