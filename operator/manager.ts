@@ -93,12 +93,8 @@ export class Manager {
     const resync = setInterval(() => {
       for (const entry of this.#controllers) for (const key of entry.spec.keys()) entry.queue?.add(key);
     }, config.resyncPeriodMs);
-    const depth = setInterval(() => {
-      for (const entry of this.#controllers)
-        metrics.queueDepth.set({ name: entry.spec.name }, entry.queue?.depth() ?? 0);
-    }, 1000);
-    for (const timer of [resync, depth]) timer.unref();
-    this.#timers.push(resync, depth);
+    resync.unref();
+    this.#timers.push(resync);
 
     this.#elector = config.leaderElection
       ? new LeaderElector(
@@ -165,7 +161,7 @@ export class Manager {
       for (const gate of this.#gates) await gate();
       if (myTerm !== this.#term) return;
       for (const entry of this.#controllers) {
-        const queue = new WorkQueue();
+        const queue = new WorkQueue({ observer: metrics.queueObserver(entry.spec.name) });
         entry.queue = queue;
         entry.running = new Controller({
           name: entry.spec.name,

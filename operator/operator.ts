@@ -6,9 +6,10 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger, type Logger } from "../common/logger.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
+import { registerClientMetrics } from "./client-metrics.ts";
 import type { OperatorConfig } from "./config.ts";
 import { OAUTHCLIENT_CONTROLLER, oauthClientController } from "./controllers/oauthclient.ts";
-import { SIGNING_KEYS_CONTROLLER, signingKeysController } from "./controllers/signing-keys.ts";
+import { SIGNING_KEYS_CONTROLLER, SIGNING_KEYS_ROTATED_AT, signingKeysController } from "./controllers/signing-keys.ts";
 import { makeClients } from "./kube.ts";
 import { Manager } from "./manager.ts";
 import { createMetrics, type OperatorMetrics } from "./metrics.ts";
@@ -65,11 +66,26 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   manager.addSource(oauthClients.oauthClients);
   manager.addSource(oauthClients.secrets);
   manager.addController(oauthClients.spec, metrics);
+  let signingKeysSource: ReturnType<typeof signingKeysController>["source"] | undefined;
   if (config.signingKeysSecret) {
     const signingKeys = signingKeysController(kubeConfig, kube, config, log);
+    signingKeysSource = signingKeys.source;
     manager.addSource(signingKeys.source);
     manager.addController(signingKeys.spec, metrics.observerFor(SIGNING_KEYS_CONTROLLER));
   }
+  registerClientMetrics(metrics.registry, {
+    oauthClients: () => oauthClients.oauthClients.list(),
+    isLeader: () => manager.isLeader(),
+    ...(signingKeysSource
+      ? {
+          signingKeys: {
+            secret: () => signingKeysSource.get(config.signingKeysNamespace, config.signingKeysSecret),
+            rotatedAtAnnotation: SIGNING_KEYS_ROTATED_AT,
+            rotationMs: config.signingKeyRotationMs,
+          },
+        }
+      : {}),
+  });
   await manager.start();
   log.info("operator started", {
     identity: config.identity,
