@@ -5,6 +5,7 @@
 // manager waits for every cache to sync, then gives each controller a work queue and
 // workers. Nothing here knows what an OAuthClient or a signing key is.
 import type { Logger } from "../common/logger.ts";
+import type { Tracing } from "../common/tracing.ts";
 import type { OperatorConfig } from "./config.ts";
 import { Controller, type ControllerObserver, type Reconciler } from "./controller/controller.ts";
 import { WorkQueue } from "./controller/work-queue.ts";
@@ -36,6 +37,7 @@ export interface ManagerOptions {
   config: OperatorConfig;
   metrics: OperatorMetrics;
   log: Logger;
+  tracing?: Tracing;
 }
 
 /** A controller as the manager runs it: its queue and workers exist during a leadership term only. */
@@ -170,6 +172,7 @@ export class Manager {
           concurrency: entry.spec.concurrency,
           log,
           observer: entry.observer,
+          ...(this.#options.tracing ? { tracing: this.#options.tracing } : {}),
         });
         for (const key of entry.spec.keys()) queue.add(key);
         entry.running.start();

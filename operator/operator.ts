@@ -5,6 +5,7 @@
 // and the benchmark start in-process.
 import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger, type Logger } from "../common/logger.ts";
+import { NO_TRACING, type Tracing, tracedMethods } from "../common/tracing.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { registerClientMetrics } from "./client-metrics.ts";
 import type { OperatorConfig } from "./config.ts";
@@ -32,6 +33,8 @@ export interface StartOptions {
   log?: Logger;
   /** Expose Node's process metrics too (main.ts does; in-process tests do not). */
   defaultMetrics?: boolean;
+  /** A span per reconcile, with children for registry writes (common/tracing.ts); default off. */
+  tracing?: Tracing;
 }
 
 export async function startOperator(config: OperatorConfig, options: StartOptions = {}): Promise<RunningOperator> {
@@ -49,7 +52,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   const outageCheck = setInterval(() => outage.observe(registry.available), 1000);
   outageCheck.unref();
 
-  const manager = new Manager({ kube, config, metrics, log });
+  const tracing = options.tracing ?? NO_TRACING;
+  const manager = new Manager({ kube, config, metrics, log, tracing });
   // A Redis that is merely slower to connect than the caches to sync is waited for a
   // moment, so a normal start does not report an outage on every resource.
   manager.addStartGate(() => registryConnected(registry, REGISTRY_START_WAIT_MS));
@@ -58,7 +62,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
     kube,
     kubeConfig,
     config,
-    registry,
+    registry: tracing.enabled ? tracedMethods(registry, "registry", ["put", "delete", "get"]) : registry,
     events,
     log,
     onRegistryWriteError: () => metrics.registryWriteErrors.inc(),

@@ -2,6 +2,7 @@
 import { createClient, type RedisClientType } from "redis";
 import { createLogger } from "../common/logger.ts";
 import { installShutdown } from "../common/shutdown.ts";
+import { startTracing } from "../common/tracing.ts";
 import type { RegistryReader } from "../registry/record.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { loadConfig, usage } from "./config.ts";
@@ -25,6 +26,8 @@ async function main(): Promise<void> {
     return;
   }
   const log = createLogger({ level: config.logLevel });
+  const tracing = await startTracing("tollgate-token-server");
+  if (tracing.enabled) log.info("tracing on: spans go to the OTLP endpoint of OTEL_EXPORTER_OTLP_*");
   let registry: RegistryReader;
   let state: TokenState;
   let keys: KeyRing;
@@ -68,6 +71,7 @@ async function main(): Promise<void> {
     managementPort: config.managementPort,
     metricsClientLimit: config.metricsClientLimit,
     ...(redisConnections ? { redisConnections } : {}),
+    tracing,
     ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
     registry,
     state,
@@ -99,6 +103,7 @@ async function main(): Promise<void> {
       { name: "stop key polling", run: async () => keys.stop() },
       { name: "close token state", run: () => state.close() },
       ...closers.map((close) => ({ name: "close registry", run: close })),
+      { name: "flush traces", run: () => tracing.shutdown() },
     ],
   });
 }

@@ -3,6 +3,7 @@
 import { createServer, type Server } from "node:http";
 import { type AddressInfo, Server as NetServer } from "node:net";
 import type { Logger } from "../common/logger.ts";
+import { NO_TRACING, type Tracing } from "../common/tracing.ts";
 import type { RegistryReader } from "../registry/record.ts";
 import { createApp, settingsFor } from "./app.ts";
 import { FailureLimiter } from "./client-auth/failure-limiter.ts";
@@ -33,6 +34,8 @@ export interface TokenServerOptions {
   processMetrics?: boolean;
   /** Registered client IDs with their own request series (metrics.ts); default 500. */
   metricsClientLimit?: number;
+  /** Spans of the token, introspection and revocation endpoints; default off. */
+  tracing?: Tracing;
   /** Redis connections reported as tollgate_token_server_redis_up, by name. */
   redisConnections?: Record<string, () => boolean>;
 }
@@ -91,6 +94,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       (clientId) => metrics.lockout(clientId),
     ),
     metrics,
+    tracing: options.tracing ?? NO_TRACING,
     log: options.log,
   };
   const handle = createApp(server).callback();

@@ -18,7 +18,7 @@ import {
   promtool,
   RULES_FILE,
 } from "./observability-files.ts";
-import { find, type KubeObject, renderChart } from "./render.ts";
+import { CHART_DIR, envOf, find, helm, type KubeObject, renderChart } from "./render.ts";
 
 const run = promisify(execFile);
 let bin: string;
@@ -154,3 +154,34 @@ test("the ServiceMonitor honours the per-client namespace label", async () => {
   const endpoints = ((monitor as KubeObject).spec as { endpoints: { honorLabels?: boolean }[] }).endpoints;
   assert.ok(endpoints.every((e) => e.honorLabels === true));
 });
+
+test("tracing.otlpEndpoint sets the standard OTEL_* variables on both components; off by default", async () => {
+  const names = ["tollgate-operator", "tollgate-token-server"];
+  for (const name of names) {
+    const [off] = find(await renderChart(), "Deployment", name);
+    assert.ok(
+      ![...envOf(off as KubeObject).keys()].some((k) => k.startsWith("OTEL_")),
+      `${name} traces nothing by default`,
+    );
+  }
+  const objects = await renderChart([
+    "tracing.otlpEndpoint=http://otel-collector.monitoring:4318",
+    "tracing.sampleRatio=0.25",
+  ]);
+  for (const name of names) {
+    const env = envOf(find(objects, "Deployment", name)[0] as KubeObject);
+    assert.equal(env.get("OTEL_EXPORTER_OTLP_ENDPOINT")?.value, "http://otel-collector.monitoring:4318");
+    assert.equal(env.get("OTEL_SERVICE_NAME")?.value, name);
+    assert.equal(env.get("OTEL_TRACES_SAMPLER")?.value, "parentbased_traceidratio");
+    assert.equal(env.get("OTEL_TRACES_SAMPLER_ARG")?.value, "0.25");
+  }
+  await assertRefusedValue(["tracing.sampleRatio=2"], /sampleRatio/);
+  await assertRefusedValue(["tracing.otlpEndpoint=otel:4318"], /otlpEndpoint/);
+});
+
+async function assertRefusedValue(set: string[], message: RegExp): Promise<void> {
+  const args = ["template", "tollgate", CHART_DIR, "--kube-version", "1.36.3", ...set.flatMap((v) => ["--set", v])];
+  const { code, output } = await helm(args);
+  assert.notEqual(code, 0, `accepted ${set.join(" ")}`);
+  assert.match(output, message);
+}
