@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { after, before, test } from "node:test";
 import { promisify } from "node:util";
 import { parse, stringify } from "yaml";
+import { typedDashboard } from "./dashboard-schema.ts";
 import {
   DASHBOARD_FILE,
   dashboard,
@@ -78,8 +79,10 @@ test("every metric the rules and the dashboard read is one the code exports", as
   }
 });
 
-test("the dashboard loads: unique panel ids, a Prometheus data source, a grid of 24, PromQL that parses", async () => {
+test("the dashboard loads: Grafana's schema types, unique panel ids, a Prometheus data source, a grid of 24, PromQL that parses", async () => {
   const board = dashboard();
+  // tsc has checked the same file against Grafana's schema types (dashboard-schema.ts).
+  assert.deepEqual(typedDashboard, board);
   assert.equal(board.uid, "tollgate-overview");
   assert.ok(board.title && board.schemaVersion >= 36);
   const ids = board.panels.map((p) => p.id);
