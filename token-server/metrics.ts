@@ -45,6 +45,7 @@ export function createMetrics(
   const clientLimit = options.clientLimit ?? 500;
   /** The label combinations each tracked client has, so its series can be removed. */
   const tracked = new Map<string, Set<string>>();
+  const children = new Map<string, { inc(): void }>();
   const clientRequests = new Counter({
     name: "tollgate_token_server_client_requests_total",
     help: `Requests by authenticated client (registered IDs only; beyond ${clientLimit} clients "${OTHER_CLIENTS}"; none: "${UNAUTHENTICATED}"), endpoint and outcome.`,
@@ -58,6 +59,7 @@ export function createMetrics(
         for (const key of keys) {
           const [endpoint, outcome] = key.split(" ") as [string, string];
           clientRequests.remove({ client_id: clientId, endpoint, outcome });
+          children.delete(`${clientId}\0${key}`);
         }
         lockouts.remove({ client_id: clientId });
         tracked.delete(clientId);
@@ -131,9 +133,16 @@ export function createMetrics(
       },
     }),
     clientRequest(clientId, endpoint, outcome) {
+      // The hot path: a label child is looked up once per combination, not hashed per request.
       const client_id = label(clientId);
-      tracked.get(client_id)?.add(`${endpoint} ${outcome}`);
-      clientRequests.inc({ client_id, endpoint, outcome });
+      const key = `${client_id}\0${endpoint} ${outcome}`;
+      let child = children.get(key);
+      if (!child) {
+        child = clientRequests.labels(client_id, endpoint, outcome);
+        children.set(key, child);
+        tracked.get(client_id)?.add(`${endpoint} ${outcome}`);
+      }
+      child.inc();
     },
     lockout(clientId) {
       lockouts.inc({ client_id: label(clientId) });
