@@ -99,7 +99,16 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
   };
   const handle = createApp(server).callback();
   const management = createServer(createManagementApp(server).callback());
-  const managementUrl = await listen(management, options.managementPort ?? 0, options.managementHost ?? options.host);
+  const managementUrl = await listen(
+    management,
+    options.managementPort ?? 0,
+    options.managementHost ?? options.host,
+  ).catch(async (error: Error) => {
+    // A taken management port fails the start; the public listener must not stay open.
+    await new Promise((resolve) => http.close(resolve));
+    await clients.stop();
+    throw error;
+  });
   let draining = false;
   let inFlight = 0;
   let lastFinishedAt = Date.now();
