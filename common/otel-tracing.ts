@@ -15,7 +15,7 @@ import {
   TraceIdRatioBasedSampler,
   TracerProvider,
 } from "@opentelemetry/sdk-trace";
-import type { SpanAttributes, SpanHandle, SpanOptions, Tracing } from "./tracing.ts";
+import type { SpanAttributes, SpanHandle, SpanOptions, Tracing } from "./tracing-types.ts";
 
 export function otelTracing(serviceName: string, env: NodeJS.ProcessEnv): Tracing {
   const provider = new TracerProvider({

@@ -4,32 +4,9 @@
 // then the OpenTelemetry SDK is loaded by dynamic import (otel-tracing.ts), so a
 // process that does not trace never loads it. Off, every call is a no-op on one object.
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { SpanHandle, Tracing } from "./tracing-types.ts";
 
-export type SpanAttributes = Record<string, string | number | boolean | undefined>;
-
-export interface SpanHandle {
-  setAttributes(attributes: SpanAttributes): void;
-  /** Marks the span failed (status ERROR) with a message for the trace viewer. */
-  fail(message: string): void;
-  /** A child span of this one. */
-  child(name: string, attributes?: SpanAttributes): SpanHandle;
-  end(): void;
-}
-
-export interface SpanOptions {
-  /** "server" for a request this process answers; default "internal". */
-  kind?: "server" | "internal";
-  /** Incoming request headers: a W3C `traceparent` makes the span a child of the caller's. */
-  headers?: Record<string, string | string[] | undefined>;
-  attributes?: SpanAttributes;
-}
-
-export interface Tracing {
-  readonly enabled: boolean;
-  start(name: string, options?: SpanOptions): SpanHandle;
-  /** Exports what is buffered and stops. */
-  shutdown(): Promise<void>;
-}
+export type { SpanHandle, Tracing } from "./tracing-types.ts";
 
 const NO_SPAN: SpanHandle = {
   setAttributes() {},

@@ -93,6 +93,7 @@ test("the dashboard loads: Grafana's schema types, unique panel ids, a Prometheu
     assert.ok(x >= 0 && w > 0 && x + w <= 24 && y >= 0 && h > 0, `panel "${panel.title}" fits the grid`);
     if (panel.type === "row") continue;
     assert.ok(["timeseries", "stat", "table"].includes(panel.type), panel.type);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: Grafana's own variable syntax
     assert.deepEqual(panel.datasource, { type: "prometheus", uid: "${datasource}" });
     assert.ok(panel.targets && panel.targets.length > 0, `panel "${panel.title}" has queries`);
     const refIds = panel.targets.map((t) => t.refId);
