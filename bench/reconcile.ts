@@ -164,6 +164,7 @@ async function tokenServerRssWithRegistry(): Promise<number> {
   const keysDir = await mkdtemp(join(tmpdir(), "tollgate-bench-keys-"));
   await writeFile(join(keysDir, "current.jwk"), serializeSigningKey(await generateSigningKey("ES256")));
   const serverPort = await freePort();
+  const managementPort = await freePort();
   const server = startProcess(
     process.execPath,
     [
@@ -172,6 +173,7 @@ async function tokenServerRssWithRegistry(): Promise<number> {
       `--signing-keys-dir=${keysDir}`,
       "--host=127.0.0.1",
       `--port=${serverPort}`,
+      `--management-port=${managementPort}`,
       "--issuer=https://tokens.bench.test",
       "--log-level=warn",
     ],
@@ -183,7 +185,7 @@ async function tokenServerRssWithRegistry(): Promise<number> {
       async () => {
         if (server.child.exitCode !== null) throw new Error(`the token server exited; see ${server.logFile}`);
         return (
-          (await fetch(`http://127.0.0.1:${serverPort}/readyz`).catch(() => undefined))?.status === 200 || undefined
+          (await fetch(`http://127.0.0.1:${managementPort}/readyz`).catch(() => undefined))?.status === 200 || undefined
         );
       },
       { timeoutMs: 120_000 },

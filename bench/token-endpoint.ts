@@ -49,7 +49,7 @@ async function main(): Promise<void> {
   try {
     await putBenchClient(registry);
     await registry.markInitialised(); // what the operator does once every client is written
-    const tollgateArgs = (port: number) => [
+    const tollgateArgs = (port: number, managementPort = 0) => [
       "--redis-url",
       redis.url,
       "--signing-keys-dir",
@@ -58,20 +58,27 @@ async function main(): Promise<void> {
       "127.0.0.1",
       "--port",
       String(port),
+      "--management-port",
+      String(managementPort),
       "--issuer",
       `http://127.0.0.1:${port}`,
       "--log-level",
       "info",
     ];
     const tollgatePort = await freePort();
-    const tollgate = await startServerProcess("token-server/main.ts", tollgateArgs(tollgatePort), TOLLGATE_READY);
+    const managementPort = await freePort();
+    const tollgate = await startServerProcess(
+      "token-server/main.ts",
+      tollgateArgs(tollgatePort, managementPort),
+      TOLLGATE_READY,
+    );
     running.push(tollgate);
     const tollgateUrl = `http://127.0.0.1:${tollgatePort}`;
     await settle();
     const rssOneClient = await tollgate.rssMiB();
     say(`filling the registry with ${CLIENTS} clients ...`);
     await putOtherClients(registry, CLIENTS - 1);
-    await waitForClients(tollgateUrl, CLIENTS);
+    await waitForClients(`http://127.0.0.1:${managementPort}`, CLIENTS);
     await settle();
     const rssLoaded = await tollgate.rssMiB();
 

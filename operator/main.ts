@@ -5,6 +5,7 @@
 
 import { createLogger } from "../common/logger.ts";
 import { installShutdown } from "../common/shutdown.ts";
+import { startTracing } from "../common/tracing.ts";
 import { loadConfig, usage } from "./config.ts";
 import { startOperator } from "./operator.ts";
 
@@ -23,9 +24,14 @@ try {
 const log = createLogger({ level: config.logLevel });
 process.on("unhandledRejection", (reason) => log.error("unhandled rejection", { error: reason }));
 
-const operator = await startOperator(config, { log, defaultMetrics: true });
+const tracing = await startTracing("tollgate-operator");
+if (tracing.enabled) log.info("tracing on: spans go to the OTLP endpoint of OTEL_EXPORTER_OTLP_*");
+const operator = await startOperator(config, { log, defaultMetrics: true, tracing });
 installShutdown({
   log,
   timeoutMs: config.shutdownTimeoutMs,
-  steps: [{ name: "stop the operator", run: () => operator.stop() }],
+  steps: [
+    { name: "stop the operator", run: () => operator.stop() },
+    { name: "flush traces", run: () => tracing.shutdown() },
+  ],
 });

@@ -5,6 +5,7 @@
 // manager waits for every cache to sync, then gives each controller a work queue and
 // workers. Nothing here knows what an OAuthClient or a signing key is.
 import type { Logger } from "../common/logger.ts";
+import type { Tracing } from "../common/tracing.ts";
 import type { OperatorConfig } from "./config.ts";
 import { Controller, type ControllerObserver, type Reconciler } from "./controller/controller.ts";
 import { WorkQueue } from "./controller/work-queue.ts";
@@ -36,6 +37,7 @@ export interface ManagerOptions {
   config: OperatorConfig;
   metrics: OperatorMetrics;
   log: Logger;
+  tracing?: Tracing;
 }
 
 /** A controller as the manager runs it: its queue and workers exist during a leadership term only. */
@@ -106,12 +108,8 @@ export class Manager {
     const resync = setInterval(() => {
       for (const entry of this.#controllers) for (const key of entry.spec.keys()) entry.queue?.add(key);
     }, config.resyncPeriodMs);
-    const depth = setInterval(() => {
-      for (const entry of this.#controllers)
-        metrics.queueDepth.set({ name: entry.spec.name }, entry.queue?.depth() ?? 0);
-    }, 1000);
-    for (const timer of [resync, depth]) timer.unref();
-    this.#timers.push(resync, depth);
+    resync.unref();
+    this.#timers.push(resync);
 
     this.#elector = config.leaderElection
       ? new LeaderElector(
@@ -178,7 +176,7 @@ export class Manager {
       for (const gate of this.#gates) await gate();
       if (myTerm !== this.#term) return;
       for (const entry of this.#controllers) {
-        const queue = new WorkQueue();
+        const queue = new WorkQueue({ observer: metrics.queueObserver(entry.spec.name) });
         entry.queue = queue;
         entry.running = new Controller({
           name: entry.spec.name,
@@ -187,6 +185,7 @@ export class Manager {
           concurrency: entry.spec.concurrency,
           log,
           observer: entry.observer,
+          ...(this.#options.tracing ? { tracing: this.#options.tracing } : {}),
         });
         for (const key of entry.spec.keys()) queue.add(key);
         entry.running.start();

@@ -5,11 +5,13 @@
 // and the benchmark start in-process.
 import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger, type Logger } from "../common/logger.ts";
+import { NO_TRACING, type Tracing, tracedMethods } from "../common/tracing.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
+import { registerClientMetrics } from "./client-metrics.ts";
 import type { OperatorConfig } from "./config.ts";
 import { OAUTHCLIENT_CONTROLLER, oauthClientController } from "./controllers/oauthclient.ts";
 import { REGISTRY_REBUILD_CONTROLLER, registryRebuildController } from "./controllers/registry-rebuild.ts";
-import { SIGNING_KEYS_CONTROLLER, signingKeysController } from "./controllers/signing-keys.ts";
+import { SIGNING_KEYS_CONTROLLER, SIGNING_KEYS_ROTATED_AT, signingKeysController } from "./controllers/signing-keys.ts";
 import { makeClients } from "./kube.ts";
 import { Manager } from "./manager.ts";
 import { createMetrics, type OperatorMetrics } from "./metrics.ts";
@@ -32,6 +34,8 @@ export interface StartOptions {
   log?: Logger;
   /** Expose Node's process metrics too (main.ts does; in-process tests do not). */
   defaultMetrics?: boolean;
+  /** A span per reconcile, with children for registry writes (common/tracing.ts); default off. */
+  tracing?: Tracing;
 }
 
 export async function startOperator(config: OperatorConfig, options: StartOptions = {}): Promise<RunningOperator> {
@@ -49,7 +53,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   const outageCheck = setInterval(() => outage.observe(registry.available), 1000);
   outageCheck.unref();
 
-  const manager = new Manager({ kube, config, metrics, log });
+  const tracing = options.tracing ?? NO_TRACING;
+  const manager = new Manager({ kube, config, metrics, log, tracing });
   // A Redis that is merely slower to connect than the caches to sync is waited for a
   // moment, so a normal start does not report an outage on every resource.
   manager.addStartGate(() => registryConnected(registry, REGISTRY_START_WAIT_MS));
@@ -58,7 +63,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
     kube,
     kubeConfig,
     config,
-    registry,
+    registry: tracing.enabled ? tracedMethods(registry, "registry", ["put", "delete", "get"]) : registry,
     events,
     log,
     onRegistryWriteError: () => metrics.registryWriteErrors.inc(),
@@ -78,11 +83,26 @@ export async function startOperator(config: OperatorConfig, options: StartOption
     }),
     metrics.observerFor(REGISTRY_REBUILD_CONTROLLER),
   );
+  let signingKeysSource: ReturnType<typeof signingKeysController>["source"] | undefined;
   if (config.signingKeysSecret) {
     const signingKeys = signingKeysController(kubeConfig, kube, config, log);
+    signingKeysSource = signingKeys.source;
     manager.addSource(signingKeys.source);
     manager.addController(signingKeys.spec, metrics.observerFor(SIGNING_KEYS_CONTROLLER));
   }
+  registerClientMetrics(metrics.registry, {
+    oauthClients: () => oauthClients.oauthClients.list(),
+    isLeader: () => manager.isLeader(),
+    ...(signingKeysSource
+      ? {
+          signingKeys: {
+            secret: () => signingKeysSource.get(config.signingKeysNamespace, config.signingKeysSecret),
+            rotatedAtAnnotation: SIGNING_KEYS_ROTATED_AT,
+            rotationMs: config.signingKeyRotationMs,
+          },
+        }
+      : {}),
+  });
   await manager.start();
   log.info("operator started", {
     identity: config.identity,

@@ -5,6 +5,7 @@
 //     are installed here, non-interactively; otherwise the exact command is printed;
 //   - the test control plane and node binaries, built from the official Go modules
 //     (test/control-plane/build.sh, cached by version);
+//   - promtool, for the chart's alert rules (test/promtool/build.sh, cached by version);
 //   - the container images the tests run (test/image/build.sh, cached by input hash).
 import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync } from "node:fs";
@@ -93,5 +94,7 @@ step("Debian packages");
 ensureDebianPackages();
 step("test control plane and node (test/control-plane/build.sh; cached by version)");
 run("test/control-plane/build.sh");
+step("promtool (test/promtool/build.sh; cached by version)");
+run("test/promtool/build.sh");
 step("images (test/image/build.sh; cached by input hash)");
 run("test/image/build.sh");

@@ -3,7 +3,6 @@ import { Router } from "@koa/router";
 import Koa from "koa";
 import compose from "koa-compose";
 import { discovery } from "./actions/discovery.ts";
-import { healthz, metricsEndpoint, readyz } from "./actions/health.ts";
 import { introspectionEndpoint } from "./actions/introspect.ts";
 import { jwks } from "./actions/jwks.ts";
 import { revocationEndpoint } from "./actions/revoke.ts";
@@ -60,9 +59,7 @@ export function createApp(server: TokenServer): Koa<RequestState> {
   router.post(AUTHORIZE_PATHS.login, ...loginEndpoint(server));
   router.post(AUTHORIZE_PATHS.consent, ...consentEndpoint(server));
   router.get(AUTHORIZE_PATHS.stylesheet, serveStylesheet);
-  router.get("/healthz", healthz);
-  router.get("/readyz", readyz(server));
-  router.get("/metrics", metricsEndpoint(server));
+  // /healthz, /readyz and /metrics are served on the management port only (management.ts).
   // The token endpoint is the hot path: its steps are composed once and reached by
   // an exact test ahead of the router, sparing each token request the router's
   // matching and per-request composition. The router keeps the route (405 for GET).

@@ -67,6 +67,7 @@ export class ClientCache implements ClientLookup {
   /** Whether the last snapshot was of a built registry, and whether any ever was. */
   #initialised = false;
   #everInitialised = false;
+  #lastSyncAt: number | undefined;
   #queue: Promise<void> = Promise.resolve();
   #timer: NodeJS.Timeout | undefined;
   #unsubscribe: (() => Promise<void>) | undefined;
@@ -122,6 +123,11 @@ export class ClientCache implements ClientLookup {
     return this.#everInitialised ? "lost" : "uninitialised";
   }
 
+  /** Epoch ms when the cache last matched the registry (a full load, or a revision check that found nothing new). */
+  get lastSyncAt(): number | undefined {
+    return this.#lastSyncAt;
+  }
+
   get size(): number {
     return this.#clients.size;
   }
@@ -156,7 +162,10 @@ export class ClientCache implements ClientLookup {
   async #periodic(full: boolean): Promise<void> {
     if (!full && this.#ready && this.#reader.revision) {
       try {
-        if ((await this.#reader.revision()) === this.#revision) return;
+        if ((await this.#reader.revision()) === this.#revision) {
+          this.#lastSyncAt = Date.now();
+          return;
+        }
       } catch {
         // Falls through to a full resync, which logs if it fails too.
       }
@@ -242,5 +251,6 @@ export class ClientCache implements ClientLookup {
     this.#ready = true;
     this.#initialised = snapshot.initialised;
     this.#everInitialised ||= snapshot.initialised;
+    this.#lastSyncAt = now;
   }
 }

@@ -17,6 +17,11 @@ export interface Config {
   standalone: boolean;
   host: string;
   port: number;
+  /** /healthz, /readyz and /metrics listen here, never on the public port. */
+  managementHost: string;
+  managementPort: number;
+  /** Distinct client IDs the per-client request series keep at most (metrics.ts). */
+  metricsClientLimit: number;
   /** Undefined: derived from host and the bound port. */
   issuer: string | undefined;
   redisUrl: string;
@@ -52,6 +57,23 @@ const OPTIONS = [
   },
   { flag: "host", env: "TOLLGATE_HOST", help: "listen address [127.0.0.1 standalone, 0.0.0.0 otherwise]" },
   { flag: "port", env: "TOLLGATE_PORT", default: "8080", help: "listen port (0 picks a free port)" },
+  {
+    flag: "management-host",
+    env: "TOLLGATE_MANAGEMENT_HOST",
+    help: "listen address of /healthz, /readyz, /metrics [as --host]",
+  },
+  {
+    flag: "management-port",
+    env: "TOLLGATE_MANAGEMENT_PORT",
+    default: "9090",
+    help: "port of /healthz, /readyz, /metrics: keep it off the Service and Ingress (0 picks a free port)",
+  },
+  {
+    flag: "metrics-client-limit",
+    env: "TOLLGATE_METRICS_CLIENT_LIMIT",
+    default: "500",
+    help: 'registered client IDs with their own request series; the rest count as client_id="other"',
+  },
   { flag: "issuer", env: "TOLLGATE_ISSUER", help: "issuer URL [http://<host>:<port>, 127.0.0.1 for 0.0.0.0]" },
   {
     flag: "redis-url",
@@ -152,11 +174,15 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   const standalone = values.standalone === true || env.TOLLGATE_STANDALONE === "true";
   const signingAlg = pick("signing-alg") ?? DEFAULT_SIGNING_ALGORITHM;
   if (!isSigningAlgorithm(signingAlg)) throw new Error(`--signing-alg "${signingAlg}" is not supported`);
+  const host = pick("host") ?? (standalone ? "127.0.0.1" : "0.0.0.0");
   const config = {
     help: values.help === true,
     standalone,
-    host: pick("host") ?? (standalone ? "127.0.0.1" : "0.0.0.0"),
+    host,
     port: integer(pick("port") ?? "", "--port", 0),
+    managementHost: pick("management-host") ?? host,
+    managementPort: integer(pick("management-port") ?? "", "--management-port", 0),
+    metricsClientLimit: integer(pick("metrics-client-limit") ?? "", "--metrics-client-limit", 0),
     issuer: pick("issuer"),
     redisUrl: pick("redis-url") ?? "",
     signingKeysDir: pick("signing-keys-dir"),
@@ -176,6 +202,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     shutdownTimeoutSeconds: seconds("shutdown-timeout"),
   };
   new TrustedProxies(config.trustedProxies); // throws on a malformed CIDR, at start rather than per request
+  if (config.managementPort !== 0 && config.managementPort === config.port)
+    throw new Error("--management-port must differ from --port: the public port must not serve /metrics");
   if (!config.standalone && !config.signingKeysDir && !config.help)
     throw new Error("--signing-keys-dir (TOLLGATE_SIGNING_KEYS_DIR) is required unless --standalone");
   return config;

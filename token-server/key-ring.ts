@@ -18,6 +18,8 @@ import {
 
 export interface SigningKey {
   kid: string;
+  /** Epoch ms when this process loaded it (the key files carry no creation time). */
+  loadedAt: number;
   alg: SigningAlgorithm;
   privateKey: CryptoKey;
 }
@@ -108,8 +110,10 @@ export class KeyRing {
       published.push(pub);
     }
     const current = keys.current;
+    const loadedAt = this.#current?.kid === current.kid ? this.#current.loadedAt : Date.now();
     this.#current = {
       kid: current.kid,
+      loadedAt,
       alg: current.alg,
       privateKey: (await importJWK(current, current.alg)) as CryptoKey,
     };

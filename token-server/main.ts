@@ -2,6 +2,7 @@
 import { createClient, type RedisClientType } from "redis";
 import { createLogger } from "../common/logger.ts";
 import { installShutdown } from "../common/shutdown.ts";
+import { startTracing } from "../common/tracing.ts";
 import type { RegistryReader } from "../registry/record.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { loadConfig, usage } from "./config.ts";
@@ -25,10 +26,13 @@ async function main(): Promise<void> {
     return;
   }
   const log = createLogger({ level: config.logLevel });
+  const tracing = await startTracing("tollgate-token-server");
+  if (tracing.enabled) log.info("tracing on: spans go to the OTLP endpoint of OTEL_EXPORTER_OTLP_*");
   let registry: RegistryReader;
   let state: TokenState;
   let keys: KeyRing;
   let standaloneClients: StandaloneClient[] = [];
+  let redisConnections: Record<string, () => boolean> | undefined;
   const closers: (() => Promise<void>)[] = [];
   if (config.standalone) {
     // Imported here only: a cluster deployment has no use for the manifest reader.
@@ -56,11 +60,18 @@ async function main(): Promise<void> {
       url: config.redisUrl,
       onError: (error) => log.warn("token state Redis connection error", { error }),
     });
+    const tokenState = state;
+    redisConnections = { registry: () => redisRegistry.available, token_state: () => tokenState.available };
     keys = await KeyRing.fromDirectory(config.signingKeysDir as string, log, config.keysPollIntervalSeconds * 1000);
   }
   const running = await startTokenServer({
     host: config.host,
     port: config.port,
+    managementHost: config.managementHost,
+    managementPort: config.managementPort,
+    metricsClientLimit: config.metricsClientLimit,
+    ...(redisConnections ? { redisConnections } : {}),
+    tracing,
     ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
     registry,
     state,
@@ -93,6 +104,7 @@ async function main(): Promise<void> {
       { name: "stop key polling", run: async () => keys.stop() },
       { name: "close token state", run: () => state.close() },
       ...closers.map((close) => ({ name: "close registry", run: close })),
+      { name: "flush traces", run: () => tracing.shutdown() },
     ],
   });
 }

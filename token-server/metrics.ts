@@ -1,18 +1,114 @@
 // Prometheus metrics of one token server (a registry of its own, so several servers
-// in one process, as in tests, do not collide).
+// in one process, as in tests, do not collide). Every metric is listed, with what to
+// alert on, in docs/observability.md.
+//
+// Per-client series are bounded: a client_id label value is only ever the ID of a
+// client the server found in its registry (never a raw request value), the first
+// `clientLimit` such IDs get their own series and the rest share client_id="other";
+// requests without an authenticated client count as "unauthenticated". A client that
+// leaves the registry loses its series at the next scrape, freeing its place.
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+export interface MetricsSources {
+  /** Clients in the in-memory registry. */
+  clientCount?: () => number;
+  /** Whether a client ID is in the registry now (a series of one that is not is removed). */
+  isRegistered?: (clientId: string) => boolean;
+  /** Epoch ms of the last successful registry sync (full load or revision check); undefined before the first. */
+  lastRegistrySync?: () => number | undefined;
+  /** Epoch ms when the current signing key was loaded, and its kid. */
+  signingKey?: () => { kid: string; loadedAt: number } | undefined;
+  /** Redis connections by name (registry, token_state): up or not. Absent in standalone mode. */
+  redisConnections?: Record<string, () => boolean>;
+}
 
 export interface Metrics {
   registry: Registry;
   requests: Counter<"endpoint" | "grant_type" | "outcome">;
   duration: Histogram<"endpoint">;
   clients: Gauge;
+  /** Counts a request of a client (bounded label: see above). */
+  clientRequest(clientId: string | undefined, endpoint: string, outcome: string): void;
+  /** Counts a client entering lockout (client-auth/failure-limiter.ts). */
+  lockout(clientId: string): void;
 }
 
-export function createMetrics(options: { processMetrics?: boolean; clientCount?: () => number } = {}): Metrics {
+export const UNAUTHENTICATED = "unauthenticated";
+export const OTHER_CLIENTS = "other";
+
+export function createMetrics(
+  options: MetricsSources & { processMetrics?: boolean; clientLimit?: number } = {},
+): Metrics {
   const registry = new Registry();
   if (options.processMetrics) collectDefaultMetrics({ register: registry });
-  const clientCount = options.clientCount;
+  const { clientCount, isRegistered } = options;
+  const clientLimit = options.clientLimit ?? 500;
+  /** The label combinations each tracked client has, so its series can be removed. */
+  const tracked = new Map<string, Set<string>>();
+  const children = new Map<string, { inc(): void }>();
+  const clientRequests = new Counter({
+    name: "tollgate_token_server_client_requests_total",
+    help: `Requests by authenticated client (registered IDs only; beyond ${clientLimit} clients "${OTHER_CLIENTS}"; none: "${UNAUTHENTICATED}"), endpoint and outcome.`,
+    labelNames: ["client_id", "endpoint", "outcome"],
+    registers: [registry],
+    collect() {
+      // Series of clients that left the registry go, and free their place.
+      if (!isRegistered) return;
+      for (const [clientId, keys] of tracked) {
+        if (isRegistered(clientId)) continue;
+        for (const key of keys) {
+          const [endpoint, outcome] = key.split(" ") as [string, string];
+          clientRequests.remove({ client_id: clientId, endpoint, outcome });
+          children.delete(`${clientId}\0${key}`);
+        }
+        lockouts.remove({ client_id: clientId });
+        tracked.delete(clientId);
+      }
+    },
+  });
+  const lockouts = new Counter({
+    name: "tollgate_token_server_client_lockouts_total",
+    help: "Times a client was locked out after repeated failed authentications (same bounded client_id label).",
+    labelNames: ["client_id"],
+    registers: [registry],
+  });
+  const label = (clientId: string | undefined): string => {
+    if (clientId === undefined) return UNAUTHENTICATED;
+    if (tracked.has(clientId)) return clientId;
+    if (tracked.size >= clientLimit) return OTHER_CLIENTS;
+    tracked.set(clientId, new Set());
+    return clientId;
+  };
+  new Gauge({
+    name: "tollgate_token_server_registry_last_sync_timestamp_seconds",
+    help: "When the in-memory registry last matched Redis (a full load or a revision check); alert on its age.",
+    registers: [registry],
+    collect() {
+      const at = options.lastRegistrySync?.();
+      if (at !== undefined) this.set(at / 1000);
+    },
+  });
+  new Gauge({
+    name: "tollgate_token_server_signing_key_loaded_timestamp_seconds",
+    help: "When this server loaded the key it signs with (kid label); older than the operator's last rotation means it missed the rotation.",
+    labelNames: ["kid"],
+    registers: [registry],
+    collect() {
+      this.reset();
+      const key = options.signingKey?.();
+      if (key) this.set({ kid: key.kid }, key.loadedAt / 1000);
+    },
+  });
+  new Gauge({
+    name: "tollgate_token_server_redis_up",
+    help: "1 while the Redis connection (registry or token_state) is ready.",
+    labelNames: ["connection"],
+    registers: [registry],
+    collect() {
+      for (const [connection, up] of Object.entries(options.redisConnections ?? {}))
+        this.set({ connection }, up() ? 1 : 0);
+    },
+  });
   return {
     registry,
     requests: new Counter({
@@ -36,5 +132,20 @@ export function createMetrics(options: { processMetrics?: boolean; clientCount?:
         if (clientCount) this.set(clientCount());
       },
     }),
+    clientRequest(clientId, endpoint, outcome) {
+      // The hot path: a label child is looked up once per combination, not hashed per request.
+      const client_id = label(clientId);
+      const key = `${client_id}\0${endpoint} ${outcome}`;
+      let child = children.get(key);
+      if (!child) {
+        child = clientRequests.labels(client_id, endpoint, outcome);
+        children.set(key, child);
+        tracked.get(client_id)?.add(`${endpoint} ${outcome}`);
+      }
+      child.inc();
+    },
+    lockout(clientId) {
+      lockouts.inc({ client_id: label(clientId) });
+    },
   };
 }

@@ -3,6 +3,7 @@
 import type { ParameterizedContext } from "koa";
 import type { TokenEndpointAuthMethod } from "../api/v1alpha1/oauthclient.ts";
 import type { Logger } from "../common/logger.ts";
+import type { SpanHandle, Tracing } from "../common/tracing.ts";
 import type { ClientRecord } from "../registry/record.ts";
 import type { FailureLimiter } from "./client-auth/failure-limiter.ts";
 import type { ClientLookup } from "./client-cache.ts";
@@ -41,6 +42,8 @@ export interface TokenServer {
   failures: FailureLimiter;
   proxies: TrustedProxies;
   metrics: Metrics;
+  /** Off (no-op) unless OTEL_EXPORTER_OTLP_* names an endpoint (common/tracing.ts). */
+  tracing: Tracing;
   log: Logger;
 }
 
@@ -61,6 +64,8 @@ export interface RequestState {
   grantType?: string;
   /** The parameters of the grant named by grant_type (the grant itself: grants/index.ts). */
   grant?: GrantParameters;
+  /** The request's trace span while tracing is on; steps add children. */
+  span?: SpanHandle;
 }
 
 export type Ctx = ParameterizedContext<RequestState>;

@@ -3,11 +3,13 @@
 import { createServer, type Server } from "node:http";
 import { type AddressInfo, Server as NetServer } from "node:net";
 import type { Logger } from "../common/logger.ts";
+import { NO_TRACING, type Tracing } from "../common/tracing.ts";
 import type { RegistryReader } from "../registry/record.ts";
 import { createApp, settingsFor } from "./app.ts";
 import { FailureLimiter } from "./client-auth/failure-limiter.ts";
 import { ClientCache } from "./client-cache.ts";
 import type { KeyRing } from "./key-ring.ts";
+import { createManagementApp } from "./management.ts";
 import { createMetrics } from "./metrics.ts";
 import type { ServerSettings, TokenServer } from "./request-context.ts";
 import { TrustedProxies } from "./source-address.ts";
@@ -17,6 +19,9 @@ export interface TokenServerOptions {
   host: string;
   /** 0 picks a free port. */
   port: number;
+  /** /healthz, /readyz and /metrics (management.ts). Default: host, and a free port. */
+  managementHost?: string;
+  managementPort?: number;
   /** Default: http://<host>:<bound port>. */
   issuer?: string;
   registry: RegistryReader;
@@ -28,11 +33,19 @@ export interface TokenServerOptions {
   /** How long to wait for the first registry load before listening anyway; default 5 s. */
   registryWaitMs?: number;
   processMetrics?: boolean;
+  /** Registered client IDs with their own request series (metrics.ts); default 500. */
+  metricsClientLimit?: number;
+  /** Spans of the token, introspection and revocation endpoints; default off. */
+  tracing?: Tracing;
+  /** Redis connections reported as tollgate_token_server_redis_up, by name. */
+  redisConnections?: Record<string, () => boolean>;
 }
 
 export interface RunningTokenServer {
   /** Base URL the server listens on. */
   url: string;
+  /** Base URL of /healthz, /readyz and /metrics. */
+  managementUrl: string;
   issuer: string;
   server: TokenServer;
   clients: ClientCache;
@@ -58,26 +71,46 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     ...(options.registryWaitMs === undefined ? {} : { initialWaitMs: options.registryWaitMs }),
   });
   const http = createServer({ keepAliveTimeout: 65_000 });
-  await new Promise<void>((resolve, reject) => {
-    http.once("error", reject);
-    http.listen(options.port, options.host, () => resolve());
-  });
-  const { port } = http.address() as AddressInfo;
-  const host = options.host === "0.0.0.0" || options.host === "::" ? "127.0.0.1" : options.host;
-  const url = `http://${host.includes(":") ? `[${host}]` : host}:${port}`;
+  const url = await listen(http, options.port, options.host);
   const issuer = options.issuer ?? url;
   const settings = settingsFor(issuer, options.settings);
+  const metrics = createMetrics({
+    processMetrics: options.processMetrics ?? false,
+    ...(options.metricsClientLimit === undefined ? {} : { clientLimit: options.metricsClientLimit }),
+    clientCount: () => clients.size,
+    isRegistered: (clientId) => clients.get(clientId) !== undefined,
+    lastRegistrySync: () => clients.lastSyncAt,
+    signingKey: () => options.keys.current,
+    ...(options.redisConnections ? { redisConnections: options.redisConnections } : {}),
+  });
   const server: TokenServer = {
     settings,
     clients,
     keys: options.keys,
     state: options.state,
-    failures: new FailureLimiter(options.state.store, settings.authFailureLimit, settings.authFailureWindowSeconds),
+    failures: new FailureLimiter(
+      options.state.store,
+      settings.authFailureLimit,
+      settings.authFailureWindowSeconds,
+      (clientId) => metrics.lockout(clientId),
+    ),
     proxies: new TrustedProxies(settings.trustedProxies),
-    metrics: createMetrics({ processMetrics: options.processMetrics ?? false, clientCount: () => clients.size }),
+    metrics,
+    tracing: options.tracing ?? NO_TRACING,
     log: options.log,
   };
   const handle = createApp(server).callback();
+  const management = createServer(createManagementApp(server).callback());
+  const managementUrl = await listen(
+    management,
+    options.managementPort ?? 0,
+    options.managementHost ?? options.host,
+  ).catch(async (error: Error) => {
+    // A taken management port fails the start; the public listener must not stay open.
+    await new Promise((resolve) => http.close(resolve));
+    await clients.stop();
+    throw error;
+  });
   let draining = false;
   let inFlight = 0;
   let lastFinishedAt = Date.now();
@@ -91,9 +124,14 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     if (draining) res.shouldKeepAlive = false;
     void handle(req, res);
   });
-  options.log.info("token server listening", { url, issuer });
+  options.log.info("token server listening", { url, issuer, managementUrl });
+  const closeManagement = async () => {
+    management.closeAllConnections();
+    await new Promise<void>((resolve) => management.close(() => resolve()));
+  };
   return {
     url,
+    managementUrl,
     issuer,
     server,
     clients,
@@ -102,6 +140,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       await clients.stop();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
+      await closeManagement();
     },
     async drain(timeoutMs) {
       draining = true;
@@ -119,6 +158,18 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       http.closeAllConnections();
       await closed;
       await clients.stop();
+      await closeManagement();
     },
   };
+}
+
+/** Listens and returns the base URL (a wildcard address is reached on loopback). */
+async function listen(server: Server, port: number, host: string): Promise<string> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve());
+  });
+  const bound = (server.address() as AddressInfo).port;
+  const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${bound}`;
 }

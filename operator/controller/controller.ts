@@ -4,6 +4,7 @@
 // requeue, a log line and a metric.
 
 import { errorText, type Logger } from "../../common/logger.ts";
+import { runInSpan, type SpanHandle, type Tracing } from "../../common/tracing.ts";
 import type { WorkQueue } from "./work-queue.ts";
 
 /**
@@ -51,6 +52,8 @@ export interface ControllerOptions {
   concurrency: number;
   log: Logger;
   observer?: ControllerObserver;
+  /** A span per reconcile, current while it runs (common/tracing.ts); default off. */
+  tracing?: Tracing;
 }
 
 export class Controller {
@@ -86,15 +89,27 @@ export class Controller {
     }
   }
 
+  #startSpan(request: Request): SpanHandle | undefined {
+    return this.#options.tracing?.start(`reconcile ${this.#options.name}`, {
+      attributes: {
+        "tollgate.controller": this.#options.name,
+        "k8s.namespace.name": request.namespace,
+        "tollgate.object.name": request.name,
+      },
+    });
+  }
+
   async #reconcileKey(key: string): Promise<void> {
     const { queue, reconciler, observer } = this.#options;
     const slash = key.indexOf("/");
     const request: Request = { namespace: key.slice(0, slash), name: key.slice(slash + 1) };
     const log = this.#log.child({ key });
     const started = performance.now();
+    const span = this.#options.tracing?.enabled ? this.#startSpan(request) : undefined;
     let outcome: ReconcileOutcome;
     try {
-      const result = await reconciler.reconcile(request, log);
+      const reconcile = () => reconciler.reconcile(request, log);
+      const result = await (span ? runInSpan(span, reconcile) : reconcile());
       queue.forget(key);
       if (result?.requeueAfter !== undefined && result.requeueAfter >= 0) {
         outcome = "requeue_after";
@@ -112,6 +127,11 @@ export class Controller {
         failures: queue.failures(key),
         retryInMs,
       });
+    }
+    if (span) {
+      span.setAttributes({ "tollgate.reconcile.result": outcome, "tollgate.reconcile.failures": queue.failures(key) });
+      if (outcome === "error") span.fail("reconcile failed; retrying with backoff");
+      span.end();
     }
     observer?.reconciled(outcome, (performance.now() - started) / 1000);
   }

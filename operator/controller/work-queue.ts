@@ -12,7 +12,31 @@ import { timerDelay } from "./timer-limit.ts";
 export interface WorkQueueOptions {
   baseDelayMs?: number;
   maxDelayMs?: number;
+  /** Hears what client-go's workqueue metrics count (operator/metrics.ts). */
+  observer?: WorkQueueObserver;
 }
+
+/** The queue's events, as client-go's workqueue MetricsProvider sees them. */
+export interface WorkQueueObserver {
+  /** A key entered the queue (not a duplicate of a waiting one). */
+  added(key: string): void;
+  /** A worker took the key. */
+  started(key: string): void;
+  /** The worker finished with the key. */
+  finished(key: string): void;
+  /** A key was re-added with backoff after a failure. */
+  retried(key: string): void;
+  /** Shut down: waiting keys were dropped. */
+  dropped(keys: readonly string[]): void;
+}
+
+const NO_OBSERVER: WorkQueueObserver = {
+  added() {},
+  started() {},
+  finished() {},
+  retried() {},
+  dropped() {},
+};
 
 export class WorkQueue {
   readonly #queue: string[] = [];
@@ -24,11 +48,13 @@ export class WorkQueue {
   readonly #waiters: ((key: string | undefined) => void)[] = [];
   readonly #baseDelayMs: number;
   readonly #maxDelayMs: number;
+  readonly #observer: WorkQueueObserver;
   #shuttingDown = false;
 
   constructor(options: WorkQueueOptions = {}) {
     this.#baseDelayMs = options.baseDelayMs ?? 100;
     this.#maxDelayMs = options.maxDelayMs ?? 5 * 60_000;
+    this.#observer = options.observer ?? NO_OBSERVER;
   }
 
   add(key: string): void {
@@ -38,9 +64,11 @@ export class WorkQueue {
       return;
     }
     if (this.#queued.has(key)) return;
+    this.#observer.added(key);
     const waiter = this.#waiters.shift();
     if (waiter) {
       this.#processing.add(key);
+      this.#observer.started(key);
       waiter(key);
       return;
     }
@@ -71,6 +99,7 @@ export class WorkQueue {
   addRateLimited(key: string): number {
     const failures = (this.#failures.get(key) ?? 0) + 1;
     this.#failures.set(key, failures);
+    this.#observer.retried(key);
     const delay = Math.min(this.#maxDelayMs, this.#baseDelayMs * 2 ** (failures - 1));
     this.addAfter(key, delay);
     return delay;
@@ -91,13 +120,14 @@ export class WorkQueue {
     if (key !== undefined) {
       this.#queued.delete(key);
       this.#processing.add(key);
+      this.#observer.started(key);
       return key;
     }
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
   done(key: string): void {
-    this.#processing.delete(key);
+    if (this.#processing.delete(key)) this.#observer.finished(key);
     if (this.#dirty.delete(key)) this.add(key);
   }
 
@@ -113,6 +143,8 @@ export class WorkQueue {
 
   shutDown(): void {
     this.#shuttingDown = true;
+    this.#observer.dropped(this.#queue.splice(0));
+    this.#queued.clear();
     for (const { timer } of this.#timers.values()) clearTimeout(timer);
     this.#timers.clear();
     for (const waiter of this.#waiters.splice(0)) waiter(undefined);

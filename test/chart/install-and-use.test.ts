@@ -57,6 +57,7 @@ before(async () => {
   const core = cp.kubeConfig.makeApiClient(CoreV1Api);
   for (const name of [RELEASE_NS, MANAGED_NS, OTHER_NS]) await core.createNamespace({ body: { metadata: { name } } });
   const port = await freePort();
+  const managementPort = await freePort();
   issuer = `http://127.0.0.1:${port}`;
   const installed = await helm([
     "install",
@@ -121,6 +122,7 @@ before(async () => {
     ...deploymentEnv(objects, "tollgate-token-server", "tollgate-token-server-0"),
     TOLLGATE_HOST: "127.0.0.1",
     TOLLGATE_PORT: String(port),
+    TOLLGATE_MANAGEMENT_PORT: String(managementPort),
     TOLLGATE_SIGNING_KEYS_DIR: keysDir,
     TOLLGATE_REDIS_URL: redis.url,
   };
@@ -133,7 +135,7 @@ before(async () => {
   );
   await waitFor(
     "the token server to be ready",
-    async () => (await fetch(`${issuer}/readyz`).catch(() => undefined))?.ok || undefined,
+    async () => (await fetch(`http://127.0.0.1:${managementPort}/readyz`).catch(() => undefined))?.ok || undefined,
   );
 });
 

@@ -61,7 +61,7 @@ async function statuses(server: Server): Promise<number[]> {
 }
 
 async function ready(server: Server): Promise<boolean> {
-  return (await fetch(`${server.url}/readyz`)).status === 200;
+  return (await fetch(`${server.managementUrl}/readyz`)).status === 200;
 }
 
 /**

@@ -89,10 +89,23 @@ test("the JWKS publishes public keys only, as application/jwk-set+json", async (
   assert.equal("d" in (keys[0] ?? {}), false);
 });
 
+test("the public port answers /metrics, /healthz and /readyz 404; the management port serves them", async () => {
+  assert.notEqual(new URL(stack.managementUrl).port, new URL(stack.url).port);
+  for (const path of ["/metrics", "/healthz", "/readyz"]) {
+    const publicResponse = await fetch(`${stack.url}${path}`);
+    assert.equal(publicResponse.status, 404, `public ${path}`);
+    assert.doesNotMatch(await publicResponse.text(), /tollgate_|registry|signingKeys/, `public ${path} leaks nothing`);
+    assert.equal((await fetch(`${stack.managementUrl}${path}`)).status, 200, `management ${path}`);
+  }
+  // And the other way round: the management port serves nothing of the OAuth surface.
+  assert.equal((await fetch(`${stack.managementUrl}/oauth2/jwks`)).status, 404);
+  assert.equal((await fetch(`${stack.managementUrl}/.well-known/oauth-authorization-server`)).status, 404);
+});
+
 test("healthz and readyz", async () => {
-  const health = await fetch(`${stack.url}/healthz`);
+  const health = await fetch(`${stack.managementUrl}/healthz`);
   assert.equal(health.status, 200);
-  const ready = await fetch(`${stack.url}/readyz`);
+  const ready = await fetch(`${stack.managementUrl}/readyz`);
   assert.equal(ready.status, 200);
   const body = (await ready.json()) as Record<string, string>;
   assert.equal(body.status, "ready");
@@ -116,7 +129,7 @@ test("readyz is 503 while the registry has not loaded", async () => {
     log: testLogger("discovery-and-operations", { level: "error" }),
   });
   try {
-    const ready = await fetch(`${running.url}/readyz`);
+    const ready = await fetch(`${running.managementUrl}/readyz`);
     assert.equal(ready.status, 503);
     assert.equal(((await ready.json()) as { registry: string }).registry, "not loaded");
   } finally {
@@ -138,7 +151,7 @@ test("metrics: requests by endpoint, grant type and outcome, and a latency histo
     ...form,
     authorization: basic(client.clientId, client.secret),
   });
-  const response = await fetch(`${stack.url}/metrics`);
+  const response = await fetch(`${stack.managementUrl}/metrics`);
   assert.match(response.headers.get("content-type") ?? "", /^text\/plain; version=0\.0\.4/);
   const text = await response.text();
   assert.match(

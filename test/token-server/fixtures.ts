@@ -27,12 +27,17 @@ export interface Stack {
   /** Every log line the server wrote. */
   logs: string[];
   url: string;
+  /** /healthz, /readyz and /metrics: the management port, not the public one. */
+  managementUrl: string;
   /** Writes a record and waits until the server sees this version of it. */
   put(record: ClientRecord): Promise<void>;
   close(): Promise<void>;
 }
 
-export async function startStack(settings: Partial<Omit<ServerSettings, "issuer">> = {}): Promise<Stack> {
+export async function startStack(
+  settings: Partial<Omit<ServerSettings, "issuer">> = {},
+  options: { metricsClientLimit?: number } = {},
+): Promise<Stack> {
   const redis = await startRedis();
   const registry = await RedisRegistry.connect(redis.url);
   // These tests write the registry themselves, standing in for the operator, which marks it built.
@@ -49,7 +54,17 @@ export async function startStack(settings: Partial<Omit<ServerSettings, "issuer"
   const keys = await KeyRing.generated("ES256");
   const logs: string[] = [];
   const log = testLogger("token-server", { lines: logs });
-  const running = await startTokenServer({ host: "127.0.0.1", port: 0, registry: reader, state, keys, log, settings });
+  const running = await startTokenServer({
+    host: "127.0.0.1",
+    port: 0,
+    registry: reader,
+    state,
+    keys,
+    log,
+    settings,
+    ...options,
+    redisConnections: { registry: () => reader.available, token_state: () => state.available },
+  });
   return {
     redis,
     registry,
@@ -58,6 +73,7 @@ export async function startStack(settings: Partial<Omit<ServerSettings, "issuer"
     keys,
     logs,
     url: running.url,
+    managementUrl: running.managementUrl,
     async put(record) {
       await registry.put(record);
       await waitFor(

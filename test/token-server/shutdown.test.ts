@@ -16,7 +16,7 @@ const MAIN = join(import.meta.dirname, "..", "..", "token-server", "main.ts");
 async function startServer(args: string[], ready: RegExp) {
   const dir = await mkdtemp(join(tmpdir(), "tollgate-shutdown-"));
   const logFile = join(dir, "out.log");
-  const server = startProcess(process.execPath, [MAIN, ...args], logFile);
+  const server = startProcess(process.execPath, [MAIN, "--management-port", "0", ...args], logFile);
   const output = await waitFor(
     "the token server to listen",
     async () => {

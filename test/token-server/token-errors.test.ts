@@ -295,7 +295,7 @@ test("client_id in the body that differs from the Basic one: 400 invalid_request
 
 test("a client that goes away mid-body does not leave the request hanging", async () => {
   const metric = async () => {
-    const text = await (await fetch(`${stack.url}/metrics`)).text();
+    const text = await (await fetch(`${stack.managementUrl}/metrics`)).text();
     const line =
       /^tollgate_token_server_requests_total\{endpoint="token",grant_type="",outcome="invalid_request"\} (\d+)$/m.exec(
         text,

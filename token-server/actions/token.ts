@@ -17,8 +17,25 @@ async function callGrantHandler(ctx: Ctx): Promise<void> {
   const { server, grantType } = ctx.state;
   const grant = grantType === undefined ? undefined : grants.get(grantType);
   if (!grant || grantType === undefined) throw new Error("checkGrantType did not run before this step");
-  const outcome = await grant.handler(ctx);
-  sendJson(ctx, await issue(server, { client: authenticatedClient(ctx), grantType, grant }, outcome));
+  const outcome = await traced(ctx, `grant ${grantType}`, () => grant.handler(ctx));
+  const body = await traced(ctx, "issue tokens", () =>
+    issue(server, { client: authenticatedClient(ctx), grantType, grant }, outcome),
+  );
+  sendJson(ctx, body);
+}
+
+/** Runs `step` in a child span of the request's, when tracing is on. */
+async function traced<T>(ctx: Ctx, name: string, step: () => Promise<T>): Promise<T> {
+  const span = ctx.state.span?.child(name);
+  if (!span) return step();
+  try {
+    return await step();
+  } catch (error) {
+    span.fail((error as Error).message);
+    throw error;
+  } finally {
+    span.end();
+  }
 }
 
 export function tokenEndpoint(server: TokenServer): Step[] {

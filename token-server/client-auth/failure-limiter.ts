@@ -20,9 +20,12 @@ import type { Store } from "../state/store.ts";
 
 export class FailureLimiter {
   readonly #lockout: Lockout;
+  readonly #onLockout: (clientId: string) => void;
 
-  constructor(store: Store, limit: number, windowSeconds: number) {
+  /** `onLockout` hears of each client that a failure locks out (metrics.ts counts them). */
+  constructor(store: Store, limit: number, windowSeconds: number, onLockout: (clientId: string) => void = () => {}) {
     this.#lockout = new Lockout(store, limit, windowSeconds);
+    this.#onLockout = onLockout;
   }
 
   /** Throws when the client is locked out for this source. */
@@ -31,8 +34,11 @@ export class FailureLimiter {
     if (retryAfter !== undefined) throw locked(retryAfter);
   }
 
-  recordFailure(clientId: string, source: string): Promise<void> {
-    return this.#lockout.recordFailure(key(clientId, source));
+  async recordFailure(clientId: string, source: string): Promise<void> {
+    const lockKey = key(clientId, source);
+    const wasLocked = this.#lockout.retryAfter(lockKey) !== undefined;
+    await this.#lockout.recordFailure(lockKey);
+    if (!wasLocked && this.#lockout.retryAfter(lockKey) !== undefined) this.#onLockout(clientId);
   }
 }
 

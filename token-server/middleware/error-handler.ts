@@ -4,6 +4,7 @@
 // RFC 6749 §5.2 bodies (handleErrors); the authorization endpoint with a redirect or a page
 // (authorize/interaction-error-handler.ts), through the same handleRequestErrors.
 
+import type { SpanHandle } from "../../common/tracing.ts";
 import { InvalidClient, type OAuthError } from "../errors.ts";
 import type { Ctx, Params, TokenServer } from "../request-context.ts";
 import { sendJson } from "../send-json.ts";
@@ -35,6 +36,8 @@ export function handleRequestErrors<C extends Ctx>(server: TokenServer, endpoint
     ctx.state.server = server;
     ctx.state.endpoint = endpoint;
     ctx.state.params = observer.initialParams();
+    const span = server.tracing.enabled ? startSpan(server, ctx) : undefined;
+    ctx.state.span = span;
     let outcome = "ok";
     try {
       await next();
@@ -57,8 +60,30 @@ export function handleRequestErrors<C extends Ctx>(server: TokenServer, endpoint
     } finally {
       observer.count(ctx, outcome);
       timer.observe((performance.now() - started) / 1000);
+      if (span) endSpan(span, ctx, outcome);
     }
   };
+}
+
+/** A server span continuing the caller's trace (its `traceparent` header), named by method and route. */
+function startSpan(server: TokenServer, ctx: Ctx): SpanHandle {
+  return server.tracing.start(`${ctx.method} ${ctx.path}`, {
+    kind: "server",
+    headers: ctx.headers,
+    attributes: { "http.request.method": ctx.method, "http.route": ctx.path, "tollgate.endpoint": ctx.state.endpoint },
+  });
+}
+
+function endSpan(span: SpanHandle, ctx: Ctx, outcome: string): void {
+  // Only what the server vouches for: the authenticated client, a grant type it knows.
+  span.setAttributes({
+    "http.response.status_code": ctx.status,
+    "oauth2.grant_type": ctx.state.grantType,
+    "oauth2.client_id": ctx.state.client?.clientId,
+    "tollgate.outcome": outcome,
+  });
+  if (ctx.status >= 500) span.fail(outcome);
+  span.end();
 }
 
 export function handleErrors(server: TokenServer, endpoint: string) {
@@ -84,6 +109,7 @@ export function handleErrors(server: TokenServer, endpoint: string) {
         counters.set(key, counter);
       }
       counter.inc();
+      metrics.clientRequest(ctx.state.client?.clientId, endpoint, outcome);
     },
   });
 }

@@ -175,3 +175,22 @@ an `iss`, and Secrets a token endpoint, that the route does not answer for.
 {{- fail (printf "%s (%s) must serve the host of issuer (%s): set issuer=https://%s, the URL clients reach the token server at" .value (join ", " .hosts) (.root.Values.issuer | default "empty: the in-cluster Service URL") (first .hosts | default "<public host>")) -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+OpenTelemetry traces (common/tracing.ts): the standard OTEL_* variables, set only when
+tracing.otlpEndpoint is; the component's name becomes OTEL_SERVICE_NAME.
+*/}}
+{{- define "tollgate.tracingEnv" -}}
+{{- with .root.Values.tracing }}
+{{- if .otlpEndpoint }}
+- name: OTEL_EXPORTER_OTLP_ENDPOINT
+  value: {{ .otlpEndpoint | quote }}
+- name: OTEL_SERVICE_NAME
+  value: {{ printf "tollgate-%s" $.component | quote }}
+- name: OTEL_TRACES_SAMPLER
+  value: parentbased_traceidratio
+- name: OTEL_TRACES_SAMPLER_ARG
+  value: {{ .sampleRatio | quote }}
+{{- end }}
+{{- end }}
+{{- end }}

@@ -93,7 +93,7 @@ test("Redis down: JWT issuance continues, state-needing paths fail closed with 5
   // What is dead for local reasons still answers without Redis.
   const garbage = await asJwtClient("/oauth2/introspect", "token=garbage");
   assert.equal(garbage.text, '{"active":false}');
-  const ready = await fetch(`${stack.url}/readyz`);
+  const ready = await fetch(`${stack.managementUrl}/readyz`);
   assert.equal(ready.status, 200);
   assert.equal(((await ready.json()) as { tokenState: string }).tokenState, "unavailable");
 
@@ -147,8 +147,8 @@ test("started while Redis is down: live but not ready, and ready by itself once 
     registryWaitMs: 200,
   });
   try {
-    assert.equal((await fetch(`${running.url}/healthz`)).status, 200);
-    const notReady = await fetch(`${running.url}/readyz`);
+    assert.equal((await fetch(`${running.managementUrl}/healthz`)).status, 200);
+    const notReady = await fetch(`${running.managementUrl}/readyz`);
     assert.equal(notReady.status, 503);
     assert.equal(((await notReady.json()) as { registry: string }).registry, "not loaded");
     await redis.restart();
@@ -157,7 +157,7 @@ test("started while Redis is down: live but not ready, and ready by itself once 
     await writer.put(client);
     await writer.markInitialised();
     await writer.close();
-    await waitFor("ready", async () => (await fetch(`${running.url}/readyz`)).status === 200 || undefined, {
+    await waitFor("ready", async () => (await fetch(`${running.managementUrl}/readyz`)).status === 200 || undefined, {
       timeoutMs: 15_000,
     });
     await waitFor("the client", async () => running.clients.get(client.clientId) ?? undefined, { timeoutMs: 15_000 });

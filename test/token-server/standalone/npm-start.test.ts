@@ -15,7 +15,11 @@ const run = promisify(execFile);
 async function startStandalone(args: string[]) {
   const dir = await mkdtemp(join(tmpdir(), "tollgate-standalone-"));
   const logFile = join(dir, "out.log");
-  const child = startProcess("npm", ["start", "--silent", "--", "--port", "0", ...args], logFile);
+  const child = startProcess(
+    "npm",
+    ["start", "--silent", "--", "--port", "0", "--management-port", "0", ...args],
+    logFile,
+  );
   const output = await waitFor(
     "the standalone server to print its clients",
     async () => {
