@@ -108,7 +108,7 @@ export class ClientCache implements ClientLookup {
       new Promise((resolve) => (timer = setTimeout(resolve, options.initialWaitMs ?? 5000))),
     ]);
     clearTimeout(timer);
-    if (!cache.ready) options.log.warn("registry not loaded yet; not ready until it is");
+    if (cache.state === "loading") options.log.warn("registry not loaded yet; not ready until it is");
     return cache;
   }
 

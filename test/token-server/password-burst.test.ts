@@ -31,13 +31,17 @@ let servers: { url: string; process: ManagedProcess }[] = [];
 before(async () => {
   redis = await startRedis();
   registry = await RedisRegistry.connect(redis.url);
+  await registry.markInitialised(); // as the operator does; this test writes the registry itself
   dir = await mkdtemp(join(tmpdir(), "tollgate-burst-"));
   await writeFile(join(dir, KEY_FILES.current), JSON.stringify(await generateSigningKey()));
   const ports = [await freePort(), await freePort()];
   // One issuer for both, as behind one Service: sessions and pending requests are shared.
   const issuer = `http://127.0.0.1:${ports[0]}`;
   servers = ports.map((port, i) => {
-    const args = ["--port", String(port), "--redis-url", redis.url, "--signing-keys-dir", dir, "--issuer", issuer];
+    const args = [
+      ...["--port", String(port), "--management-port", "0", "--redis-url", redis.url],
+      ...["--signing-keys-dir", dir, "--issuer", issuer],
+    ];
     return {
       url: `http://127.0.0.1:${port}`,
       process: startProcess(process.execPath, [MAIN, ...args], join(dir, `${i}.log`)),
