@@ -175,3 +175,12 @@ an `iss`, and Secrets a token endpoint, that the route does not answer for.
 {{- fail (printf "%s (%s) must serve the host of issuer (%s): set issuer=https://%s, the URL clients reach the token server at" .value (join ", " .hosts) (.root.Values.issuer | default "empty: the in-cluster Service URL") (first .hosts | default "<public host>")) -}}
 {{- end -}}
 {{- end -}}
+
+{{/*
+CEL: pattern (an expanded tollgate pattern) matches value whole, one "*" matching any run
+of characters; operator/policy/decide.ts's matches(). (list "pattern" "value"), variable names.
+*/}}
+{{- define "tollgate.celMatch" -}}
+{{- $q := index . 0 -}}{{- $v := index . 1 -}}
+({{ $q }}.indexOf('*') < 0 ? {{ $v }} == {{ $q }} : (size({{ $v }}) >= size({{ $q }}) - 1 && {{ $v }}.startsWith({{ $q }}.substring(0, {{ $q }}.indexOf('*'))) && {{ $v }}.endsWith({{ $q }}.substring({{ $q }}.indexOf('*') + 1))))
+{{- end -}}
