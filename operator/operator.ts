@@ -64,6 +64,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   });
   manager.addSource(oauthClients.oauthClients);
   manager.addSource(oauthClients.secrets);
+  manager.addSource(oauthClients.tenancy.policies);
+  manager.addSource(oauthClients.tenancy.namespaces);
   manager.addController(oauthClients.spec, metrics);
   if (config.signingKeysSecret) {
     const signingKeys = signingKeysController(kubeConfig, kube, config, log);

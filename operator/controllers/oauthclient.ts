@@ -16,6 +16,7 @@ import { OAuthClientReconciler } from "../reconcile/oauthclient-reconciler.ts";
 import type { Claimant, ReconcileContext } from "../reconcile/reconcile-context.ts";
 import { type IndexLookup, OAUTHCLIENT_INDEXES, otherClaimants, ownKey, secretReaders } from "./oauthclient-watches.ts";
 import { OwnWrites } from "./own-writes.ts";
+import { namespacesToRecheck, type PolicySources, policySources } from "./policy-sources.ts";
 
 export const OAUTHCLIENT_CONTROLLER = "oauthclient";
 export const FIELD_MANAGER = "tollgate-operator";
@@ -34,6 +35,8 @@ export interface OAuthClientController {
   spec: ControllerSpec;
   oauthClients: InformerGroup<OAuthClient>;
   secrets: InformerGroup<V1Secret>;
+  /** OAuthClientPolicies and Namespaces, for the tenancy decision. */
+  tenancy: PolicySources;
 }
 
 export function oauthClientController(deps: OAuthClientControllerDeps): OAuthClientController {
@@ -58,6 +61,7 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
     for (const [name, index] of Object.entries(OAUTHCLIENT_INDEXES)) informer.addIndex(name, index);
   const lookup: IndexLookup = (index, value) => oauthClients.byIndex(index, value);
   const ownWrites = new OwnWrites();
+  const tenancy = policySources(kube, kubeConfig, log, informerOptions);
 
   const ctx: ReconcileContext = {
     kube,
@@ -73,6 +77,11 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
     claimNamespace: config.leaseNamespace,
     writing: (secret) => ownWrites.remember(secret),
     now: () => Date.now(),
+    tenancy: {
+      policies: () => tenancy.policies.list(),
+      namespaceLabels: (namespace) => tenancy.namespaces.get("", namespace)?.metadata?.labels ?? {},
+      confinement: config.subjectConfinement,
+    },
   };
   const spec: ControllerSpec = {
     name: OAUTHCLIENT_CONTROLLER,
@@ -91,9 +100,17 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
         if (type === "delete") ownWrites.forget(secret);
         for (const key of readers(type, secret, previous)) enqueue(key);
       });
+      // A policy change re-checks every client; a namespace's new labels re-check its clients.
+      tenancy.policies.onEvent(() => {
+        for (const key of oauthClients.keys()) enqueue(key);
+      });
+      tenancy.namespaces.onEvent((type, namespace, previous) => {
+        for (const ns of namespacesToRecheck(type, namespace, previous))
+          for (const key of oauthClients.keys()) if (key.startsWith(`${ns}/`)) enqueue(key);
+      });
     },
   };
-  return { spec, oauthClients, secrets };
+  return { spec, oauthClients, secrets, tenancy };
 }
 
 /** Every OAuthClient in the cache claiming `clientId`. */

@@ -16,12 +16,15 @@ import type { ReconcileContext } from "./reconcile-context.ts";
 /** The stage conditions, in reconcile order; Ready summarizes them. */
 export const ConditionType = {
   Ready: "Ready",
+  // Tenancy: no OAuthClientPolicy and no subject confinement refuses the client (reason PolicyDenied when one does).
+  PolicyAllowed: "PolicyAllowed",
   ClientIdAvailable: "ClientIdAvailable",
   CredentialsReady: "CredentialsReady",
   SecretReady: "SecretReady",
   RegistryReady: "RegistryReady",
 } as const;
 export const STAGES = [
+  ConditionType.PolicyAllowed,
   ConditionType.ClientIdAvailable,
   ConditionType.CredentialsReady,
   ConditionType.SecretReady,
