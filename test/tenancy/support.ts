@@ -2,7 +2,7 @@
 // rendered by helm and applied as they ship, and requests made as a namespace's editor.
 import { stringify } from "yaml";
 import type { OAuthClientPolicySpec } from "../../api/v1alpha1/oauthclientpolicy.ts";
-import { find, type KubeObject, renderChart } from "../chart/render.ts";
+import { type KubeObject, renderChart } from "../chart/render.ts";
 import type { ControlPlane } from "../harness/control-plane.ts";
 import { type ApiResponse, api, type Json } from "../harness/kube-api.ts";
 import { waitFor } from "../harness/processes.ts";
@@ -65,5 +65,3 @@ export async function waitForAdmission(cp: ControlPlane, namespace: string, spec
     { timeoutMs: 30_000, intervalMs: 200 },
   );
 }
-
-export { find };
