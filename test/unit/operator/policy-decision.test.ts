@@ -4,8 +4,10 @@
 // selector edge cases one by one.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
+import type { OAuthClient } from "../../../api/v1alpha1/oauthclient.ts";
 import type { OAuthClientPolicy, OAuthClientPolicySpec } from "../../../api/v1alpha1/oauthclientpolicy.ts";
 import { decide, matches, selects, serviceIdentity } from "../../../operator/policy/decide.ts";
+import { exampleDocuments } from "../../crd/kube.ts";
 import { POLICY_CASES } from "../support/policy-cases.ts";
 
 const policy = (name: string, spec: OAuthClientPolicySpec): OAuthClientPolicy => ({
@@ -105,4 +107,17 @@ test("namespace selection: names or selector; an empty selector selects all", ()
     true,
   );
   assert.equal(selects(policy("p", { namespaces: { selector: { matchLabels: { team: "y" } } } }), ns), false);
+});
+
+test("every example, applied in any namespace, passes the default install's rules", () => {
+  for (const { file, doc } of exampleDocuments().filter((d) => d.doc.kind === "OAuthClient")) {
+    const client = doc as unknown as OAuthClient;
+    const denials = decide({
+      namespace: { name: "any-team", labels: {} },
+      client: { name: client.metadata.name, spec: client.spec },
+      policies: [],
+      confinement: true,
+    });
+    assert.deepEqual(denials, [], file);
+  }
 });
