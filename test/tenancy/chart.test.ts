@@ -210,3 +210,19 @@ test("an edit that leaves spec alone passes, so a client a policy now refuses ca
   const deleted = await kubectlAs("bob", ["delete", "oauthclient", "payments", "-n", "team-b", "--wait=false"]);
   assert.equal(deleted.code, 0, deleted.output);
 });
+
+test("the controller-manager type-checks the admission policies without a warning", async () => {
+  type Policies = {
+    items: { metadata: { name: string }; status?: { typeChecking?: { expressionWarnings?: unknown[] } } }[];
+  };
+  const policies = await waitFor(
+    "the type checks of both admission policies",
+    async () => {
+      const list = JSON.parse(await cp.kubectl(["get", "validatingadmissionpolicies", "-o", "json"])) as Policies;
+      return list.items.length === 2 && list.items.every((p) => p.status?.typeChecking) ? list : undefined;
+    },
+    { timeoutMs: 30_000, intervalMs: 250 },
+  );
+  for (const policy of policies.items)
+    assert.deepEqual(policy.status?.typeChecking?.expressionWarnings ?? [], [], policy.metadata.name);
+});
