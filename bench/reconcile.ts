@@ -95,7 +95,7 @@ try {
       metadata: { name: `client-${i}`, namespace },
       spec: {
         grantTypes: ["client_credentials"],
-        subject: `svc-${i}`,
+        subject: `${namespace}/svc-${i}`,
         scopes: ["read", "write"],
         defaultScopes: ["read"],
       },

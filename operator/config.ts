@@ -44,6 +44,8 @@ export interface OperatorConfig {
   logLevel: LogLevel;
   /** On SIGTERM: finish reconciles, release the Lease and close within this, then exit regardless. */
   shutdownTimeoutMs: number;
+  /** A client_credentials client's subject must lie in its own namespace (operator/policy/decide.ts). */
+  subjectConfinement: boolean;
 }
 
 interface Option {
@@ -76,6 +78,7 @@ const OPTIONS: Option[] = [
   { flag: "signing-key-rotation", default: "720h", help: "signing key rotation period" },
   { flag: "log-level", default: "info", help: "debug, info, warn or error" },
   { flag: "shutdown-timeout", default: "25s", help: "on SIGTERM, stop within this, then exit regardless" },
+  { flag: "subject-confinement", default: "true", help: "confine client subjects to their namespace (true/false)" },
 ];
 
 export function usage(): string {
@@ -149,6 +152,7 @@ export function loadConfig(
     signingKeyRotationMs: ms("signing-key-rotation"),
     logLevel,
     shutdownTimeoutMs: ms("shutdown-timeout"),
+    subjectConfinement: bool("subject-confinement"),
   };
   if (raw("kubeconfig")) config.kubeconfig = raw("kubeconfig");
   if (config.renewDeadlineMs >= config.leaseDurationMs)

@@ -70,6 +70,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   });
   manager.addSource(oauthClients.oauthClients);
   manager.addSource(oauthClients.secrets);
+  manager.addSource(oauthClients.tenancy.policies);
+  manager.addSource(oauthClients.tenancy.namespaces);
   manager.addController(oauthClients.spec, metrics);
   manager.addController(
     registryRebuildController({

@@ -104,6 +104,7 @@ export function compileRecord({ resource, clientId, secrets, lookup }: CompileIn
     registryVersion: REGISTRY_VERSION,
     clientId,
     source: `${metadata.namespace ?? "default"}/${metadata.name}`,
+    namespace: metadata.namespace ?? "default",
     sourceUid: metadata.uid ?? "",
     generation: metadata.generation ?? 0,
     displayName: spec.displayName ?? metadata.name,

@@ -55,6 +55,12 @@ export interface ClientRecord {
   clientId: string;
   /** Where the record came from: "namespace/name" of the OAuthClient, or a file path in standalone mode. */
   source: string;
+  /**
+   * The namespace the OAuthClient was declared in ("default" in standalone mode): every
+   * access token carries it, so a resource server can tell which tenant vouched for the
+   * client. (Absent only in a record an operator before this field wrote.)
+   */
+  namespace: string;
   sourceUid: string;
   generation: number;
   displayName: string;

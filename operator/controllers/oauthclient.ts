@@ -17,6 +17,7 @@ import type { Claimant, ReconcileContext } from "../reconcile/reconcile-context.
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../reconcile/secret.ts";
 import { type IndexLookup, OAUTHCLIENT_INDEXES, otherClaimants, ownKey, secretReaders } from "./oauthclient-watches.ts";
 import { OwnWrites } from "./own-writes.ts";
+import { namespacesToRecheck, type PolicySources, policySources } from "./policy-sources.ts";
 
 export const OAUTHCLIENT_CONTROLLER = "oauthclient";
 export const FIELD_MANAGER = "tollgate-operator";
@@ -35,6 +36,8 @@ export interface OAuthClientController {
   spec: ControllerSpec;
   oauthClients: InformerGroup<OAuthClient>;
   secrets: InformerGroup<V1Secret>;
+  /** OAuthClientPolicies and Namespaces, for the tenancy decision. */
+  tenancy: PolicySources;
 }
 
 export function oauthClientController(deps: OAuthClientControllerDeps): OAuthClientController {
@@ -59,6 +62,7 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
     for (const [name, index] of Object.entries(OAUTHCLIENT_INDEXES)) informer.addIndex(name, index);
   const lookup: IndexLookup = (index, value) => oauthClients.byIndex(index, value);
   const ownWrites = new OwnWrites();
+  const tenancy = policySources(kube, kubeConfig, log, informerOptions);
 
   const ctx: ReconcileContext = {
     kube,
@@ -74,6 +78,11 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
     writing: (secret) => ownWrites.remember(secret),
     wrote: (secret) => ownWrites.wrote(secret),
     now: () => Date.now(),
+    tenancy: {
+      policies: () => tenancy.policies.list(),
+      namespaceLabels: (namespace) => tenancy.namespaces.get("", namespace)?.metadata?.labels ?? {},
+      confinement: config.subjectConfinement,
+    },
   };
   const spec: ControllerSpec = {
     name: OAUTHCLIENT_CONTROLLER,
@@ -92,9 +101,17 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
         if (type === "delete") ownWrites.forget(secret);
         for (const key of readers(type, secret, previous)) enqueue(key);
       });
+      // A policy change re-checks every client; a namespace's new labels re-check its clients.
+      tenancy.policies.onEvent(() => {
+        for (const key of oauthClients.keys()) enqueue(key);
+      });
+      tenancy.namespaces.onEvent((type, namespace, previous) => {
+        for (const ns of namespacesToRecheck(type, namespace, previous))
+          for (const key of oauthClients.keys()) if (key.startsWith(`${ns}/`)) enqueue(key);
+      });
     },
   };
-  return { spec, oauthClients, secrets };
+  return { spec, oauthClients, secrets, tenancy };
 }
 
 /** Every OAuthClient in the cache claiming `clientId`. */

@@ -26,6 +26,8 @@ export const EventReason = {
   ClientIdConflict: "ClientIdConflict",
   InvalidSpec: "InvalidSpec",
   ClientRemoved: "ClientRemoved",
+  // Tenancy (operator/policy/decide.ts): an OAuthClientPolicy or the subject confinement refuses the client.
+  PolicyDenied: "PolicyDenied",
 } as const;
 
 export interface EventRecorder {

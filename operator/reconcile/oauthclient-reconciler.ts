@@ -23,6 +23,7 @@ import type { CredentialsChange, ResolvedCredentials } from "./credentials-polic
 import { credentialsSecretName } from "./credentials-secret.ts";
 import { EventReason, type EventType } from "./events.ts";
 import { addFinalizer, finalize } from "./finalizer.ts";
+import { checkPolicy, unregisterDenied } from "./policy-check.ts";
 import type { ReconcileContext } from "./reconcile-context.ts";
 import { compile, type RecordWrite, writeRecord } from "./registry-record.ts";
 import { writeSecret } from "./secret.ts";
@@ -46,6 +47,12 @@ const CHANGE_EVENT: Partial<Record<CredentialsChange, [EventType, string]>> = {
 };
 
 const STAGES_AFTER: Record<string, string[]> = {
+  [ConditionType.PolicyAllowed]: [
+    ConditionType.ClientIdAvailable,
+    ConditionType.CredentialsReady,
+    ConditionType.SecretReady,
+    ConditionType.RegistryReady,
+  ],
   [ConditionType.ClientIdAvailable]: [
     ConditionType.CredentialsReady,
     ConditionType.SecretReady,
@@ -96,6 +103,50 @@ export class OAuthClientReconciler implements Reconciler {
       secretName: credentialsSecretName(resource),
       issuer: ctx.issuer,
       tokenEndpoint: ctx.tokenEndpoint,
+    });
+
+    // Tenancy first: nothing is claimed, written or registered for a client a policy refuses.
+    const denials = checkPolicy(ctx, resource);
+    if (denials.length > 0) {
+      const message = denials.map((d) => d.message).join("; ");
+      const wasDenied = status.get(ConditionType.PolicyAllowed)?.status === "False";
+      let removed = false;
+      try {
+        removed = await unregisterDenied(ctx, resource, clientId);
+      } catch (error) {
+        return this.#stop(resource, status, {
+          type: ConditionType.PolicyAllowed,
+          reason: "PolicyDenied",
+          message: `${message}; removing the registry record failed: ${errorText(error)}`,
+          skipped: "Not attempted while a policy denies this client",
+          error,
+        });
+      }
+      log.info("denied by policy", { clientId, removed, policies: denials.map((d) => d.policy ?? "confinement") });
+      return this.#stop(resource, status, {
+        type: ConditionType.PolicyAllowed,
+        reason: "PolicyDenied",
+        message,
+        // Retrying cannot help: a person must change the spec, a policy or the namespace's labels.
+        stalled: true,
+        skipped: "Not attempted while a policy denies this client",
+        ...(wasDenied && !removed
+          ? {}
+          : {
+              event: {
+                reason: EventReason.PolicyDenied,
+                note: removed
+                  ? `${message}; client ${clientId} is removed from the registry, its tokens revoked`
+                  : message,
+              },
+            }),
+      });
+    }
+    status.condition({
+      type: ConditionType.PolicyAllowed,
+      status: "True",
+      reason: "PolicyAllowed",
+      message: "No OAuthClientPolicy and no subject confinement refuses this client",
     });
 
     const claim = await claimClientId(ctx, resource, clientId);

@@ -2,6 +2,7 @@
 // recorder. Steps take this and the resource, and return what they learned; none of
 // them decides the outcome of the reconcile (oauthclient-reconciler.ts does).
 import type { V1Secret } from "@kubernetes/client-node";
+import type { OAuthClientPolicy } from "../../api/v1alpha1/oauthclientpolicy.ts";
 import type { RegistryWriter } from "../../registry/record.ts";
 import type { KubeClients } from "../kube.ts";
 import type { EventRecorder } from "./events.ts";
@@ -27,6 +28,16 @@ export interface ReconcileContext {
   /** The API server's answer to that write (its resourceVersion identifies the event). */
   wrote(secret: V1Secret): void;
   now(): number;
+  /** What the policy decision reads (policy-check.ts), from the informers. */
+  tenancy: TenancyView;
+}
+
+export interface TenancyView {
+  policies(): OAuthClientPolicy[];
+  /** A namespace's labels; {} for one not in the cache. */
+  namespaceLabels(namespace: string): Record<string, string>;
+  /** The built-in subject confinement (--subject-confinement). */
+  confinement: boolean;
 }
 
 export interface Claimant {

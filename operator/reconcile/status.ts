@@ -26,6 +26,8 @@ import type { ReconcileContext } from "./reconcile-context.ts";
 /** The stage conditions, in reconcile order; Ready summarizes them. */
 export const ConditionType = {
   Ready: "Ready",
+  // Tenancy: no OAuthClientPolicy and no subject confinement refuses the client (reason PolicyDenied when one does).
+  PolicyAllowed: "PolicyAllowed",
   ClientIdAvailable: "ClientIdAvailable",
   CredentialsReady: "CredentialsReady",
   SecretReady: "SecretReady",
@@ -35,6 +37,7 @@ export const ConditionType = {
   Disabled: "Disabled",
 } as const;
 export const STAGES = [
+  ConditionType.PolicyAllowed,
   ConditionType.ClientIdAvailable,
   ConditionType.CredentialsReady,
   ConditionType.SecretReady,

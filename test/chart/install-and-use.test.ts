@@ -171,7 +171,8 @@ test("apply an example, watch it become Ready, fetch a token with the Secret's c
     audience: "https://orders.example.com",
     typ: "at+jwt",
   });
-  assert.equal(payload.sub, "svc-orders-sync");
+  assert.equal(payload.sub, "orders-sync.team-a", "the client ID: the example sets no subject");
+  assert.equal(payload["tollgate.dev/namespace"], "team-a");
   assert.equal(payload.client_id, "orders-sync.team-a");
 });
 

@@ -226,7 +226,8 @@ ${block}`;
     audience: "https://orders.example.com",
     typ: "at+jwt",
   });
-  assert.equal(payload.sub, "svc-orders-sync");
+  assert.equal(payload.sub, "orders-sync.team-a");
+  assert.equal(payload["tollgate.dev/namespace"], "team-a");
   assert.equal(payload.scope, "orders:read");
   assert.equal(protectedHeader.alg, "ES256");
 
@@ -272,7 +273,7 @@ test("deleting the leader operator pod: the other replica takes over and nothing
   assert.ok((await pods(`app.kubernetes.io/component=operator`)).some((p) => p.metadata?.name === successor));
   await createClient("team-a", "after-failover", {
     grantTypes: ["client_credentials"],
-    subject: "svc-after-failover",
+    subject: "team-a/svc-after-failover",
   } as OAuthClient["spec"]);
   await waitFor("the new client Ready", async () => {
     const item = (await kube.custom.getNamespacedCustomObject({
@@ -497,7 +498,7 @@ test(`memory: ${SCALE_CLIENTS} clients on the operator pod and token load on the
       for (let i = next++; i < SCALE_CLIENTS; i = next++)
         await createClient(namespace, `client-${i}`, {
           grantTypes: ["client_credentials"],
-          subject: `svc-${i}`,
+          subject: `${namespace}/svc-${i}`,
           scopes: ["read", "write"],
           defaultScopes: ["read"],
         } as OAuthClient["spec"]);

@@ -90,8 +90,18 @@ describe("rendered objects", () => {
     assert.equal(envOf(operator).get("TOLLGATE_NAMESPACES")?.value, "");
     assert.equal(envOf(operator).get("TOLLGATE_REDIS_URL")?.value, "redis://tollgate-redis.tollgate-system.svc:6379");
     assert.equal(find(objects, "StatefulSet", "tollgate-redis").length, 1);
-    assert.equal(find(objects, "ClusterRole").length, 1);
-    assert.equal(find(objects, "ClusterRoleBinding").length, 1);
+    assert.deepEqual(
+      find(objects, "ClusterRole")
+        .map((r) => r.metadata.name)
+        .sort(),
+      ["tollgate-oauthclients-edit", "tollgate-oauthclients-view", "tollgate-operator", "tollgate-operator-tenancy"],
+    );
+    assert.deepEqual(
+      find(objects, "ClusterRoleBinding")
+        .map((r) => r.metadata.name)
+        .sort(),
+      ["tollgate-operator", "tollgate-operator-tenancy"],
+    );
     const [tokenServer] = find(objects, "Deployment", "tollgate-token-server");
     assert.ok(tokenServer);
     assert.equal(
@@ -116,7 +126,7 @@ describe("rendered objects", () => {
   });
 
   test("the operator's cluster role grants only what the reconcile uses", async () => {
-    const [role] = find(await renderChart(), "ClusterRole");
+    const [role] = find(await renderChart(), "ClusterRole", "tollgate-operator");
     const rules = (role as unknown as { rules: { apiGroups: string[]; resources: string[]; verbs: string[] }[] }).rules;
     const resources = rules.flatMap((r) => r.resources).sort();
     assert.deepEqual(resources, [
@@ -127,6 +137,43 @@ describe("rendered objects", () => {
       "secrets",
     ]);
     for (const rule of rules) assert.ok(!rule.verbs.includes("*") && !rule.resources.includes("*"), "no wildcards");
+  });
+
+  test("tenancy: admission policies, the subject confinement and the aggregated roles, each behind its value", async () => {
+    const names = (objects: KubeObject[], kind: string) =>
+      find(objects, kind)
+        .map((o) => o.metadata.name)
+        .sort();
+    const defaults = await renderChart();
+    const policies = ["tollgate-oauthclient-policies", "tollgate-subject-confinement"];
+    assert.deepEqual(names(defaults, "ValidatingAdmissionPolicy"), policies);
+    assert.deepEqual(names(defaults, "ValidatingAdmissionPolicyBinding"), policies);
+    const [withParams] = find(defaults, "ValidatingAdmissionPolicy", "tollgate-oauthclient-policies");
+    assert.deepEqual(withParams?.spec?.paramKind, { apiVersion: "tollgate.dev/v1alpha1", kind: "OAuthClientPolicy" });
+    const [binding] = find(defaults, "ValidatingAdmissionPolicyBinding", "tollgate-oauthclient-policies");
+    assert.deepEqual(binding?.spec?.paramRef, { selector: {}, parameterNotFoundAction: "Allow" });
+    const [operator] = find(defaults, "Deployment", "tollgate-operator");
+    assert.ok(operator);
+    assert.equal(envOf(operator).get("TOLLGATE_SUBJECT_CONFINEMENT")?.value, "true");
+    const [edit] = find(defaults, "ClusterRole", "tollgate-oauthclients-edit");
+    const [view] = find(defaults, "ClusterRole", "tollgate-oauthclients-view");
+    assert.equal(edit?.metadata.labels?.["rbac.authorization.k8s.io/aggregate-to-edit"], "true");
+    assert.equal(edit?.metadata.labels?.["rbac.authorization.k8s.io/aggregate-to-admin"], "true");
+    assert.equal(view?.metadata.labels?.["rbac.authorization.k8s.io/aggregate-to-view"], "true");
+    assert.deepEqual((view as unknown as { rules: unknown[] }).rules, [
+      { apiGroups: ["tollgate.dev"], resources: ["oauthclients"], verbs: ["get", "list", "watch"] },
+    ]);
+
+    const unconfined = await renderChart(["tenancy.subjectConfinement=false"]);
+    assert.deepEqual(names(unconfined, "ValidatingAdmissionPolicy"), ["tollgate-oauthclient-policies"]);
+    const [unconfinedOperator] = find(unconfined, "Deployment", "tollgate-operator");
+    assert.ok(unconfinedOperator);
+    assert.equal(envOf(unconfinedOperator).get("TOLLGATE_SUBJECT_CONFINEMENT")?.value, "false");
+    const noAdmission = await renderChart(["tenancy.admission=false"]);
+    assert.equal(find(noAdmission, "ValidatingAdmissionPolicy").length, 0);
+    assert.equal(find(noAdmission, "ValidatingAdmissionPolicyBinding").length, 0);
+    const notAggregated = await renderChart(["rbac.aggregateToDefaultRoles=false"]);
+    assert.deepEqual(names(notAggregated, "ClusterRole"), ["tollgate-operator", "tollgate-operator-tenancy"]);
   });
 
   test("external Redis: no StatefulSet, the password comes from the named Secret", async () => {
@@ -145,10 +192,25 @@ describe("rendered objects", () => {
     }
   });
 
-  test("namespaced RBAC: Roles in the listed namespaces and the release's, no ClusterRole", async () => {
-    const objects = await renderChart(["rbac.mode=namespaced", "rbac.namespaces={team-a,team-b}"]);
-    assert.equal(find(objects, "ClusterRole").length, 0);
-    assert.equal(find(objects, "ClusterRoleBinding").length, 0);
+  test("namespaced RBAC: Roles in the listed namespaces and the release's; cluster-wide only reading policies and namespaces", async () => {
+    const objects = await renderChart([
+      "rbac.mode=namespaced",
+      "rbac.namespaces={team-a,team-b}",
+      "rbac.aggregateToDefaultRoles=false",
+    ]);
+    assert.deepEqual(
+      find(objects, "ClusterRole").map((r) => r.metadata.name),
+      ["tollgate-operator-tenancy"],
+    );
+    assert.deepEqual(
+      find(objects, "ClusterRoleBinding").map((r) => r.metadata.name),
+      ["tollgate-operator-tenancy"],
+    );
+    const [tenancy] = find(objects, "ClusterRole", "tollgate-operator-tenancy");
+    assert.deepEqual((tenancy as unknown as { rules: unknown[] }).rules, [
+      { apiGroups: ["tollgate.dev"], resources: ["oauthclientpolicies"], verbs: ["get", "list", "watch"] },
+      { apiGroups: [""], resources: ["namespaces"], verbs: ["get", "list", "watch"] },
+    ]);
     const roleNamespaces = find(objects, "Role", "tollgate-operator").map((r) => r.metadata.namespace);
     assert.deepEqual(roleNamespaces.sort(), ["team-a", "team-b", "tollgate-system"]);
     const [operator] = find(objects, "Deployment", "tollgate-operator");
@@ -435,7 +497,13 @@ describe("the conventions of the field's charts", () => {
   });
 
   test("namespaceOverride: every namespaced object, URL and RBAC subject in that namespace", async () => {
-    const clusterScoped = ["ClusterRole", "ClusterRoleBinding", "CustomResourceDefinition"];
+    const clusterScoped = [
+      "ClusterRole",
+      "ClusterRoleBinding",
+      "CustomResourceDefinition",
+      "ValidatingAdmissionPolicy",
+      "ValidatingAdmissionPolicyBinding",
+    ];
     for (const [set, namespace] of [
       [[], "tollgate-system"],
       [["namespaceOverride=identity"], "identity"],
@@ -540,25 +608,30 @@ describe("values.schema.json rejects bad values with a message naming the value"
 });
 
 describe("the CRD as a template: crds.install, crds.keep", () => {
-  const source = readFileSync(new URL("../../crds/tollgate.dev_oauthclients.yaml", import.meta.url), "utf8");
+  const FILES = ["tollgate.dev_oauthclients.yaml", "tollgate.dev_oauthclientpolicies.yaml"];
+  const source = (file: string) => readFileSync(new URL(`../../crds/${file}`, import.meta.url), "utf8");
 
   test("the chart's copy is crds/, unchanged", () => {
-    const shipped = readFileSync(`${CHART_DIR}/files/crds/tollgate.dev_oauthclients.yaml`, "utf8");
-    assert.equal(shipped, source, "run `npm run chart:sync-crds` after changing crds/");
+    for (const file of FILES) {
+      const shipped = readFileSync(`${CHART_DIR}/files/crds/${file}`, "utf8");
+      assert.equal(shipped, source(file), "run `npm run chart:sync-crds` after changing crds/");
+    }
   });
 
-  test("rendered: crds/ itself plus the release's labels and, by default, helm.sh/resource-policy: keep", async () => {
-    const [crd, ...others] = find(await renderChart(), "CustomResourceDefinition");
-    assert.ok(crd);
-    assert.equal(others.length, 0);
-    const { metadata, ...rest } = crd;
-    const { metadata: sourceMetadata, ...sourceRest } = parse(source) as KubeObject;
-    assert.deepEqual(rest, sourceRest, "the same CRD, field for field");
-    assert.equal(metadata.name, sourceMetadata.name);
-    assert.deepEqual(metadata.annotations, { "helm.sh/resource-policy": "keep" });
-    assert.equal(metadata.labels?.["app.kubernetes.io/instance"], "tollgate");
-    assert.equal(metadata.labels?.["app.kubernetes.io/component"], "crd");
-    assert.equal(metadata.namespace, undefined, "cluster-scoped");
+  test("rendered: each of crds/ itself plus the release's labels and, by default, helm.sh/resource-policy: keep", async () => {
+    const crds = find(await renderChart(), "CustomResourceDefinition");
+    assert.equal(crds.length, FILES.length);
+    for (const file of FILES) {
+      const { metadata: sourceMetadata, ...sourceRest } = parse(source(file)) as KubeObject;
+      const crd = crds.find((c) => c.metadata.name === sourceMetadata.name);
+      assert.ok(crd, sourceMetadata.name);
+      const { metadata, ...rest } = crd;
+      assert.deepEqual(rest, sourceRest, "the same CRD, field for field");
+      assert.deepEqual(metadata.annotations, { "helm.sh/resource-policy": "keep" });
+      assert.equal(metadata.labels?.["app.kubernetes.io/instance"], "tollgate");
+      assert.equal(metadata.labels?.["app.kubernetes.io/component"], "crd");
+      assert.equal(metadata.namespace, undefined, "cluster-scoped");
+    }
   });
 
   test("crds.keep=false: uninstalling deletes it; crds.install=false: not in the release", async () => {
@@ -598,16 +671,20 @@ describe("Chart.yaml metadata and the LICENSE", () => {
     assert.deepEqual(listed.sort(), [...rendered].sort());
   });
 
-  test("Artifact Hub's CRD list and example name the chart's CRD", async () => {
-    const [crd] = find(await renderChart(), "CustomResourceDefinition");
-    const spec = crd?.spec as { names: { kind: string }; group: string; versions: { name: string }[] };
-    const [listed] = annotation("crds") as { kind: string; version: string; name: string }[];
-    assert.deepEqual(listed && [listed.kind, listed.version, listed.name], [
-      spec.names.kind,
-      spec.versions[0]?.name,
-      crd?.metadata.name,
-    ]);
+  test("Artifact Hub's CRD list and example name the chart's CRDs", async () => {
+    const crds = find(await renderChart(), "CustomResourceDefinition").map((crd) => {
+      const spec = crd.spec as { names: { kind: string }; group: string; versions: { name: string }[] };
+      return [spec.names.kind, spec.versions[0]?.name, crd.metadata.name];
+    });
+    const listed = annotation("crds") as { kind: string; version: string; name: string }[];
+    assert.deepEqual(
+      listed.map((l) => [l.kind, l.version, l.name]),
+      crds,
+    );
     for (const example of annotation("crdsExamples") as KubeObject[])
-      assert.equal(example.apiVersion, `${spec.group}/${spec.versions[0]?.name}`);
+      assert.ok(
+        crds.some(([kind, version]) => example.kind === kind && example.apiVersion === `tollgate.dev/${version}`),
+        example.kind,
+      );
   });
 });

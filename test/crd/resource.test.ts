@@ -115,7 +115,7 @@ describe("examples/", () => {
   }
 });
 
-/** The registry record of a resource, without what differs between any two writes of it. */
+/** The registry record of a resource, without what differs between any two writes of it or where it was applied. */
 function compiled(resource: OAuthClient, fileDocs: Json[]): Json {
   const record = compileRecord({
     resource,
@@ -123,7 +123,7 @@ function compiled(resource: OAuthClient, fileDocs: Json[]): Json {
     secrets: [],
     lookup: (r) => secretValueFrom(fileDocs, r.ref.name, r.ref.key ?? r.defaultKey),
   }) as unknown as Json;
-  for (const volatile of ["updatedAt", "source", "sourceUid", "generation"]) delete record[volatile];
+  for (const volatile of ["updatedAt", "source", "namespace", "sourceUid", "generation"]) delete record[volatile];
   return record;
 }
 

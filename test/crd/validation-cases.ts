@@ -42,7 +42,7 @@ export const M = {
   idpCerts: "a trusted SAML IdP needs its signing certificates: certificates (inline PEM) or certificatesSecretRef",
   pem: "each entry must be one PEM certificate, from -----BEGIN CERTIFICATE----- to -----END CERTIFICATE-----",
   reservedClaim:
-    "cannot map onto a claim the token server sets itself (iss, sub, aud, exp, nbf, iat, jti, client_id, scope, auth_time, acr, amr, cnf, act)",
+    "cannot map onto a claim the token server sets itself (iss, sub, aud, exp, nbf, iat, jti, client_id, scope, auth_time, acr, amr, cnf, act, tollgate.dev/namespace)",
   defaultScopes: "every entry of defaultScopes must also be listed in scopes",
   defaultAudience: "defaultAudience must be one of audiences",
   scope:
@@ -243,6 +243,11 @@ export const rejected: RejectCase[] = [
   {
     name: "a claim mapping onto sub",
     spec: withIdp(undefined, { claimMappings: [{ from: "employeeNumber", to: "sub" }] }),
+    expect: [["spec.identityMapping.claimMappings[0].to", M.reservedClaim]],
+  },
+  {
+    name: "a claim mapping onto the namespace claim (an assertion must not name another tenant)",
+    spec: withIdp(undefined, { claimMappings: [{ from: "ns", to: "tollgate.dev/namespace" }] }),
     expect: [["spec.identityMapping.claimMappings[0].to", M.reservedClaim]],
   },
   // Public clients

@@ -3,6 +3,7 @@
 // the registry, and the token server's URL is the issuer the operator writes into
 // every Secret. Shared by the end-to-end tests of each feature.
 import type { V1Secret } from "@kubernetes/client-node";
+import type { OperatorConfig } from "../../operator/config.ts";
 import type { RunningOperator } from "../../operator/operator.ts";
 import type { ClientRecord } from "../../registry/record.ts";
 import type { RunningTokenServer } from "../../token-server/server.ts";
@@ -41,10 +42,10 @@ export interface OperatorStack {
   close(): Promise<void>;
 }
 
-export async function startOperatorStack(): Promise<OperatorStack> {
+export async function startOperatorStack(overrides: Partial<OperatorConfig> = {}): Promise<OperatorStack> {
   const world = await startWorld();
   const tokenServer = await startTokenServerOn(world.redis.url);
-  const operator = await startTestOperator(world, { issuer: tokenServer.url });
+  const operator = await startTestOperator(world, { ...overrides, issuer: tokenServer.url });
   await operator.synced();
   const tokenServerLoaded = (clientId: string, what: string, probe: () => boolean) =>
     waitFor(`the token server to load ${clientId}: ${what}`, async () => probe() || undefined, {

@@ -119,6 +119,9 @@ export function operatorConfig(world: World, overrides: Partial<OperatorConfig> 
     watchStallTimeoutMs: 20_000,
     signingKeysSecret: "",
     concurrency: 2,
+    // These tests use subjects like "svc-test" in generated namespaces; test/tenancy/ runs
+    // with the confinement on (the default) and checks it.
+    subjectConfinement: false,
     ...overrides,
   });
 }

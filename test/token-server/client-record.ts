@@ -13,6 +13,7 @@ export function clientCredentialsRecord(
     registryVersion: REGISTRY_VERSION,
     clientId,
     source: "test",
+    namespace: "test",
     sourceUid: "",
     generation: 1,
     displayName: clientId,

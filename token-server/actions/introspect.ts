@@ -13,12 +13,12 @@ import { parseForm } from "../middleware/parse-form.ts";
 import { rejectDupes } from "../middleware/reject-dupes.ts";
 import { type Ctx, requiredParam, type Step, type TokenServer } from "../request-context.ts";
 import { sendJson } from "../send-json.ts";
-import type { AccessTokenClaims } from "../state/token-records.ts";
+import { type AccessTokenClaims, NAMESPACE_CLAIM } from "../state/token-records.ts";
 import { type FoundAccessToken, type FoundRefreshToken, findToken } from "../tokens/find-token.ts";
 import { liveness } from "../tokens/liveness.ts";
 
 /** The claims this server sets on every access token; any other claim is a mapped one. */
-const REGISTERED = new Set(["iss", "sub", "aud", "client_id", "scope", "jti", "iat", "exp"]);
+const REGISTERED = new Set(["iss", "sub", "aud", "client_id", "scope", "jti", "iat", "exp", NAMESPACE_CLAIM]);
 
 async function introspectToken(ctx: Ctx): Promise<void> {
   const token = requiredParam(ctx, "token");
@@ -76,6 +76,7 @@ function accessTokenAnswer(ctx: Ctx, { claims }: FoundAccessToken): Answer {
     aud: claims.aud,
     iss: claims.iss,
     jti: claims.jti,
+    ...(claims[NAMESPACE_CLAIM] === undefined ? {} : { [NAMESPACE_CLAIM]: claims[NAMESPACE_CLAIM] }),
   };
 }
 

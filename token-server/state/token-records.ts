@@ -13,7 +13,16 @@ export interface AccessTokenClaims {
   jti: string;
   iat: number;
   exp: number;
+  /** The client's namespace (NAMESPACE_CLAIM), a private claim (RFC 7519 section 4.3). */
+  [NAMESPACE_CLAIM]?: string;
 }
+
+/**
+ * Where the client was declared: its OAuthClient's namespace. Named under the project's
+ * domain so it cannot collide with another issuer's claim, the way Kubernetes'
+ * service-account tokens use "kubernetes.io".
+ */
+export const NAMESPACE_CLAIM = "tollgate.dev/namespace";
 
 /**
  * A refresh token as stored: under the SHA-256 of the token (tokens/refresh-tokens.ts),

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { ClientRecord } from "../../registry/record.ts";
 import type { TokenServer } from "../request-context.ts";
-import type { AccessTokenClaims } from "../state/token-records.ts";
+import { type AccessTokenClaims, NAMESPACE_CLAIM } from "../state/token-records.ts";
 import { signJwtAccessToken } from "./jwt-access-token.ts";
 import { issueOpaqueAccessToken } from "./opaque-access-token.ts";
 
@@ -12,7 +12,7 @@ export interface AccessTokenRequest {
   scope: string[];
   /**
    * Extra claims (identity mapping's claimMappings). They never replace a claim this
-   * server sets (iss, sub, aud, client_id, scope, jti, iat, exp).
+   * server sets (iss, sub, aud, client_id, scope, jti, iat, exp, tollgate.dev/namespace).
    */
   claims?: Record<string, unknown>;
 }
@@ -41,6 +41,9 @@ export async function issueAccessToken(server: TokenServer, request: AccessToken
     iat,
     exp: iat + lifetime,
   };
+  // Set after the mapped claims, so an assertion cannot claim another namespace.
+  if (client.namespace) claims[NAMESPACE_CLAIM] = client.namespace;
+  else delete claims[NAMESPACE_CLAIM];
   if (request.scope.length > 0) claims.scope = request.scope.join(" ");
   else delete claims.scope;
   const token =

@@ -194,3 +194,12 @@ tracing.otlpEndpoint is; the component's name becomes OTEL_SERVICE_NAME.
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/*
+CEL: pattern (an expanded tollgate pattern) matches value whole, one "*" matching any run
+of characters; operator/policy/decide.ts's matches(). (list "pattern" "value"), variable names.
+*/}}
+{{- define "tollgate.celMatch" -}}
+{{- $q := index . 0 -}}{{- $v := index . 1 -}}
+({{ $q }}.indexOf('*') < 0 ? {{ $v }} == {{ $q }} : (size({{ $v }}) >= size({{ $q }}) - 1 && {{ $v }}.startsWith({{ $q }}.substring(0, {{ $q }}.indexOf('*'))) && {{ $v }}.endsWith({{ $q }}.substring({{ $q }}.indexOf('*') + 1))))
+{{- end -}}

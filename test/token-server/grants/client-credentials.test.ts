@@ -36,6 +36,23 @@ test("client_secret_basic: an RFC 9068 JWT for the registered subject, default s
   assert.match(claims.jti as string, /^[0-9a-f-]{36}$/);
 });
 
+test("every access token names the client's namespace (tollgate.dev/namespace), JWT and opaque, in introspection too", async () => {
+  for (const format of ["jwt", "opaque"] as const) {
+    const client = clientRecord({ namespace: "payments", accessToken: { lifetimeSeconds: 120, format } });
+    await stack.put(client);
+    const config = await oauthClient(stack, client.clientId, oauth.ClientSecretBasic(client.secret));
+    const { access_token } = await oauth.clientCredentialsGrant(config);
+    if (format === "jwt")
+      assert.equal(
+        (await verifyIndependently(stack, access_token, "https://orders.example"))["tollgate.dev/namespace"],
+        "payments",
+      );
+    const introspection = await oauth.tokenIntrospection(config, access_token);
+    assert.equal(introspection.active, true, format);
+    assert.equal(introspection["tollgate.dev/namespace"], "payments", format);
+  }
+});
+
 test("requested scopes and several RFC 8707 resources / audiences are granted when allowed", async () => {
   const client = clientRecord();
   await stack.put(client);
