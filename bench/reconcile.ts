@@ -13,10 +13,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { API_VERSION, GROUP, KIND, type OAuthClient, PLURAL, VERSION } from "../api/v1alpha1/oauthclient.ts";
 import { makeClients } from "../operator/kube.ts";
+import { RecordKeyRing } from "../registry/record-keys.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
 import { countReadyClients } from "../test/harness/oauth-clients.ts";
 import { freePort, startProcess, waitFor } from "../test/harness/processes.ts";
+import { followRecordKeysSecret } from "../test/harness/record-keys.ts";
 import { startRedis } from "../test/harness/redis.ts";
 
 const clients = Number(process.env.TOLLGATE_BENCH_CLIENTS ?? 1000);
@@ -25,8 +27,11 @@ const applyParallelism = 16;
 const namespace = "bench";
 
 const [cp, redis] = await Promise.all([startControlPlane(), startRedis()]);
-const registry = await RedisRegistry.connect(redis.url);
 const kube = makeClients(cp.kubeConfig);
+// The operator process creates the record keys Secret; the bench reads records with them.
+const recordKeys = new RecordKeyRing();
+followRecordKeysSecret(kube, recordKeys);
+const registry = await RedisRegistry.connect(redis.url, recordKeys);
 const port = await freePort();
 const operator = startProcess(
   process.execPath,

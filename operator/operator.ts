@@ -5,9 +5,11 @@
 // and the benchmark start in-process.
 import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger, type Logger } from "../common/logger.ts";
+import { RecordKeyRing } from "../registry/record-keys.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import type { OperatorConfig } from "./config.ts";
 import { OAUTHCLIENT_CONTROLLER, oauthClientController } from "./controllers/oauthclient.ts";
+import { REGISTRY_KEYS_CONTROLLER, registryKeysController } from "./controllers/registry-keys.ts";
 import { SIGNING_KEYS_CONTROLLER, signingKeysController } from "./controllers/signing-keys.ts";
 import { makeClients } from "./kube.ts";
 import { Manager } from "./manager.ts";
@@ -31,6 +33,11 @@ export interface StartOptions {
   log?: Logger;
   /** Expose Node's process metrics too (main.ts does; in-process tests do not). */
   defaultMetrics?: boolean;
+  /**
+   * The ring the registry record keys from the Secret are installed into; default a
+   * new one. Tests pass the ring their own registry readers verify with.
+   */
+  recordKeys?: RecordKeyRing;
 }
 
 export async function startOperator(config: OperatorConfig, options: StartOptions = {}): Promise<RunningOperator> {
@@ -44,7 +51,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   // counted here and reported on each resource (RegistryReady False), and clients
   // still get their Secrets meanwhile.
   const outage = registryOutageReporter(log, metrics);
-  const registry = RedisRegistry.start(config.redisUrl, { onError: outage.error });
+  const recordKeys = options.recordKeys ?? new RecordKeyRing();
+  const registry = RedisRegistry.start(config.redisUrl, recordKeys, { onError: outage.error });
   const outageCheck = setInterval(() => outage.observe(registry.available), 1000);
   outageCheck.unref();
 
@@ -52,6 +60,15 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   // A Redis that is merely slower to connect than the caches to sync is waited for a
   // moment, so a normal start does not report an outage on every resource.
   manager.addStartGate(() => registryConnected(registry, REGISTRY_START_WAIT_MS));
+  // Records are written only MAC'd: the keys are loaded (or created) before the
+  // OAuthClient controller starts, so a normal start reports no failed write.
+  const registryKeys = registryKeysController(kubeConfig, kube, config, recordKeys, log);
+  manager.addSource(registryKeys.source);
+  manager.addStartGate(async () => {
+    await registryKeys.reconciler
+      .reconcile(registryKeys.reconciler.request, log)
+      .catch((error: unknown) => log.warn("registry record keys not loaded yet; the controller retries", { error }));
+  });
   const events = createEventRecorder(kube, REPORTING_CONTROLLER, config.identity, log);
   const oauthClients = oauthClientController({
     kube,
@@ -65,6 +82,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   manager.addSource(oauthClients.oauthClients);
   manager.addSource(oauthClients.secrets);
   manager.addController(oauthClients.spec, metrics);
+  manager.addController(registryKeys.spec, metrics.observerFor(REGISTRY_KEYS_CONTROLLER));
   if (config.signingKeysSecret) {
     const signingKeys = signingKeysController(kubeConfig, kube, config, log);
     manager.addSource(signingKeys.source);

@@ -97,12 +97,20 @@ export interface RegistrySnapshot {
   tombstones: Tombstones;
 }
 
+/** A stored record that did not verify (registry/record-seal.ts says why it can fail). */
+export interface RecordRejection {
+  clientId: string;
+  reason: "unsigned" | "malformed" | "unknown_key" | "bad_mac" | "wrong_client";
+}
+
 /** Write side (the operator, standalone mode). Every method is idempotent. */
 export interface RegistryWriter {
   put(record: ClientRecord): Promise<void>;
   /** Removes the client and records a tombstone so its tokens stay dead. */
   delete(clientId: string, deletedAtSeconds: number): Promise<void>;
   get(clientId: string): Promise<ClientRecord | undefined>;
+  /** The record and whether it is authenticated with the current record key (else it is due a rewrite). */
+  read(clientId: string): Promise<{ record: ClientRecord; currentKey: boolean } | undefined>;
 }
 
 /** Read side (the token server). */
@@ -113,6 +121,8 @@ export interface RegistryReader {
   get(clientId: string): Promise<ClientRecord | undefined>;
   /** The current revision alone: a cheap "has anything changed?" before a full snapshot. */
   revision?(): Promise<number>;
+  /** Calls back for every stored record refused because it does not verify (records from Redis only). */
+  onRejectedRecord?(listener: (rejection: RecordRejection) => void): void;
 }
 
 export type Registry = RegistryWriter & RegistryReader;

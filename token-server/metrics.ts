@@ -7,6 +7,7 @@ export interface Metrics {
   requests: Counter<"endpoint" | "grant_type" | "outcome">;
   duration: Histogram<"endpoint">;
   clients: Gauge;
+  rejectedRecords: Counter<"reason">;
 }
 
 export function createMetrics(options: { processMetrics?: boolean; clientCount?: () => number } = {}): Metrics {
@@ -26,6 +27,12 @@ export function createMetrics(options: { processMetrics?: boolean; clientCount?:
       help: "Request latency by endpoint.",
       labelNames: ["endpoint"],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    rejectedRecords: new Counter({
+      name: "tollgate_token_server_registry_records_rejected_total",
+      help: "Registry records refused because they do not verify under the record keys, by reason (unsigned, malformed, unknown_key, bad_mac, wrong_client).",
+      labelNames: ["reason"],
       registers: [registry],
     }),
     clients: new Gauge({

@@ -51,6 +51,15 @@ export interface RunningTokenServer {
 const DRAIN_IDLE_MS = 1000;
 
 export async function startTokenServer(options: TokenServerOptions): Promise<RunningTokenServer> {
+  const metrics = createMetrics({ processMetrics: options.processMetrics ?? false, clientCount: () => clients.size });
+  // A record Redis holds but the operator did not write (or one edited since): never a client.
+  options.registry.onRejectedRecord?.(({ clientId, reason }) => {
+    metrics.rejectedRecords.inc({ reason });
+    options.log.error("registry record refused: it does not verify under the registry record keys", {
+      clientId,
+      reason,
+    });
+  });
   const clients = await ClientCache.start(options.registry, {
     log: options.log,
     ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
@@ -72,7 +81,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     keys: options.keys,
     state: options.state,
     failures: new FailureLimiter(options.state.store, settings.authFailureLimit, settings.authFailureWindowSeconds),
-    metrics: createMetrics({ processMetrics: options.processMetrics ?? false, clientCount: () => clients.size }),
+    metrics,
     log: options.log,
   };
   const handle = createApp(server).callback();

@@ -45,7 +45,7 @@ export function compile(
 /**
  * Writes the record unless the registry already holds the same; returns whether it
  * wrote. The registry is output only: it is read here just to skip a write that would
- * change nothing. A hash the registry holds for the same current secret is kept (an
+ * change nothing (or to renew its MAC). A hash the registry holds for the same current secret is kept (an
  * adopted Secret records no hash, and a new salt alone must not rewrite the record).
  */
 export async function writeRecord(
@@ -53,10 +53,13 @@ export async function writeRecord(
   record: ClientRecord,
   currentSecret: string | undefined,
 ): Promise<boolean> {
-  const existing = await ctx.registry.get(record.clientId);
+  // A record that does not verify reads as absent and is overwritten; one under an
+  // older record key is rewritten under the current one (registry-keys.ts).
+  const stored = await ctx.registry.read(record.clientId);
+  const existing = stored?.record;
   const kept = currentSecret === undefined ? undefined : currentHashIn(existing, currentSecret);
   const desired = kept ? { ...record, secrets: [{ hash: kept }, ...record.secrets.slice(1)] } : record;
-  if (existing && sameRecord(existing, desired)) return false;
+  if (existing && stored.currentKey && sameRecord(existing, desired)) return false;
   await ctx.registry.put(desired);
   return true;
 }

@@ -37,7 +37,10 @@ test("after 3 failures the client is locked out, even with the right secret; oth
 test("the count is shared through Redis: a second replica locks the client on its first failure past the limit", async () => {
   const client = clientRecord();
   await stack.put(client);
-  const replica = await startTokenServerOn(stack.redis.url, { authFailureLimit: 3, authFailureWindowSeconds: 60 });
+  const replica = await startTokenServerOn(stack.redis.url, stack.recordKeys, {
+    authFailureLimit: 3,
+    authFailureWindowSeconds: 60,
+  });
   try {
     for (let i = 0; i < 3; i++) await attempt(stack.url, client.clientId, "wrong");
     assert.equal((await attempt(replica.url, client.clientId, "wrong")).status, 401);

@@ -7,6 +7,7 @@ import * as oauth from "openid-client";
 import { createClient, type RedisClientType } from "redis";
 import { createLogger } from "../../common/logger.ts";
 import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
+import { RecordKeyRing } from "../../registry/record-keys.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
 import type { ServerSettings } from "../../token-server/request-context.ts";
@@ -20,6 +21,8 @@ export interface Stack {
   redis: TestRedis;
   /** The writer, as the operator uses it. */
   registry: RedisRegistry;
+  /** The registry record keys writer and server share. */
+  recordKeys: RecordKeyRing;
   running: RunningTokenServer;
   state: RedisTokenState;
   keys: KeyRing;
@@ -33,14 +36,15 @@ export interface Stack {
 
 export async function startStack(settings: Partial<Omit<ServerSettings, "issuer">> = {}): Promise<Stack> {
   const redis = await startRedis();
-  const registry = await RedisRegistry.connect(redis.url);
+  const recordKeys = await RecordKeyRing.generated();
+  const registry = await RedisRegistry.connect(redis.url, recordKeys);
   const readerClient: RedisClientType = createClient({
     url: redis.url,
     socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 500) },
   });
   readerClient.on("error", () => {});
   await readerClient.connect();
-  const reader = new RedisRegistry(readerClient);
+  const reader = new RedisRegistry(readerClient, recordKeys);
   const state = RedisTokenState.start({ url: redis.url });
   await waitFor("token state to connect", async () => state.available || undefined);
   const keys = await KeyRing.generated("ES256");
@@ -50,6 +54,7 @@ export async function startStack(settings: Partial<Omit<ServerSettings, "issuer"
   return {
     redis,
     registry,
+    recordKeys,
     running,
     state,
     keys,
@@ -81,9 +86,10 @@ export async function startStack(settings: Partial<Omit<ServerSettings, "issuer"
  */
 export async function startTokenServerOn(
   redisUrl: string,
+  recordKeys: RecordKeyRing,
   settings: Partial<Omit<ServerSettings, "issuer">> = {},
 ): Promise<RunningTokenServer> {
-  const reader = await RedisRegistry.connect(redisUrl);
+  const reader = await RedisRegistry.connect(redisUrl, recordKeys);
   const state = RedisTokenState.start({ url: redisUrl });
   await waitFor("token state to connect", async () => state.available || undefined);
   const running = await startTokenServer({

@@ -73,6 +73,7 @@ imagePullSecrets:
 {{- define "tollgate.operatorName" -}}{{ include "tollgate.fullname" . }}-operator{{- end -}}
 {{- define "tollgate.redisName" -}}{{ include "tollgate.fullname" . }}-redis{{- end -}}
 {{- define "tollgate.signingKeysSecret" -}}{{ include "tollgate.fullname" . }}-signing-keys{{- end -}}
+{{- define "tollgate.registryKeysSecret" -}}{{ include "tollgate.fullname" . }}-registry-keys{{- end -}}
 
 {{- define "tollgate.issuer" -}}
 {{- if .Values.issuer -}}
