@@ -20,6 +20,8 @@ export const ConditionType = {
   CredentialsReady: "CredentialsReady",
   SecretReady: "SecretReady",
   RegistryReady: "RegistryReady",
+  /** Not a stage: whether spec.revokeTokensIssuedBefore is the revocation in force (it only moves forward). */
+  TokenRevocation: "TokenRevocation",
 } as const;
 export const STAGES = [
   ConditionType.ClientIdAvailable,
