@@ -105,7 +105,7 @@ test("NetworkPolicies: on by default; Redis from the two components only; metric
   const redis = byName.get("tollgate-redis") as Policy;
   assert.equal(redis.spec.podSelector.matchLabels["app.kubernetes.io/component"], "redis");
   assert.deepEqual(
-    (redis.spec.ingress[0]?.from as { podSelector: { matchLabels: Record<string, string> } }[]).map(
+    ((redis.spec.ingress[0]?.from ?? []) as { podSelector: { matchLabels: Record<string, string> } }[]).map(
       (f) => f.podSelector.matchLabels["app.kubernetes.io/component"],
     ),
     ["operator", "token-server"],
