@@ -104,24 +104,30 @@ before(async () => {
     }),
   );
 
-  // The kubelet's part: project the signing-keys Secret the operator writes into files.
-  const keysDir = join(workDir, "signing-keys");
-  const keys = await waitFor("the operator to create the signing-keys Secret", async () => {
-    try {
-      return await core.readNamespacedSecret({ name: "tollgate-signing-keys", namespace: RELEASE_NS });
-    } catch {
-      return undefined;
-    }
-  });
-  await import("node:fs/promises").then((fs) => fs.mkdir(keysDir));
-  for (const [file, value] of Object.entries(keys.data ?? {}))
-    writeFileSync(join(keysDir, file), Buffer.from(value, "base64"));
+  // The kubelet's part: project the Secrets the operator writes (signing keys, registry record keys) into files.
+  const project = async (secret: string): Promise<string> => {
+    const dir = join(workDir, secret);
+    const read = await waitFor(`the operator to create the ${secret} Secret`, async () => {
+      try {
+        return await core.readNamespacedSecret({ name: secret, namespace: RELEASE_NS });
+      } catch {
+        return undefined;
+      }
+    });
+    await import("node:fs/promises").then((fs) => fs.mkdir(dir));
+    for (const [file, value] of Object.entries(read.data ?? {}))
+      writeFileSync(join(dir, file), Buffer.from(value, "base64"));
+    return dir;
+  };
+  const keysDir = await project("tollgate-signing-keys");
+  const recordKeysDir = await project("tollgate-registry-keys");
 
   const tokenServerEnv = {
     ...deploymentEnv(objects, "tollgate-token-server", "tollgate-token-server-0"),
     TOLLGATE_HOST: "127.0.0.1",
     TOLLGATE_PORT: String(port),
     TOLLGATE_SIGNING_KEYS_DIR: keysDir,
+    TOLLGATE_REGISTRY_KEYS_DIR: recordKeysDir,
     TOLLGATE_REDIS_URL: redis.url,
   };
   assert.equal(tokenServerEnv["TOLLGATE_ISSUER" as keyof typeof tokenServerEnv], issuer);
