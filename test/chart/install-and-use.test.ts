@@ -247,3 +247,25 @@ test("rotate and delete under the chart's RBAC", async () => {
   const left = await kubectl("get", "oauthclients", "-n", MANAGED_NS, "-o", "name");
   assert.equal(left.stdout.trim(), "", "the finalizer was released and the resource is gone");
 });
+
+test("helm upgrade keeps the generated Redis passwords (read back with lookup), so running pods keep their access", async () => {
+  const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+  const read = async () =>
+    (await core.readNamespacedSecret({ name: "tollgate-redis-auth", namespace: RELEASE_NS })).data;
+  const before = await read();
+  assert.match(Buffer.from(before?.["operator-password"] ?? "", "base64").toString(), /^[A-Za-z0-9]{32}$/);
+  const upgraded = await helm([
+    "upgrade",
+    "tollgate",
+    CHART_DIR,
+    "-n",
+    RELEASE_NS,
+    "--kubeconfig",
+    cp.kubeconfigPath,
+    ...VALUES.flatMap((v) => ["--set", v]),
+    "--set",
+    `issuer=${issuer}`,
+  ]);
+  assert.equal(upgraded.code, 0, upgraded.output);
+  assert.deepEqual(await read(), before);
+});
