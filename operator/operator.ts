@@ -53,6 +53,10 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   const outage = registryOutageReporter(log, metrics);
   const recordKeys = options.recordKeys ?? new RecordKeyRing();
   const registry = RedisRegistry.start(config.redisUrl, recordKeys, { onError: outage.error });
+  // Someone else wrote into the registry: the reconcile that read it writes the real record back.
+  registry.onRejectedRecord(({ clientId, reason }) =>
+    log.warn("registry record does not verify under the record keys; writing the real one", { clientId, reason }),
+  );
   const outageCheck = setInterval(() => outage.observe(registry.available), 1000);
   outageCheck.unref();
 

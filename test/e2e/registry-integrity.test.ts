@@ -203,6 +203,11 @@ test("a forged and a tampered record get no token, are logged and counted; the r
     },
   );
   assert.equal(await token(victim.clientId, attackerSecret), 401);
+  const operatorLog = await readFile(join(world.logDir, "operator-1.log"), "utf8");
+  assert.match(
+    operatorLog,
+    new RegExp(`does not verify under the record keys; writing the real one.*"clientId":"${victim.clientId}"`),
+  );
 });
 
 test("key rotation: records MAC'd under the previous key keep verifying until the operator rewrites them", async () => {
