@@ -20,11 +20,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { API_VERSION, GROUP, KIND, type OAuthClient, PLURAL, VERSION } from "../api/v1alpha1/oauthclient.ts";
 import { makeClients } from "../operator/kube.ts";
+import { RecordKeyRing } from "../registry/record-keys.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { generateSigningKey, serializeSigningKey } from "../registry/signing-key-format.ts";
 import { startControlPlane } from "../test/harness/control-plane.ts";
 import { countReadyClients } from "../test/harness/oauth-clients.ts";
 import { freePort, startProcess, waitFor } from "../test/harness/processes.ts";
+import { followRecordKeysSecret, TEST_RECORD_KEYS_SECRET } from "../test/harness/record-keys.ts";
 import { startRedis } from "../test/harness/redis.ts";
 
 const clients = Number(process.env.TOLLGATE_BENCH_CLIENTS ?? 1000);
@@ -35,8 +37,11 @@ const applyParallelism = 16;
 const namespaces = Array.from({ length: namespaceCount }, (_, i) => (namespaceCount === 1 ? "bench" : `bench-${i}`));
 
 const [cp, redis] = await Promise.all([startControlPlane(), startRedis()]);
-const registry = await RedisRegistry.connect(redis.url);
 const kube = makeClients(cp.kubeConfig);
+// The operator process creates the record keys Secret; the bench reads records with them.
+const recordKeys = new RecordKeyRing();
+followRecordKeysSecret(kube, recordKeys);
+const registry = await RedisRegistry.connect(redis.url, recordKeys);
 const port = await freePort();
 
 /** Runs `task(i)` for i in [0, count) with `parallelism` at a time. */
@@ -163,6 +168,11 @@ try {
 async function tokenServerRssWithRegistry(): Promise<number> {
   const keysDir = await mkdtemp(join(tmpdir(), "tollgate-bench-keys-"));
   await writeFile(join(keysDir, "current.jwk"), serializeSigningKey(await generateSigningKey("ES256")));
+  // The operator's registry record keys, as the chart mounts its Secret into the token server.
+  const recordKeysDir = await mkdtemp(join(tmpdir(), "tollgate-bench-record-keys-"));
+  const recordKeysSecret = await kube.core.readNamespacedSecret(TEST_RECORD_KEYS_SECRET);
+  for (const [file, value] of Object.entries(recordKeysSecret.data ?? {}))
+    await writeFile(join(recordKeysDir, file), Buffer.from(value, "base64"));
   const serverPort = await freePort();
   const managementPort = await freePort();
   const server = startProcess(
@@ -171,6 +181,7 @@ async function tokenServerRssWithRegistry(): Promise<number> {
       join(import.meta.dirname, "..", "token-server", "main.ts"),
       `--redis-url=${redis.url}`,
       `--signing-keys-dir=${keysDir}`,
+      `--registry-keys-dir=${recordKeysDir}`,
       "--host=127.0.0.1",
       `--port=${serverPort}`,
       `--management-port=${managementPort}`,

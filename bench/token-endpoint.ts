@@ -12,6 +12,7 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { generateRecordKey, RecordKeyRing, serializeRecordKey } from "../registry/record-keys.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { generateSigningKey, serializeSigningKey } from "../registry/signing-key-format.ts";
 import { freePort } from "../test/harness/processes.ts";
@@ -42,9 +43,14 @@ const say = (line: string) => process.stdout.write(`${line}\n`);
 
 async function main(): Promise<void> {
   const redis = await startRedis();
-  const registry = await RedisRegistry.connect(redis.url);
+  const recordKey = await generateRecordKey();
+  const recordKeys = new RecordKeyRing();
+  recordKeys.install({ current: recordKey });
+  const registry = await RedisRegistry.connect(redis.url, recordKeys);
   const keysDir = await mkdtemp(join(tmpdir(), "tollgate-bench-keys-"));
   await writeFile(join(keysDir, "current.jwk"), serializeSigningKey(await generateSigningKey("ES256")));
+  const recordKeysDir = await mkdtemp(join(tmpdir(), "tollgate-bench-record-keys-"));
+  await writeFile(join(recordKeysDir, "current.jwk"), serializeRecordKey(recordKey));
   const running: ServerProcess[] = [];
   try {
     await putBenchClient(registry);
@@ -54,6 +60,8 @@ async function main(): Promise<void> {
       redis.url,
       "--signing-keys-dir",
       keysDir,
+      "--registry-keys-dir",
+      recordKeysDir,
       "--host",
       "127.0.0.1",
       "--port",

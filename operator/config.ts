@@ -41,6 +41,9 @@ export interface OperatorConfig {
   signingKeysNamespace: string;
   signingKeyAlgorithm: string;
   signingKeyRotationMs: number;
+  /** The registry record keys Secret (managed by the operator, in the signing keys' namespace); records are MAC'd with it. */
+  registryKeysSecret: string;
+  registryKeyRotationMs: number;
   logLevel: LogLevel;
   /** On SIGTERM: finish reconciles, release the Lease and close within this, then exit regardless. */
   shutdownTimeoutMs: number;
@@ -76,6 +79,8 @@ const OPTIONS: Option[] = [
   { flag: "signing-keys-namespace", default: "", help: "signing keys namespace (default: lease namespace)" },
   { flag: "signing-key-algorithm", default: "ES256", help: "algorithm of new signing keys" },
   { flag: "signing-key-rotation", default: "720h", help: "signing key rotation period" },
+  { flag: "registry-keys-secret", default: "tollgate-registry-keys", help: "registry record keys Secret" },
+  { flag: "registry-key-rotation", default: "720h", help: "registry record key rotation period" },
   { flag: "log-level", default: "info", help: "debug, info, warn or error" },
   { flag: "shutdown-timeout", default: "25s", help: "on SIGTERM, stop within this, then exit regardless" },
   { flag: "subject-confinement", default: "true", help: "confine client subjects to their namespace (true/false)" },
@@ -150,11 +155,15 @@ export function loadConfig(
     signingKeysNamespace: raw("signing-keys-namespace") || leaseNamespace,
     signingKeyAlgorithm: raw("signing-key-algorithm"),
     signingKeyRotationMs: ms("signing-key-rotation"),
+    registryKeysSecret: raw("registry-keys-secret"),
+    registryKeyRotationMs: ms("registry-key-rotation"),
     logLevel,
     shutdownTimeoutMs: ms("shutdown-timeout"),
     subjectConfinement: bool("subject-confinement"),
   };
   if (raw("kubeconfig")) config.kubeconfig = raw("kubeconfig");
+  if (!config.registryKeysSecret)
+    throw new Error("--registry-keys-secret must name a Secret: records are never written unsigned");
   if (config.renewDeadlineMs >= config.leaseDurationMs)
     throw new Error("--renew-deadline must be shorter than --lease-duration");
   try {

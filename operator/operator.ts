@@ -6,10 +6,12 @@
 import { KubeConfig } from "@kubernetes/client-node";
 import { createLogger, type Logger } from "../common/logger.ts";
 import { NO_TRACING, type Tracing, tracedMethods } from "../common/tracing.ts";
+import { RecordKeyRing } from "../registry/record-keys.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { registerClientMetrics } from "./client-metrics.ts";
 import type { OperatorConfig } from "./config.ts";
 import { OAUTHCLIENT_CONTROLLER, oauthClientController } from "./controllers/oauthclient.ts";
+import { REGISTRY_KEYS_CONTROLLER, registryKeysController } from "./controllers/registry-keys.ts";
 import { REGISTRY_REBUILD_CONTROLLER, registryRebuildController } from "./controllers/registry-rebuild.ts";
 import { SIGNING_KEYS_CONTROLLER, SIGNING_KEYS_ROTATED_AT, signingKeysController } from "./controllers/signing-keys.ts";
 import { makeClients } from "./kube.ts";
@@ -36,6 +38,11 @@ export interface StartOptions {
   defaultMetrics?: boolean;
   /** A span per reconcile, with children for registry writes (common/tracing.ts); default off. */
   tracing?: Tracing;
+  /**
+   * The ring the registry record keys from the Secret are installed into; default a
+   * new one. Tests pass the ring their own registry readers verify with.
+   */
+  recordKeys?: RecordKeyRing;
 }
 
 export async function startOperator(config: OperatorConfig, options: StartOptions = {}): Promise<RunningOperator> {
@@ -49,7 +56,12 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   // counted here and reported on each resource (RegistryReady False), and clients
   // still get their Secrets meanwhile.
   const outage = registryOutageReporter(log, metrics);
-  const registry = RedisRegistry.start(config.redisUrl, { onError: outage.error });
+  const recordKeys = options.recordKeys ?? new RecordKeyRing();
+  const registry = RedisRegistry.start(config.redisUrl, recordKeys, { onError: outage.error });
+  // Someone else wrote into the registry: the reconcile that read it writes the real record back.
+  registry.onRejectedRecord(({ clientId, reason }) =>
+    log.warn("registry record does not verify under the record keys; writing the real one", { clientId, reason }),
+  );
   const outageCheck = setInterval(() => outage.observe(registry.available), 1000);
   outageCheck.unref();
 
@@ -58,6 +70,15 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   // A Redis that is merely slower to connect than the caches to sync is waited for a
   // moment, so a normal start does not report an outage on every resource.
   manager.addStartGate(() => registryConnected(registry, REGISTRY_START_WAIT_MS));
+  // Records are written only MAC'd: the keys are loaded (or created) before the
+  // OAuthClient controller starts, so a normal start reports no failed write.
+  const registryKeys = registryKeysController(kubeConfig, kube, config, recordKeys, log);
+  manager.addSource(registryKeys.source);
+  manager.addStartGate(async () => {
+    await registryKeys.reconciler
+      .reconcile(registryKeys.reconciler.request, log)
+      .catch((error: unknown) => log.warn("registry record keys not loaded yet; the controller retries", { error }));
+  });
   const events = createEventRecorder(kube, REPORTING_CONTROLLER, config.identity, log);
   const oauthClients = oauthClientController({
     kube,
@@ -73,6 +94,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   manager.addSource(oauthClients.tenancy.policies);
   manager.addSource(oauthClients.tenancy.namespaces);
   manager.addController(oauthClients.spec, metrics);
+  manager.addController(registryKeys.spec, metrics.observerFor(REGISTRY_KEYS_CONTROLLER));
   manager.addController(
     registryRebuildController({
       registry,

@@ -1,5 +1,7 @@
 // The registry in process memory: the embedded default (standalone mode, no Redis),
 // with the same contract as RedisRegistry so the token server cannot tell them apart.
+// Its records are not MAC'd: they never leave the process that compiled them, so no one
+// else can write one (the record keys guard what crosses Redis, record-seal.ts).
 import type { ClientRecord, Registry, RegistryChange, RegistrySnapshot } from "./record.ts";
 
 export class MemoryRegistry implements Registry {
@@ -31,6 +33,11 @@ export class MemoryRegistry implements Registry {
 
   async markInitialised(): Promise<void> {
     this.#notify("initialised", "");
+  }
+
+  async read(clientId: string): Promise<{ record: ClientRecord; currentKey: boolean } | undefined> {
+    const record = await this.get(clientId);
+    return record && { record, currentKey: true };
   }
 
   async revision(): Promise<number> {

@@ -109,6 +109,12 @@ export interface RegistrySnapshot {
   tombstones: Tombstones;
 }
 
+/** A stored record that did not verify (registry/record-seal.ts says why it can fail). */
+export interface RecordRejection {
+  clientId: string;
+  reason: "unsigned" | "malformed" | "unknown_key" | "bad_mac" | "wrong_client";
+}
+
 /** Write side (the operator, standalone mode). Every method is idempotent. */
 export interface RegistryWriter {
   put(record: ClientRecord): Promise<void>;
@@ -119,6 +125,8 @@ export interface RegistryWriter {
   initialised(): Promise<boolean>;
   /** Marks the registry as built and tells the readers to reload it. */
   markInitialised(): Promise<void>;
+  /** The record and whether it is authenticated with the current record key (else it is due a rewrite). */
+  read(clientId: string): Promise<{ record: ClientRecord; currentKey: boolean } | undefined>;
 }
 
 /** Read side (the token server). */
@@ -129,6 +137,8 @@ export interface RegistryReader {
   get(clientId: string): Promise<ClientRecord | undefined>;
   /** The current revision alone: a cheap "has anything changed?" before a full snapshot. */
   revision?(): Promise<number>;
+  /** Calls back for every stored record refused because it does not verify (records from Redis only). */
+  onRejectedRecord?(listener: (rejection: RecordRejection) => void): void;
 }
 
 export type Registry = RegistryWriter & RegistryReader;

@@ -4,17 +4,26 @@
 // the revision the write got. (A MULTI cannot publish the revision it is about to get:
 // the PUBLISH had to follow the EXEC, and a writer that died between the two left the
 // change unannounced until a reader's periodic resync.)
+//
+// Every record is sealed with the current record key on write and opened on read
+// (record-seal.ts): a record that does not verify reads as absent and is reported to
+// the onRejectedRecord listeners, so Redis alone can never register a client.
 import { createClient, type RedisClientType } from "redis";
 import { parseRecord } from "./parse-record.ts";
-import type { ClientRecord, Registry, RegistryChange, RegistrySnapshot } from "./record.ts";
+import type { ClientRecord, RecordRejection, Registry, RegistryChange, RegistrySnapshot } from "./record.ts";
+import type { RecordKeyRing } from "./record-keys.ts";
+import { openRecord, sealRecord } from "./record-seal.ts";
 import { registryKeys } from "./registry-keys.ts";
 
 export class RedisRegistry implements Registry {
   readonly #client: RedisClientType;
+  readonly #keys: RecordKeyRing;
+  readonly #rejected = new Set<(rejection: RecordRejection) => void>();
   #subscriber: RedisClientType | undefined;
 
-  constructor(client: RedisClientType) {
+  constructor(client: RedisClientType, keys: RecordKeyRing) {
     this.#client = client;
+    this.#keys = keys;
   }
 
   /**
@@ -22,12 +31,12 @@ export class RedisRegistry implements Registry {
    * in node-redis's offline queue until it is back (the operator reports the outage in
    * status and retries with backoff rather than hold its workers).
    */
-  static async connect(url: string, options: { failFast?: boolean } = {}): Promise<RedisRegistry> {
+  static async connect(url: string, keys: RecordKeyRing, options: { failFast?: boolean } = {}): Promise<RedisRegistry> {
     const client: RedisClientType = createClient({ url, disableOfflineQueue: options.failFast ?? false });
     // node-redis reconnects by itself; without a listener an error event would crash the process.
     client.on("error", () => {});
     await client.connect();
-    return new RedisRegistry(client);
+    return new RedisRegistry(client, keys);
   }
 
   /**
@@ -35,7 +44,7 @@ export class RedisRegistry implements Registry {
    * background, and every command fails at once while it is down (the operator starts
    * its controllers whatever Redis does, and reports an outage per resource).
    */
-  static start(url: string, options: { onError?: (error: Error) => void } = {}): RedisRegistry {
+  static start(url: string, keys: RecordKeyRing, options: { onError?: (error: Error) => void } = {}): RedisRegistry {
     const client: RedisClientType = createClient({
       url,
       disableOfflineQueue: true,
@@ -43,7 +52,7 @@ export class RedisRegistry implements Registry {
     });
     client.on("error", (error: Error) => options.onError?.(error));
     client.connect().catch((error: Error) => options.onError?.(error));
-    return new RedisRegistry(client);
+    return new RedisRegistry(client, keys);
   }
 
   /** True while commands can reach Redis. */
@@ -52,7 +61,13 @@ export class RedisRegistry implements Registry {
   }
 
   async put(record: ClientRecord): Promise<void> {
-    await this.#write("put", record.clientId, JSON.stringify(record));
+    const key = this.#keys.current;
+    if (!key) throw new Error("no registry record key loaded yet; records cannot be written unsigned");
+    await this.#write(
+      "put",
+      record.clientId,
+      sealRecord(key, registryKeys.clients, record.clientId, JSON.stringify(record)),
+    );
   }
 
   async delete(clientId: string, deletedAtSeconds: number): Promise<void> {
@@ -60,8 +75,17 @@ export class RedisRegistry implements Registry {
   }
 
   async get(clientId: string): Promise<ClientRecord | undefined> {
+    return (await this.read(clientId))?.record;
+  }
+
+  async read(clientId: string): Promise<{ record: ClientRecord; currentKey: boolean } | undefined> {
+    this.#requireKeys();
     const raw = await this.#client.hGet(registryKeys.clients, clientId);
-    return raw == null ? undefined : parseRecord(raw);
+    return raw == null ? undefined : this.#open(clientId, raw);
+  }
+
+  onRejectedRecord(listener: (rejection: RecordRejection) => void): void {
+    this.#rejected.add(listener);
   }
 
   async initialised(): Promise<boolean> {
@@ -77,6 +101,7 @@ export class RedisRegistry implements Registry {
   }
 
   async snapshot(): Promise<RegistrySnapshot> {
+    this.#requireKeys();
     const [revision, clients, tombstones, initialised] = await this.#client
       .multi()
       .get(registryKeys.revision)
@@ -86,8 +111,8 @@ export class RedisRegistry implements Registry {
       .exec();
     const records = new Map<string, ClientRecord>();
     for (const [id, raw] of Object.entries(clients as unknown as Record<string, string>)) {
-      const record = parseRecord(raw);
-      if (record) records.set(id, record);
+      const opened = this.#open(id, raw);
+      if (opened) records.set(id, opened.record);
     }
     const dead = new Map<string, number>();
     for (const [id, at] of Object.entries(tombstones as unknown as Record<string, string>)) dead.set(id, Number(at));
@@ -123,7 +148,22 @@ export class RedisRegistry implements Registry {
     else if (this.#client.isOpen) this.#client.destroy();
   }
 
-  /** `value`: the record's JSON for a put, the deletion time for a delete, the time for "initialised". */
+  /** Without keys nothing verifies: a reader must not take that for an empty registry. */
+  #requireKeys(): void {
+    if (!this.#keys.ready) throw new Error("no registry record keys loaded yet");
+  }
+
+  #open(clientId: string, raw: string): { record: ClientRecord; currentKey: boolean } | undefined {
+    const opened = openRecord(this.#keys, registryKeys.clients, clientId, raw);
+    const record = opened.ok ? parseRecord(opened.json) : undefined;
+    if (opened.ok && record?.clientId === clientId)
+      return { record, currentKey: opened.kid === this.#keys.current?.kid };
+    const reason = !opened.ok ? opened.reason : record ? "wrong_client" : "malformed";
+    for (const listener of this.#rejected) listener({ clientId, reason });
+    return undefined;
+  }
+
+  /** `value`: the sealed record for a put, the deletion time for a delete, the time for "initialised". */
   async #write(op: RegistryChange["op"], clientId: string, value: string): Promise<void> {
     await this.#client.eval(WRITE_SCRIPT, {
       keys: [registryKeys.clients, registryKeys.tombstones, registryKeys.revision, registryKeys.initialised],

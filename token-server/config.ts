@@ -26,6 +26,8 @@ export interface Config {
   issuer: string | undefined;
   redisUrl: string;
   signingKeysDir: string | undefined;
+  /** Mounted registry record keys Secret: records that do not verify under them are refused. */
+  registryKeysDir: string | undefined;
   signingAlg: SigningAlgorithm;
   manifestsDir: string;
   logLevel: LogLevel;
@@ -85,6 +87,11 @@ const OPTIONS = [
     flag: "signing-keys-dir",
     env: "TOLLGATE_SIGNING_KEYS_DIR",
     help: "mounted signing-key Secret [required unless --standalone]",
+  },
+  {
+    flag: "registry-keys-dir",
+    env: "TOLLGATE_REGISTRY_KEYS_DIR",
+    help: "mounted registry record keys Secret [required unless --standalone]",
   },
   {
     flag: "signing-alg",
@@ -186,6 +193,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     issuer: pick("issuer"),
     redisUrl: pick("redis-url") ?? "",
     signingKeysDir: pick("signing-keys-dir"),
+    registryKeysDir: pick("registry-keys-dir"),
     signingAlg,
     manifestsDir: pick("manifests") ?? "",
     logLevel: parseLogLevel(pick("log-level")),
@@ -206,6 +214,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     throw new Error("--management-port must differ from --port: the public port must not serve /metrics");
   if (!config.standalone && !config.signingKeysDir && !config.help)
     throw new Error("--signing-keys-dir (TOLLGATE_SIGNING_KEYS_DIR) is required unless --standalone");
+  if (!config.standalone && !config.registryKeysDir && !config.help)
+    throw new Error("--registry-keys-dir (TOLLGATE_REGISTRY_KEYS_DIR) is required unless --standalone");
   return config;
 }
 

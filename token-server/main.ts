@@ -4,6 +4,7 @@ import { createLogger } from "../common/logger.ts";
 import { installShutdown } from "../common/shutdown.ts";
 import { startTracing } from "../common/tracing.ts";
 import type { RegistryReader } from "../registry/record.ts";
+import { RecordKeyRing } from "../registry/record-keys.ts";
 import { RedisRegistry } from "../registry/redis-registry.ts";
 import { loadConfig, usage } from "./config.ts";
 import { KeyRing } from "./key-ring.ts";
@@ -53,7 +54,13 @@ async function main(): Promise<void> {
     // Not awaited: with Redis not up yet the server starts anyway and is not ready
     // until the registry loads (client-cache.ts).
     client.connect().catch((error: Error) => log.warn("registry Redis connection error", { error }));
-    const redisRegistry = new RedisRegistry(client);
+    const recordKeys = await RecordKeyRing.fromDirectory(
+      config.registryKeysDir as string,
+      log,
+      config.keysPollIntervalSeconds * 1000,
+    );
+    closers.push(async () => recordKeys.stop());
+    const redisRegistry = new RedisRegistry(client, recordKeys);
     closers.push(() => redisRegistry.close());
     registry = redisRegistry;
     state = RedisTokenState.start({

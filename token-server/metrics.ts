@@ -31,6 +31,7 @@ export interface Metrics {
   clientRequest(clientId: string | undefined, endpoint: string, outcome: string): void;
   /** Counts a client entering lockout (client-auth/failure-limiter.ts). */
   lockout(clientId: string): void;
+  rejectedRecords: Counter<"reason">;
 }
 
 export const UNAUTHENTICATED = "unauthenticated";
@@ -122,6 +123,12 @@ export function createMetrics(
       help: "Request latency by endpoint.",
       labelNames: ["endpoint"],
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers: [registry],
+    }),
+    rejectedRecords: new Counter({
+      name: "tollgate_token_server_registry_records_rejected_total",
+      help: "Registry records refused because they do not verify under the record keys, by reason (unsigned, malformed, unknown_key, bad_mac, wrong_client).",
+      labelNames: ["reason"],
       registers: [registry],
     }),
     clients: new Gauge({

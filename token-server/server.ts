@@ -65,15 +65,7 @@ export interface RunningTokenServer {
 const DRAIN_IDLE_MS = 1000;
 
 export async function startTokenServer(options: TokenServerOptions): Promise<RunningTokenServer> {
-  const clients = await ClientCache.start(options.registry, {
-    log: options.log,
-    ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
-    ...(options.registryWaitMs === undefined ? {} : { initialWaitMs: options.registryWaitMs }),
-  });
-  const http = createServer({ keepAliveTimeout: 65_000 });
-  const url = await listen(http, options.port, options.host);
-  const issuer = options.issuer ?? url;
-  const settings = settingsFor(issuer, options.settings);
+  // Read at scrape time, once the client cache below exists.
   const metrics = createMetrics({
     processMetrics: options.processMetrics ?? false,
     ...(options.metricsClientLimit === undefined ? {} : { clientLimit: options.metricsClientLimit }),
@@ -83,6 +75,23 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     signingKey: () => options.keys.current,
     ...(options.redisConnections ? { redisConnections: options.redisConnections } : {}),
   });
+  // A record Redis holds but the operator did not write (or one edited since): never a client.
+  options.registry.onRejectedRecord?.(({ clientId, reason }) => {
+    metrics.rejectedRecords.inc({ reason });
+    options.log.error("registry record refused: it does not verify under the registry record keys", {
+      clientId,
+      reason,
+    });
+  });
+  const clients = await ClientCache.start(options.registry, {
+    log: options.log,
+    ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
+    ...(options.registryWaitMs === undefined ? {} : { initialWaitMs: options.registryWaitMs }),
+  });
+  const http = createServer({ keepAliveTimeout: 65_000 });
+  const url = await listen(http, options.port, options.host);
+  const issuer = options.issuer ?? url;
+  const settings = settingsFor(issuer, options.settings);
   const server: TokenServer = {
     settings,
     clients,

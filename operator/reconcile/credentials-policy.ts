@@ -24,14 +24,29 @@ export interface ResolvedCredentials {
   previous?: StoredSecret;
   rotatedAt: number;
   rotationRequestHandled?: string;
-  /** Epoch seconds: tokens issued before the last rotation with revokeTokens are dead. */
+  /**
+   * Epoch seconds: tokens issued before it are dead. The latest of a rotation with
+   * revokeTokens, spec.revokeTokensIssuedBefore and every value recorded before: it
+   * never moves back.
+   */
   tokensRevokedBefore?: number;
+  /** The declarative revocation: the latest spec value applied, and whether the spec now asks for less. */
+  revocation?: Revocation;
   /** The Secret as read (absent when it must be created). */
   existing?: V1Secret;
   adopted: boolean;
   change: CredentialsChange;
   /** Why, for a person: becomes the CredentialsReady message and the Event note. */
   message: string;
+}
+
+export interface Revocation {
+  /** Epoch seconds: the latest spec.revokeTokensIssuedBefore ever applied (recorded on the Secret). */
+  appliedBefore: number;
+  /** The spec's value now, if any (epoch seconds). */
+  specBefore?: number;
+  /** The spec's value is earlier than one applied before, or was removed: it is ignored. */
+  ignored: boolean;
 }
 
 export type CredentialsOutcome =
@@ -223,15 +238,47 @@ function lastRotation(f: Facts): number {
 /** What every owned (not adopted) outcome carries besides the secret itself. */
 function base(
   f: Facts,
-): Pick<ResolvedCredentials, "secretName" | "existing" | "adopted" | "rotationRequestHandled" | "tokensRevokedBefore"> {
-  const tokensRevokedBefore = parseTime(f.annotations[SecretAnnotation.tokensRevokedBefore]);
+): Pick<
+  ResolvedCredentials,
+  "secretName" | "existing" | "adopted" | "rotationRequestHandled" | "tokensRevokedBefore" | "revocation"
+> {
+  const revocation = revocationOf(f);
+  const recorded = seconds(parseTime(f.annotations[SecretAnnotation.tokensRevokedBefore]));
+  const tokensRevokedBefore = latest(recorded, revocation?.appliedBefore);
   return {
     secretName: f.secretName,
     ...(f.existing ? { existing: f.existing } : {}),
     adopted: false,
     ...(f.requested === undefined ? {} : { rotationRequestHandled: f.requested }),
-    ...(tokensRevokedBefore ? { tokensRevokedBefore: Math.floor(tokensRevokedBefore / 1000) } : {}),
+    ...(tokensRevokedBefore ? { tokensRevokedBefore } : {}),
+    ...(revocation ? { revocation } : {}),
   };
+}
+
+/**
+ * spec.revokeTokensIssuedBefore against the latest value applied before (the Secret's
+ * annotation): the later one holds. An unparseable spec value counts as none here;
+ * compiling the record reports it.
+ */
+function revocationOf(f: Facts): Revocation | undefined {
+  const spec = seconds(parseTime(f.resource.spec.revokeTokensIssuedBefore));
+  const applied = seconds(parseTime(f.annotations[SecretAnnotation.revokeTokensIssuedBefore]));
+  const appliedBefore = latest(spec, applied);
+  if (appliedBefore === undefined) return undefined;
+  return {
+    appliedBefore,
+    ...(spec === undefined ? {} : { specBefore: spec }),
+    ignored: spec === undefined || spec < appliedBefore,
+  };
+}
+
+function seconds(ms: number | undefined): number | undefined {
+  return ms === undefined ? undefined : Math.floor(ms / 1000);
+}
+
+function latest(...values: (number | undefined)[]): number | undefined {
+  const defined = values.filter((v): v is number => v !== undefined);
+  return defined.length ? Math.max(...defined) : undefined;
 }
 
 /** A new client secret (none for a public client), issued now. */
@@ -265,7 +312,9 @@ function rotate(f: Facts, why: string): CredentialsOutcome {
     `Rotated the client secret (${why}); the previous secret works until ${new Date(f.now + graceMs).toISOString()}${rotation?.revokeTokens ? "; tokens issued before the rotation are revoked" : ""}`,
     {
       previous: { hash: recordedHash(f, current) ?? hashSecret(current), expiresAt: f.now + graceMs },
-      ...(rotation?.revokeTokens ? { tokensRevokedBefore: Math.floor(f.now / 1000) } : {}),
+      ...(rotation?.revokeTokens
+        ? { tokensRevokedBefore: latest(base(f).tokensRevokedBefore, Math.floor(f.now / 1000)) as number }
+        : {}),
     },
   );
 }

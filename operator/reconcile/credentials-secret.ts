@@ -13,6 +13,11 @@ export const SecretAnnotation = {
   previousExpiresAt: "tollgate.dev/previous-secret-expires-at",
   rotationRequestHandled: "tollgate.dev/rotation-request-handled",
   tokensRevokedBefore: "tollgate.dev/tokens-revoked-before",
+  /**
+   * The latest spec.revokeTokensIssuedBefore ever applied. Revocation only moves forward:
+   * an earlier value in the spec (a revert, a GitOps self-heal) must not revive tokens.
+   */
+  revokeTokensIssuedBefore: "tollgate.dev/revoke-tokens-issued-before",
 } as const;
 
 export const DEFAULT_KEYS = {

@@ -19,7 +19,7 @@ import { readOAuthClient } from "../kube.ts";
 import { effectiveClientId } from "./client-id.ts";
 import { claimClientId } from "./client-id-claim.ts";
 import { nextCredentialsDeadline, resolveCredentials } from "./credentials.ts";
-import type { CredentialsChange, ResolvedCredentials } from "./credentials-policy.ts";
+import type { CredentialsChange, ResolvedCredentials, Revocation } from "./credentials-policy.ts";
 import { credentialsSecretName } from "./credentials-secret.ts";
 import { EventReason, type EventType } from "./events.ts";
 import { addFinalizer, finalize } from "./finalizer.ts";
@@ -27,7 +27,7 @@ import { checkPolicy, unregisterDenied } from "./policy-check.ts";
 import type { ReconcileContext } from "./reconcile-context.ts";
 import { compile, type RecordWrite, writeRecord } from "./registry-record.ts";
 import { writeSecret } from "./secret.ts";
-import { ConditionType, StatusBuilder, writeStatus } from "./status.ts";
+import { type ConditionInput, ConditionType, StatusBuilder, writeStatus } from "./status.ts";
 
 const CHANGE_REASON: Record<CredentialsChange, string> = {
   created: "SecretGenerated",
@@ -216,6 +216,7 @@ export class OAuthClientReconciler implements Reconciler {
         ? `Secret ${namespace}/${credentials.secretName} is adopted; the operator reads it and does not change it`
         : `Secret ${namespace}/${credentials.secretName} holds the client ID, secret, token endpoint and issuer`,
     });
+    if (credentials.revocation) status.condition(revocationCondition(credentials.revocation));
     // An adopted Secret is reported "adopted" on every reconcile; the Event is for the first.
     const adoptedBefore = previousCredentials?.status === "True" && previousCredentials.reason === "SecretAdopted";
     const changeEvent =
@@ -340,6 +341,31 @@ export class OAuthClientReconciler implements Reconciler {
   #read({ namespace, name }: Request): Promise<OAuthClient | undefined> {
     return readOAuthClient(this.#ctx.kube, namespace, name);
   }
+}
+
+/**
+ * Revocation only moves forward: a spec that lowers or drops revokeTokensIssuedBefore (a
+ * revert, a GitOps self-heal) is told so here, and the latest value applied stays in force.
+ */
+function revocationCondition(revocation: Revocation): ConditionInput {
+  const applied = new Date(revocation.appliedBefore * 1000).toISOString();
+  if (!revocation.ignored)
+    return {
+      type: ConditionType.TokenRevocation,
+      status: "True",
+      reason: "Applied",
+      message: `Tokens issued before ${applied} are revoked`,
+    };
+  const asked =
+    revocation.specBefore === undefined
+      ? "spec.revokeTokensIssuedBefore was removed"
+      : `spec.revokeTokensIssuedBefore (${new Date(revocation.specBefore * 1000).toISOString()}) is earlier than a value applied before`;
+  return {
+    type: ConditionType.TokenRevocation,
+    status: "False",
+    reason: "EarlierValueIgnored",
+    message: `${asked}; it is ignored, because revocation cannot be undone: tokens issued before ${applied} stay revoked. Set a later time to revoke more`,
+  };
 }
 
 function withRotation(

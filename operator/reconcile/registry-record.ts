@@ -63,9 +63,9 @@ export interface RecordWrite {
 }
 
 /**
- * Writes the record unless the registry already holds the same. The registry is output
- * only: it is read here just to skip a write that would change nothing (and to say what
- * a write changed). A hash the registry holds for the same current secret is kept (an
+ * Writes the record unless the registry already holds the same, under the current record
+ * key. The registry is output only: it is read here just to skip a write that would
+ * change nothing (and to say what a write changed, or to renew its MAC). A hash the registry holds for the same current secret is kept (an
  * adopted Secret records no hash, and a new salt alone must not rewrite the record).
  */
 export async function writeRecord(
@@ -73,10 +73,14 @@ export async function writeRecord(
   record: ClientRecord,
   currentSecret: string | undefined,
 ): Promise<RecordWrite> {
-  const previous = await ctx.registry.get(record.clientId);
+  // A record that does not verify reads as absent and is overwritten; one under an
+  // older record key is rewritten under the current one (registry-keys.ts).
+  const stored = await ctx.registry.read(record.clientId);
+  const previous = stored?.record;
   const kept = currentSecret === undefined ? undefined : currentHashIn(previous, currentSecret);
   const desired = kept ? { ...record, secrets: [{ hash: kept }, ...record.secrets.slice(1)] } : record;
-  if (previous && sameRecord(previous, desired)) return { written: false, record: previous, previous, changed: [] };
+  if (previous && stored.currentKey && sameRecord(previous, desired))
+    return { written: false, record: previous, previous, changed: [] };
   await ctx.registry.put(desired);
   return { written: true, record: desired, previous, changed: changedFields(previous, desired) };
 }

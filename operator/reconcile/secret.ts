@@ -96,6 +96,10 @@ export function desiredSecret(
     stateAnnotations[SecretAnnotation.tokensRevokedBefore] = new Date(
       credentials.tokensRevokedBefore * 1000,
     ).toISOString();
+  if (credentials.revocation)
+    stateAnnotations[SecretAnnotation.revokeTokensIssuedBefore] = new Date(
+      credentials.revocation.appliedBefore * 1000,
+    ).toISOString();
 
   const existing = credentials.existing;
   const keptAnnotations = Object.fromEntries(

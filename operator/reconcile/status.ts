@@ -35,6 +35,8 @@ export const ConditionType = {
   Reconciling: "Reconciling",
   Stalled: "Stalled",
   Disabled: "Disabled",
+  /** Not a stage: whether spec.revokeTokensIssuedBefore is the revocation in force (it only moves forward). */
+  TokenRevocation: "TokenRevocation",
 } as const;
 export const STAGES = [
   ConditionType.PolicyAllowed,

@@ -105,18 +105,23 @@ before(async () => {
     }),
   );
 
-  // The kubelet's part: project the signing-keys Secret the operator writes into files.
-  const keysDir = join(workDir, "signing-keys");
-  const keys = await waitFor("the operator to create the signing-keys Secret", async () => {
-    try {
-      return await core.readNamespacedSecret({ name: "tollgate-signing-keys", namespace: RELEASE_NS });
-    } catch {
-      return undefined;
-    }
-  });
-  await import("node:fs/promises").then((fs) => fs.mkdir(keysDir));
-  for (const [file, value] of Object.entries(keys.data ?? {}))
-    writeFileSync(join(keysDir, file), Buffer.from(value, "base64"));
+  // The kubelet's part: project the Secrets the operator writes (signing keys, registry record keys) into files.
+  const project = async (secret: string): Promise<string> => {
+    const dir = join(workDir, secret);
+    const read = await waitFor(`the operator to create the ${secret} Secret`, async () => {
+      try {
+        return await core.readNamespacedSecret({ name: secret, namespace: RELEASE_NS });
+      } catch {
+        return undefined;
+      }
+    });
+    await import("node:fs/promises").then((fs) => fs.mkdir(dir));
+    for (const [file, value] of Object.entries(read.data ?? {}))
+      writeFileSync(join(dir, file), Buffer.from(value, "base64"));
+    return dir;
+  };
+  const keysDir = await project("tollgate-signing-keys");
+  const recordKeysDir = await project("tollgate-registry-keys");
 
   const tokenServerEnv = {
     ...deploymentEnv(objects, "tollgate-token-server", "tollgate-token-server-0"),
@@ -124,6 +129,7 @@ before(async () => {
     TOLLGATE_PORT: String(port),
     TOLLGATE_MANAGEMENT_PORT: String(managementPort),
     TOLLGATE_SIGNING_KEYS_DIR: keysDir,
+    TOLLGATE_REGISTRY_KEYS_DIR: recordKeysDir,
     TOLLGATE_REDIS_URL: redis.url,
   };
   assert.equal(tokenServerEnv["TOLLGATE_ISSUER" as keyof typeof tokenServerEnv], issuer);
@@ -247,4 +253,26 @@ test("rotate and delete under the chart's RBAC", async () => {
   await kubectl("delete", "-n", MANAGED_NS, "oauthclient/orders-sync", "--timeout=60s");
   const left = await kubectl("get", "oauthclients", "-n", MANAGED_NS, "-o", "name");
   assert.equal(left.stdout.trim(), "", "the finalizer was released and the resource is gone");
+});
+
+test("helm upgrade keeps the generated Redis passwords (read back with lookup), so running pods keep their access", async () => {
+  const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+  const read = async () =>
+    (await core.readNamespacedSecret({ name: "tollgate-redis-auth", namespace: RELEASE_NS })).data;
+  const before = await read();
+  assert.match(Buffer.from(before?.["operator-password"] ?? "", "base64").toString(), /^[A-Za-z0-9]{32}$/);
+  const upgraded = await helm([
+    "upgrade",
+    "tollgate",
+    CHART_DIR,
+    "-n",
+    RELEASE_NS,
+    "--kubeconfig",
+    cp.kubeconfigPath,
+    ...VALUES.flatMap((v) => ["--set", v]),
+    "--set",
+    `issuer=${issuer}`,
+  ]);
+  assert.equal(upgraded.code, 0, upgraded.output);
+  assert.deepEqual(await read(), before);
 });

@@ -256,6 +256,49 @@ test("helm test passes", async () => {
   assert.match(out, /Phase:\s+Succeeded/);
 });
 
+test("the installed Redis: ACL users with the generated passwords, sealed records, NetworkPolicies in place", async () => {
+  const [redis] = await pods("app.kubernetes.io/component=redis");
+  assert.ok(redis?.metadata?.name);
+  const passwords = await secretData(NS, `${RELEASE}-redis-auth`);
+  const cli = async (...args: string[]) => {
+    const { stdout, stderr } = await run(
+      "kubectl",
+      [
+        "exec",
+        "-n",
+        NS,
+        redis.metadata?.name as string,
+        "-c",
+        "redis",
+        "--",
+        "redis-cli",
+        "--no-auth-warning",
+        ...args,
+      ],
+      { env: shellEnv() },
+    ).catch((error: { stdout: string; stderr: string }) => error);
+    return `${stdout}${stderr}`.trim();
+  };
+  const as = (user: string, key: string) => ["--user", user, "--pass", passwords[key] as string];
+  const operator = as("tollgate-operator", "operator-password");
+  const tokenServer = as("tollgate-token-server", "token-server-password");
+  assert.match(await cli("hgetall", "tollgate:registry:v1:clients"), /NOPERM/, "no password, no registry");
+  assert.match(await cli(...tokenServer, "hset", "tollgate:registry:v1:clients", "forged", "{}"), /NOPERM/);
+  assert.match(await cli(...operator, "get", "tollgate:state:v1:revoked:x"), /NOPERM/);
+  assert.match(await cli(...operator, "flushall"), /NOPERM/);
+  // The README's client, as the operator wrote it: MAC'd, and readable by the token server's user.
+  assert.match(await cli(...tokenServer, "hget", "tollgate:registry:v1:clients", "orders-sync.team-a"), /^mac1\./);
+  const { stdout: policies } = await run("kubectl", ["get", "networkpolicies", "-n", NS, "-o", "name"], {
+    env: shellEnv(),
+  });
+  assert.deepEqual(policies.trim().split("\n").sort(), [
+    `networkpolicy.networking.k8s.io/${OPERATOR}`,
+    `networkpolicy.networking.k8s.io/${RELEASE}-redis`,
+    `networkpolicy.networking.k8s.io/${TOKEN_SERVER}`,
+  ]);
+  // (The test node's bridge CNI does not enforce NetworkPolicy: that they block is not testable here.)
+});
+
 test("deleting the leader operator pod: the other replica takes over and nothing is regenerated", async () => {
   const before = await secretData("team-a", "orders-sync-oauth-client");
   const keysBefore = await secretData(NS, "tollgate-signing-keys");

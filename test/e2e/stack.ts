@@ -44,7 +44,7 @@ export interface OperatorStack {
 
 export async function startOperatorStack(overrides: Partial<OperatorConfig> = {}): Promise<OperatorStack> {
   const world = await startWorld();
-  const tokenServer = await startTokenServerOn(world.redis.url);
+  const tokenServer = await startTokenServerOn(world.redis.url, world.recordKeys);
   const operator = await startTestOperator(world, { ...overrides, issuer: tokenServer.url });
   await operator.synced();
   const tokenServerLoaded = (clientId: string, what: string, probe: () => boolean) =>

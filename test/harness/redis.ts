@@ -16,7 +16,8 @@ export interface TestRedis {
   restart(): Promise<void>;
 }
 
-export async function startRedis(): Promise<TestRedis> {
+/** `args`: configuration before the harness's own (the chart's ACL users, say); port, bind and dir stay the harness's. */
+export async function startRedis(options: { args?: string[] } = {}): Promise<TestRedis> {
   const dir = await mkdtemp(join(tmpdir(), "tollgate-redis-"));
   const port = await freePort();
   let server: ManagedProcess | undefined;
@@ -25,6 +26,7 @@ export async function startRedis(): Promise<TestRedis> {
     server = startProcess(
       process.env.REDIS_SERVER ?? "redis-server",
       [
+        ...(options.args ?? []),
         "--bind",
         "127.0.0.1",
         "--port",

@@ -90,7 +90,7 @@ async function rebuilds(): Promise<number> {
 }
 
 test("FLUSHALL: every client served again within 10 s by a running token server and one started after the loss", async () => {
-  const running = await startTokenServerOn(world.redis.url, {});
+  const running = await startTokenServerOn(world.redis.url, world.recordKeys);
   let late: Server | undefined;
   try {
     assert.deepEqual(await statuses(running), [200, 200, 200]);
@@ -100,7 +100,7 @@ test("FLUSHALL: every client served again within 10 s by a running token server 
     await redis.flushAll();
     const lostAt = Date.now();
     await redis.close();
-    late = await startTokenServerOn(world.redis.url, {});
+    late = await startTokenServerOn(world.redis.url, world.recordKeys);
     const ms = await servedAgain(running, late, lostAt);
     console.log(`registry lost by FLUSHALL: all clients served by both token servers after ${ms} ms`);
     assert.ok(ms <= SERVED_WITHIN_MS, `${ms} ms`);
@@ -112,13 +112,13 @@ test("FLUSHALL: every client served again within 10 s by a running token server 
 });
 
 test("Redis restarted empty: the same, within 10 s of Redis being back", async () => {
-  const running = await startTokenServerOn(world.redis.url, {});
+  const running = await startTokenServerOn(world.redis.url, world.recordKeys);
   let late: Server | undefined;
   try {
     assert.deepEqual(await statuses(running), [200, 200, 200]);
     await world.redis.restart();
     const backAt = Date.now();
-    late = await startTokenServerOn(world.redis.url, {});
+    late = await startTokenServerOn(world.redis.url, world.recordKeys);
     const ms = await servedAgain(running, late, backAt);
     console.log(`Redis restarted empty: all clients served by both token servers ${ms} ms after it was back`);
     assert.ok(ms <= SERVED_WITHIN_MS, `${ms} ms`);

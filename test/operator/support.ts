@@ -28,10 +28,12 @@ import {
 } from "../../operator/kube.ts";
 import { type RunningOperator, startOperator } from "../../operator/operator.ts";
 import type { ClientRecord } from "../../registry/record.ts";
+import { RecordKeyRing } from "../../registry/record-keys.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
 import { testLogger } from "../harness/log-capture.ts";
 import { waitFor } from "../harness/processes.ts";
+import { followRecordKeysSecret } from "../harness/record-keys.ts";
 import { startRedis, type TestRedis } from "../harness/redis.ts";
 
 export const ISSUER = "https://tokens.tollgate.test";
@@ -40,23 +42,30 @@ export interface World {
   cp: ControlPlane;
   redis: TestRedis;
   kube: KubeClients;
-  /** A reader of the registry, as the token server would read it. */
+  /** A reader of the registry, as the token server would read it (verifying with recordKeys). */
   registry: RedisRegistry;
+  /** The registry record keys, followed from the operator's Secret (default/tollgate-registry-keys). */
+  recordKeys: RecordKeyRing;
   logDir: string;
   stop(): Promise<void>;
 }
 
 export async function startWorld(): Promise<World> {
   const [cp, redis] = await Promise.all([startControlPlane(), startRedis()]);
-  const registry = await RedisRegistry.connect(redis.url);
+  const recordKeys = new RecordKeyRing();
+  const registry = await RedisRegistry.connect(redis.url, recordKeys);
   const logDir = mkdtempSync(join(tmpdir(), "tollgate-operator-test-"));
+  const kube = makeClients(cp.kubeConfig);
+  const stopFollowing = followRecordKeysSecret(kube, recordKeys);
   return {
     cp,
     redis,
-    kube: makeClients(cp.kubeConfig),
+    kube,
     registry,
+    recordKeys,
     logDir,
     async stop() {
+      stopFollowing();
       await registry.close().catch(() => {});
       await Promise.all([cp.stop(), redis.stop()]);
     },
@@ -104,7 +113,7 @@ export async function startTestOperator(
       pending = pending.then(() => appendFile(logFile, line));
     },
   });
-  return startOperator(operatorConfig(world, overrides), { log });
+  return startOperator(operatorConfig(world, overrides), { log, recordKeys: world.recordKeys });
 }
 
 export function operatorConfig(world: World, overrides: Partial<OperatorConfig> = {}): OperatorConfig {

@@ -4,6 +4,9 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createClient, type RedisClientType } from "redis";
+import type { ClientRecord } from "../../registry/record.ts";
+import { type RecordKey, RecordKeyRing } from "../../registry/record-keys.ts";
+import { sealRecord } from "../../registry/record-seal.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { registryKeys } from "../../registry/registry-keys.ts";
 import { ClientCache } from "../../token-server/client-cache.ts";
@@ -14,6 +17,7 @@ import { clientRecord } from "./fixtures.ts";
 
 let redis: TestRedis;
 let writer: RedisRegistry;
+let recordKeys: RecordKeyRing;
 let raw: RedisClientType;
 const caches: ClientCache[] = [];
 const readers: RedisRegistry[] = [];
@@ -21,7 +25,8 @@ const log = testLogger("client-cache", { level: "error" });
 
 before(async () => {
   redis = await startRedis();
-  writer = await RedisRegistry.connect(redis.url);
+  recordKeys = await RecordKeyRing.generated();
+  writer = await RedisRegistry.connect(redis.url, recordKeys);
   await writer.markInitialised(); // as the operator does once it has written every client
   raw = createClient({ url: redis.url });
   await raw.connect();
@@ -35,10 +40,15 @@ after(async () => {
   if (redis) await removeRedisDir(redis);
 });
 
+/** The value the operator would store: the record MAC'd with the current record key. */
+function sealed(record: ClientRecord): string {
+  return sealRecord(recordKeys.current as RecordKey, registryKeys.clients, record.clientId, JSON.stringify(record));
+}
+
 async function cache(
   options: { resyncIntervalMs?: number; resetGraceMs?: number; fullResyncEvery?: number } = {},
 ): Promise<ClientCache> {
-  const reader = await RedisRegistry.connect(redis.url);
+  const reader = await RedisRegistry.connect(redis.url, recordKeys);
   readers.push(reader);
   const started = await ClientCache.start(reader, { log, ...options });
   caches.push(started);
@@ -68,11 +78,7 @@ test("a missed notification (revision gap) triggers a full resync", async () => 
   const c = await cache();
   const missed = clientRecord();
   // Written as a writer would, but its notification is lost.
-  await raw
-    .multi()
-    .hSet(registryKeys.clients, missed.clientId, JSON.stringify(missed))
-    .incr(registryKeys.revision)
-    .exec();
+  await raw.multi().hSet(registryKeys.clients, missed.clientId, sealed(missed)).incr(registryKeys.revision).exec();
   assert.equal(c.get(missed.clientId), undefined);
   const next = clientRecord();
   await writer.put(next);
@@ -83,7 +89,7 @@ test("a missed notification (revision gap) triggers a full resync", async () => 
 test("the periodic resync repairs what no notification said", async () => {
   const c = await cache({ resyncIntervalMs: 100 });
   const silent = clientRecord();
-  await raw.hSet(registryKeys.clients, silent.clientId, JSON.stringify(silent));
+  await raw.hSet(registryKeys.clients, silent.clientId, sealed(silent));
   await seen(c, silent.clientId);
 });
 
@@ -134,7 +140,7 @@ test("the periodic check loads a snapshot only when the revision moved (or every
   const c = await cache({ resyncIntervalMs: 50, fullResyncEvery: 1000 });
   const silent = clientRecord();
   // Written without a revision bump or a notification: the cheap check sees no change.
-  await raw.hSet(registryKeys.clients, silent.clientId, JSON.stringify(silent));
+  await raw.hSet(registryKeys.clients, silent.clientId, sealed(silent));
   await new Promise((resolve) => setTimeout(resolve, 400));
   assert.equal(c.get(silent.clientId), undefined);
   // The revision moves (a write whose notification was lost): the next check resyncs.

@@ -38,7 +38,10 @@ test("after 3 failures the client is locked out, even with the right secret; oth
 test("the count is shared through Redis: a second replica locks the client on its first failure past the limit", async () => {
   const client = clientRecord();
   await stack.put(client);
-  const replica = await startTokenServerOn(stack.redis.url, { authFailureLimit: 3, authFailureWindowSeconds: 60 });
+  const replica = await startTokenServerOn(stack.redis.url, stack.recordKeys, {
+    authFailureLimit: 3,
+    authFailureWindowSeconds: 60,
+  });
   try {
     for (let i = 0; i < 3; i++) await attempt(stack.url, client.clientId, "wrong");
     assert.equal((await attempt(replica.url, client.clientId, "wrong")).status, 401);
@@ -51,7 +54,7 @@ test("the count is shared through Redis: a second replica locks the client on it
 
 test("the lock is per source: an attacker's wrong secrets do not lock the client out from where it really calls", async () => {
   // The requests come through loopback as if through a proxy that names their source.
-  const proxied = await startTokenServerOn(stack.redis.url, {
+  const proxied = await startTokenServerOn(stack.redis.url, stack.recordKeys, {
     authFailureLimit: 3,
     authFailureWindowSeconds: 60,
     trustedProxies: ["127.0.0.1/32"],

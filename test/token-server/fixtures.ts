@@ -7,6 +7,7 @@ import { createVerifier } from "fast-jwt";
 import * as oauth from "openid-client";
 import { createClient, type RedisClientType } from "redis";
 import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
+import { RecordKeyRing } from "../../registry/record-keys.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
 import type { ServerSettings } from "../../token-server/request-context.ts";
@@ -21,6 +22,8 @@ export interface Stack {
   redis: TestRedis;
   /** The writer, as the operator uses it. */
   registry: RedisRegistry;
+  /** The registry record keys writer and server share. */
+  recordKeys: RecordKeyRing;
   running: RunningTokenServer;
   state: RedisTokenState;
   keys: KeyRing;
@@ -39,7 +42,8 @@ export async function startStack(
   options: { metricsClientLimit?: number } = {},
 ): Promise<Stack> {
   const redis = await startRedis();
-  const registry = await RedisRegistry.connect(redis.url);
+  const recordKeys = await RecordKeyRing.generated();
+  const registry = await RedisRegistry.connect(redis.url, recordKeys);
   // These tests write the registry themselves, standing in for the operator, which marks it built.
   await registry.markInitialised();
   const readerClient: RedisClientType = createClient({
@@ -48,7 +52,7 @@ export async function startStack(
   });
   readerClient.on("error", () => {});
   await readerClient.connect();
-  const reader = new RedisRegistry(readerClient);
+  const reader = new RedisRegistry(readerClient, recordKeys);
   const state = RedisTokenState.start({ url: redis.url });
   await waitFor("token state to connect", async () => state.available || undefined);
   const keys = await KeyRing.generated("ES256");
@@ -68,6 +72,7 @@ export async function startStack(
   return {
     redis,
     registry,
+    recordKeys,
     running,
     state,
     keys,
@@ -100,9 +105,10 @@ export async function startStack(
  */
 export async function startTokenServerOn(
   redisUrl: string,
+  recordKeys: RecordKeyRing,
   settings: Partial<Omit<ServerSettings, "issuer">> = {},
 ): Promise<RunningTokenServer> {
-  const reader = await RedisRegistry.connect(redisUrl);
+  const reader = await RedisRegistry.connect(redisUrl, recordKeys);
   const state = RedisTokenState.start({ url: redisUrl });
   await waitFor("token state to connect", async () => state.available || undefined);
   const running = await startTokenServer({

@@ -4,11 +4,12 @@
 // the login page. Observed by the answers ("wrong" means evaluated, "too many" means
 // refused unevaluated), not by timing.
 import assert from "node:assert/strict";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
 import bcrypt from "bcryptjs";
+import { generateRecordKey, RECORD_KEY_FILES, RecordKeyRing, serializeRecordKey } from "../../registry/record-keys.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { generateSigningKey, KEY_FILES } from "../../registry/signing-key-format.ts";
 import { PASSWORD_THROTTLE } from "../../token-server/users/password-throttle.ts";
@@ -30,17 +31,24 @@ let servers: { url: string; process: ManagedProcess }[] = [];
 
 before(async () => {
   redis = await startRedis();
-  registry = await RedisRegistry.connect(redis.url);
-  await registry.markInitialised(); // as the operator does; this test writes the registry itself
+  // This test writes the registry itself, as the operator would: sealed with a record key
+  // the token servers read from their --registry-keys-dir, and marked built.
+  const recordKey = await generateRecordKey();
+  const recordKeys = new RecordKeyRing();
+  recordKeys.install({ current: recordKey });
+  registry = await RedisRegistry.connect(redis.url, recordKeys);
+  await registry.markInitialised();
   dir = await mkdtemp(join(tmpdir(), "tollgate-burst-"));
   await writeFile(join(dir, KEY_FILES.current), JSON.stringify(await generateSigningKey()));
+  await mkdir(join(dir, "record-keys"));
+  await writeFile(join(dir, "record-keys", RECORD_KEY_FILES.current), serializeRecordKey(recordKey));
   const ports = [await freePort(), await freePort()];
   // One issuer for both, as behind one Service: sessions and pending requests are shared.
   const issuer = `http://127.0.0.1:${ports[0]}`;
   servers = ports.map((port, i) => {
     const args = [
       ...["--port", String(port), "--management-port", "0", "--redis-url", redis.url],
-      ...["--signing-keys-dir", dir, "--issuer", issuer],
+      ...["--signing-keys-dir", dir, "--registry-keys-dir", join(dir, "record-keys"), "--issuer", issuer],
     ];
     return {
       url: `http://127.0.0.1:${port}`,

@@ -7,6 +7,7 @@ import { request } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
+import { generateRecordKey, RECORD_KEY_FILES, serializeRecordKey } from "../../registry/record-keys.ts";
 import { generateSigningKey, KEY_FILES } from "../../registry/signing-key-format.ts";
 import { startFreezableProxy } from "../harness/freezable-proxy.ts";
 import { freePort, type ManagedProcess, startProcess, waitFor } from "../harness/processes.ts";
@@ -111,6 +112,8 @@ test("SIGTERM with Redis hung: the token server still exits within --shutdown-ti
   hung.freeze();
   const keysDir = await mkdtemp(join(tmpdir(), "tollgate-keys-"));
   await writeFile(join(keysDir, KEY_FILES.current), JSON.stringify(await generateSigningKey()));
+  const recordKeysDir = await mkdtemp(join(tmpdir(), "tollgate-record-keys-"));
+  await writeFile(join(recordKeysDir, RECORD_KEY_FILES.current), serializeRecordKey(await generateRecordKey()));
   const { server, dir, log } = await startServer(
     [
       "--port",
@@ -119,6 +122,8 @@ test("SIGTERM with Redis hung: the token server still exits within --shutdown-ti
       `redis://127.0.0.1:${hung.port}`,
       "--signing-keys-dir",
       keysDir,
+      "--registry-keys-dir",
+      recordKeysDir,
       "--shutdown-timeout",
       "3",
     ],
@@ -135,5 +140,6 @@ test("SIGTERM with Redis hung: the token server still exits within --shutdown-ti
     await hung.close();
     await rm(dir, { recursive: true, force: true });
     await rm(keysDir, { recursive: true, force: true });
+    await rm(recordKeysDir, { recursive: true, force: true });
   }
 });

@@ -73,6 +73,7 @@ imagePullSecrets:
 {{- define "tollgate.operatorName" -}}{{ include "tollgate.fullname" . }}-operator{{- end -}}
 {{- define "tollgate.redisName" -}}{{ include "tollgate.fullname" . }}-redis{{- end -}}
 {{- define "tollgate.signingKeysSecret" -}}{{ include "tollgate.fullname" . }}-signing-keys{{- end -}}
+{{- define "tollgate.registryKeysSecret" -}}{{ include "tollgate.fullname" . }}-registry-keys{{- end -}}
 
 {{- define "tollgate.issuer" -}}
 {{- if .Values.issuer -}}
@@ -90,22 +91,71 @@ imagePullSecrets:
 {{- join "," $list -}}
 {{- end -}}
 
-{{/* Environment shared by both components: the Redis URL, with the password from a Secret when set. */}}
+{{- define "tollgate.redisAuthSecret" -}}
+{{- .Values.redis.bundled.auth.existingSecret | default (printf "%s-redis-auth" (include "tollgate.fullname" .)) -}}
+{{- end -}}
+
+{{/* The bundled Redis's ACL users, one `user` directive each (redis-server --user …), with
+the passwords as $(VAR) references the kubelet expands from the auth Secret. The operator
+may only write registry keys; the token server may only read them and read/write its state
+keys (registry/registry-keys.ts, token-server/state/state-keys.ts); the default user may
+only PING (the readiness probe). docs/security.md lists the same users for an external Redis. */}}
+{{- define "tollgate.redisAclUsers" -}}
+- "default on nopass resetkeys resetchannels -@all +ping"
+- "tollgate-operator on >$(REDIS_OPERATOR_PASSWORD) resetkeys resetchannels ~tollgate:registry:* &tollgate:registry:* -@all +ping +auth +hello +select +hget +get +eval +evalsha +hset +hdel +incr +publish"
+- "tollgate-token-server on >$(REDIS_TOKEN_SERVER_PASSWORD) resetkeys resetchannels %R~tollgate:registry:* ~tollgate:state:* &tollgate:registry:* -@all +ping +auth +hello +select +get +hget +hgetall +multi +exec +discard +subscribe +unsubscribe +set +getdel +del +exists +eval +evalsha +incr +expire +pttl +zadd +zremrangebyscore +zrangebyscore"
+{{- end -}}
+
+{{/* A component's Redis credentials and URL: (dict "root" $ "component" "operator"|"tokenServer").
+Bundled: its ACL user and password from the auth Secret. External: redis.external.users.<component>
+(or the shared passwordSecret), and the CA bundle for rediss:// when set. */}}
 {{- define "tollgate.redisEnv" -}}
-{{- if eq .Values.redis.mode "bundled" }}
-- name: TOLLGATE_REDIS_URL
-  value: {{ printf "redis://%s.%s.svc:6379" (include "tollgate.redisName" .) (include "tollgate.namespace" .) | quote }}
-{{- else if .Values.redis.external.passwordSecret.name }}
+{{- $root := .root -}}
+{{- $values := $root.Values.redis -}}
+{{- $user := ternary "tollgate-operator" "tollgate-token-server" (eq .component "operator") -}}
+{{- if eq $values.mode "bundled" }}
 - name: REDIS_PASSWORD
   valueFrom:
     secretKeyRef:
-      name: {{ .Values.redis.external.passwordSecret.name }}
-      key: {{ .Values.redis.external.passwordSecret.key }}
+      name: {{ include "tollgate.redisAuthSecret" $root }}
+      key: {{ ternary "operator-password" "token-server-password" (eq .component "operator") }}
 - name: TOLLGATE_REDIS_URL
-  value: {{ regexReplaceAll "^(rediss?://)" .Values.redis.external.url "${1}:$(REDIS_PASSWORD)@" | quote }}
+  value: {{ printf "redis://%s:$(REDIS_PASSWORD)@%s.%s.svc:6379" $user (include "tollgate.redisName" $root) (include "tollgate.namespace" $root) | quote }}
 {{- else }}
+{{- $external := index $values.external.users .component }}
+{{- $credentials := "" }}
+{{- if $values.external.passwordSecret.name }}
+- name: REDIS_PASSWORD
+  valueFrom:
+    secretKeyRef:
+      name: {{ $values.external.passwordSecret.name }}
+      key: {{ $external.passwordKey | default $values.external.passwordSecret.key }}
+{{- $credentials = printf "%s:$(REDIS_PASSWORD)@" $external.username }}
+{{- else if $external.username }}
+{{- $credentials = printf "%s@" $external.username }}
+{{- end }}
 - name: TOLLGATE_REDIS_URL
-  value: {{ .Values.redis.external.url | quote }}
+  value: {{ regexReplaceAll "^(rediss?://)" $values.external.url (printf "${1}%s" $credentials) | quote }}
+{{- with $values.external.tls.caSecret.name }}
+- name: NODE_EXTRA_CA_CERTS
+  value: /var/run/tollgate/redis-ca/{{ $values.external.tls.caSecret.key }}
+{{- end }}
+{{- end }}
+{{- end -}}
+
+{{/* The external Redis's CA bundle: the volume and its mount, when redis.external.tls.caSecret is set. */}}
+{{- define "tollgate.redisCaVolume" -}}
+{{- if and (eq .Values.redis.mode "external") .Values.redis.external.tls.caSecret.name }}
+- name: redis-ca
+  secret:
+    secretName: {{ .Values.redis.external.tls.caSecret.name }}
+{{- end }}
+{{- end -}}
+{{- define "tollgate.redisCaMount" -}}
+{{- if and (eq .Values.redis.mode "external") .Values.redis.external.tls.caSecret.name }}
+- name: redis-ca
+  mountPath: /var/run/tollgate/redis-ca
+  readOnly: true
 {{- end }}
 {{- end -}}
 

@@ -8,6 +8,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, test } from "node:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createClient, type RedisClientType } from "redis";
+import { RecordKeyRing } from "../../../registry/record-keys.ts";
 import { RedisRegistry } from "../../../registry/redis-registry.ts";
 import { KeyRing } from "../../../token-server/key-ring.ts";
 import { startTokenServer } from "../../../token-server/server.ts";
@@ -135,7 +136,8 @@ test("started while Redis is down: live but not ready, and ready by itself once 
   });
   registryClient.on("error", () => {});
   registryClient.connect().catch(() => {});
-  const registry = new RedisRegistry(registryClient);
+  const recordKeys = await RecordKeyRing.generated();
+  const registry = new RedisRegistry(registryClient, recordKeys);
   const state = RedisTokenState.start({ url: redis.url });
   const running = await startTokenServer({
     host: "127.0.0.1",
@@ -152,7 +154,7 @@ test("started while Redis is down: live but not ready, and ready by itself once 
     assert.equal(notReady.status, 503);
     assert.equal(((await notReady.json()) as { registry: string }).registry, "not loaded");
     await redis.restart();
-    const writer = await RedisRegistry.connect(redis.url);
+    const writer = await RedisRegistry.connect(redis.url, recordKeys);
     const client = clientRecord();
     await writer.put(client);
     await writer.markInitialised();

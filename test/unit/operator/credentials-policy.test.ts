@@ -328,3 +328,29 @@ test("credentials: a private_key_jwt client gets no client secret, and an old on
   });
   assert.equal(rotation.policy, "kept", "nothing to rotate");
 });
+
+test("revokeTokensIssuedBefore only moves forward: an earlier or removed spec value is ignored and reported", () => {
+  const T1 = NOW - 2 * HOUR;
+  const T2 = NOW - HOUR;
+  const applied = (ms: number) => ({ ...recorded, [SecretAnnotation.revokeTokensIssuedBefore]: iso(ms) });
+  const s = (ms: number) => Math.floor(ms / 1000);
+  const rows: [string, string | undefined, Record<string, string>, number | undefined, boolean | undefined][] = [
+    ["first value", iso(T1), recorded, s(T1), false],
+    ["a later value moves it forward", iso(T2), applied(T1), s(T2), false],
+    ["the same value", iso(T1), applied(T1), s(T1), false],
+    ["an earlier value (a git revert) is ignored", iso(T1), applied(T2), s(T2), true],
+    ["a removed value (a GitOps self-heal) is ignored", undefined, applied(T2), s(T2), true],
+    ["never set", undefined, recorded, undefined, undefined],
+  ];
+  for (const [what, spec, annotations, effective, ignored] of rows) {
+    const outcome = decideCredentials({
+      resource: resource(spec ? { revokeTokensIssuedBefore: spec } : {}),
+      existing: secret(undefined, annotations),
+      now: NOW,
+    });
+    assert.ok(outcome.ready, what);
+    assert.equal(outcome.credentials.tokensRevokedBefore, effective, what);
+    assert.equal(outcome.credentials.revocation?.ignored, ignored, what);
+    if (effective !== undefined) assert.equal(outcome.credentials.revocation?.appliedBefore, effective, what);
+  }
+});

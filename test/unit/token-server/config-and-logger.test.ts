@@ -18,12 +18,17 @@ test("standalone defaults: loopback, port 8080, examples/, ES256", () => {
   assert.equal(config.maxBodyBytes, 98304);
 });
 
-test("cluster mode needs a signing-key directory and listens on all interfaces by default", () => {
+test("cluster mode needs signing-key and record-key directories and listens on all interfaces by default", () => {
   assert.throws(() => loadConfig([], {}), /--signing-keys-dir \(TOLLGATE_SIGNING_KEYS_DIR\) is required/);
-  const config = loadConfig([], { TOLLGATE_SIGNING_KEYS_DIR: "/keys" });
+  assert.throws(
+    () => loadConfig([], { TOLLGATE_SIGNING_KEYS_DIR: "/keys" }),
+    /--registry-keys-dir \(TOLLGATE_REGISTRY_KEYS_DIR\) is required/,
+  );
+  const config = loadConfig([], { TOLLGATE_SIGNING_KEYS_DIR: "/keys", TOLLGATE_REGISTRY_KEYS_DIR: "/record-keys" });
   assert.equal(config.host, "0.0.0.0");
   assert.equal(config.redisUrl, "redis://127.0.0.1:6379");
   assert.equal(config.signingKeysDir, "/keys");
+  assert.equal(config.registryKeysDir, "/record-keys");
 });
 
 test("flags win over TOLLGATE_* variables, which win over defaults; bad values are refused", () => {

@@ -9,7 +9,11 @@ test("management port and host: defaults, variables, flags", () => {
   assert.equal(standalone.managementPort, 9090);
   assert.equal(standalone.managementHost, "127.0.0.1", "as --host");
   assert.equal(standalone.metricsClientLimit, 500);
-  const cluster = loadConfig([], { TOLLGATE_SIGNING_KEYS_DIR: "/keys", TOLLGATE_MANAGEMENT_PORT: "9191" });
+  const cluster = loadConfig([], {
+    TOLLGATE_SIGNING_KEYS_DIR: "/keys",
+    TOLLGATE_REGISTRY_KEYS_DIR: "/record-keys",
+    TOLLGATE_MANAGEMENT_PORT: "9191",
+  });
   assert.equal(cluster.managementPort, 9191);
   assert.equal(cluster.managementHost, "0.0.0.0");
   const flags = loadConfig(
