@@ -8,6 +8,7 @@ import * as oauth from "openid-client";
 import { createClient, type RedisClientType } from "redis";
 import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
+import type { SigningAlgorithm } from "../../registry/signing-key-format.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
 import type { ServerSettings } from "../../token-server/request-context.ts";
 import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
@@ -32,7 +33,10 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(settings: Partial<Omit<ServerSettings, "issuer">> = {}): Promise<Stack> {
+export async function startStack(
+  settings: Partial<Omit<ServerSettings, "issuer">> = {},
+  { alg = "ES256" }: { alg?: SigningAlgorithm } = {},
+): Promise<Stack> {
   const redis = await startRedis();
   const registry = await RedisRegistry.connect(redis.url);
   // These tests write the registry themselves, standing in for the operator, which marks it built.
@@ -46,7 +50,7 @@ export async function startStack(settings: Partial<Omit<ServerSettings, "issuer"
   const reader = new RedisRegistry(readerClient);
   const state = RedisTokenState.start({ url: redis.url });
   await waitFor("token state to connect", async () => state.available || undefined);
-  const keys = await KeyRing.generated("ES256");
+  const keys = await KeyRing.generated(alg);
   const logs: string[] = [];
   const log = testLogger("token-server", { lines: logs });
   const running = await startTokenServer({ host: "127.0.0.1", port: 0, registry: reader, state, keys, log, settings });

@@ -7,6 +7,7 @@ import type { Step, TokenServer } from "../request-context.ts";
 import { type AuthorizeCtx, asSteps, pendingOf } from "./authorize-context.ts";
 import { checkClient } from "./check-client.ts";
 import { checkCsrf } from "./check-csrf.ts";
+import { checkOpenIdParameters } from "./check-openid.ts";
 import { checkPkce } from "./check-pkce.ts";
 import { checkPrompt } from "./check-prompt.ts";
 import { checkRedirectUri } from "./check-redirect-uri.ts";
@@ -20,11 +21,15 @@ import { recordConsent } from "./record-consent.ts";
 import { signInUser } from "./sign-in.ts";
 import { startAuthorization } from "./start.ts";
 
-/** GET /oauth2/authorize */
-export function authorizeEndpoint(server: TokenServer): Step[] {
+/**
+ * GET /oauth2/authorize, and POST with the same parameters form-encoded (OpenID Connect
+ * Core §3.1.2.1). A cross-site POST carries no SameSite=Lax session cookie, so it always
+ * meets the login page (and prompt=none answers login_required): GET is the way to SSO.
+ */
+export function authorizeEndpoint(server: TokenServer, method: "GET" | "POST" = "GET"): Step[] {
   return asSteps([
     handleInteractionErrors(server, "authorize"),
-    parseQuery,
+    method === "GET" ? parseQuery : parseForm,
     checkClient,
     checkRedirectUri,
     rejectRepeatedParameters,
@@ -33,6 +38,7 @@ export function authorizeEndpoint(server: TokenServer): Step[] {
     checkPkce,
     checkScopeAndAudience,
     checkPrompt,
+    checkOpenIdParameters,
     startAuthorization,
   ]);
 }
