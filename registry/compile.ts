@@ -30,6 +30,8 @@ export interface SecretReference {
   field: string;
   ref: SecretKeyRef;
   defaultKey: string;
+  /** The key may be absent (the users' claims beside htpasswd, unless claimsKey names it). */
+  optional?: true;
 }
 
 /** Every Secret the spec names, besides its own credentials Secret. */
@@ -65,6 +67,7 @@ export function referencedSecrets(resource: OAuthClient): SecretReference[] {
       field: USER_CLAIMS_FIELD,
       ref: { name: mapping.userDirectorySecretRef.name, key: mapping.userDirectorySecretRef.claimsKey ?? "users.yaml" },
       defaultKey: "users.yaml",
+      ...(mapping.userDirectorySecretRef.claimsKey === undefined ? { optional: true as const } : {}),
     });
   return refs;
 }
