@@ -21,6 +21,8 @@ export interface PendingAuthorization {
   nonce?: string;
   /** OpenID Connect max_age: a sign-in older than this many seconds must be repeated. */
   maxAge?: number;
+  /** OpenID Connect id_token_hint's subject: a session of anyone else does not count. */
+  hintSub?: string;
   /** Set once the user signed in during this request (what prompt=login asks for). */
   signedInHere: boolean;
   /** Ties the request to the browser session that started it (sessions.ts sessionBinding). */
@@ -38,6 +40,7 @@ export interface AuthorizeState extends RequestState {
   prompt?: Prompt[];
   nonce?: string;
   maxAge?: number;
+  hintSub?: string;
   pending?: PendingAuthorization;
   session?: Session;
 }

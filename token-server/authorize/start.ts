@@ -23,6 +23,7 @@ export async function startAuthorization(ctx: AuthorizeCtx): Promise<void> {
   if (ctx.state.clientState !== undefined) pending.state = ctx.state.clientState;
   if (ctx.state.nonce !== undefined) pending.nonce = ctx.state.nonce;
   if (ctx.state.maxAge !== undefined) pending.maxAge = ctx.state.maxAge;
+  if (ctx.state.hintSub !== undefined) pending.hintSub = ctx.state.hintSub;
   const challenge = params.get("code_challenge")?.[0];
   if (challenge !== undefined) pending.codeChallenge = challenge;
   const session = await loadSession(ctx);

@@ -218,9 +218,8 @@ test("userinfo: a revoked JWT access token and a user removed from the directory
   assert.match(gone.headers.get("www-authenticate") ?? "", /error="invalid_token"/);
 });
 
-test("a user without claims in the directory: userinfo has sub only", async () => {
-  const client = oidcClient();
-  await stack.put(client);
+/** Grace signs in (she has no claims in the directory); the consent page shows the OpenID scopes in words. */
+async function signInGrace(client: ClientRecord & { secret: string }) {
   const config = await oauthClient(stack, client.clientId, oauth.ClientSecretBasic(client.secret));
   const agent = new UserAgent();
   const verifier = oauth.randomPKCECodeVerifier();
@@ -238,17 +237,57 @@ test("a user without claims in the directory: userinfo has sub only", async () =
     password: "hopper-1906",
   });
   const consent = await agent.get(signedIn.location as string);
-  const allowed = await agent.post(`${stack.url}/oauth2/authorize/consent`, {
-    ...hiddenFields(consent.text),
-    decision: "allow",
-  });
+  // A client with skipConsent goes straight back; otherwise Allow.
+  const allowed =
+    consent.status === 303
+      ? consent
+      : await agent.post(`${stack.url}/oauth2/authorize/consent`, { ...hiddenFields(consent.text), decision: "allow" });
   const tokens = await oauth.authorizationCodeGrant(config, new URL(allowed.location as string), {
     pkceCodeVerifier: verifier,
     expectedNonce: "n-0S6_WzA2Mj",
     expectedState: oauth.skipStateCheck,
   });
+  return { config, tokens, consentPage: consent.text };
+}
+
+test("a user without claims in the directory: userinfo has sub only; consent names the claims in words", async () => {
+  const client = oidcClient();
+  await stack.put(client);
+  const { config, tokens, consentPage } = await signInGrace(client);
   assert.equal(tokens.claims()?.sub, "grace");
   assert.deepEqual(await oauth.fetchUserInfo(config, tokens.access_token, "grace"), { sub: "grace" });
+  assert.match(consentPage, /Know your name and profile/);
+  assert.match(consentPage, /Know your email address/);
+  assert.doesNotMatch(consentPage, /<code>openid<\/code>/);
+});
+
+test("id_token_hint: the hinted user's session counts; another user's is login_required; a bad hint is refused", async () => {
+  const client = oidcClient({ skipConsent: true });
+  const other = oidcClient({ skipConsent: true });
+  await stack.put(client);
+  await stack.put(other);
+  const ada = await signIn(client, "openid");
+  const grace = await signInGrace(client);
+  const elsewhere = await signIn(other, "openid");
+  const silent = async (hint: string) => {
+    const url = oauth.buildAuthorizationUrl(ada.config, {
+      redirect_uri: REDIRECT_URI,
+      scope: "openid",
+      prompt: "none",
+      id_token_hint: hint,
+      code_challenge: "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM",
+      code_challenge_method: "S256",
+    });
+    const answer = await ada.agent.get(url.href);
+    assert.equal(answer.status, 303);
+    const params = new URL(answer.location as string).searchParams;
+    return params.get("error") ?? (params.has("code") ? "code" : "nothing");
+  };
+  assert.equal(await silent(ada.tokens.id_token as string), "code");
+  assert.equal(await silent(grace.tokens.id_token as string), "login_required");
+  assert.equal(await silent(elsewhere.tokens.id_token as string), "invalid_request", "another client's ID token");
+  assert.equal(await silent(ada.tokens.access_token), "invalid_request", "an access token is no ID token");
+  assert.equal(await silent("not-a-token"), "invalid_request");
 });
 
 test("prompt=none: login_required without a session, consent_required without consent; nonce survives a silent sign-in", async () => {
