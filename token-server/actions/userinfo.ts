@@ -73,7 +73,7 @@ function handleBearerErrors(server: TokenServer): Step {
 }
 
 async function readBearerToken(ctx: UserinfoCtx, next: () => Promise<void>): Promise<void> {
-  if (ctx.querystring.includes("access_token="))
+  if (ctx.querystring !== "" && decodeForm(ctx.querystring).has("access_token"))
     throw new BearerError("invalid_request", "send the access token in the Authorization header, not the URL");
   const header = ctx.get("authorization");
   const body = ctx.method === "POST" ? await formOf(ctx) : new Map<string, string[]>();
