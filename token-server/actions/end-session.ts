@@ -19,7 +19,8 @@ import { InteractionError } from "../authorize/authorize-errors.ts";
 import { rejectRepeatedParameters } from "../authorize/check-request.ts";
 import { handleInteractionErrors } from "../authorize/interaction-error-handler.ts";
 import { parseQuery } from "../authorize/parse-query.ts";
-import { issuerPath } from "../authorize/paths.ts";
+import { issuerPath, OPENID_PATHS } from "../authorize/paths.ts";
+import { resendAsGet } from "../authorize/resend-as-get.ts";
 import { parseForm } from "../middleware/parse-form.ts";
 import { logoutConfirmPage, signedOutPage } from "../pages/logout-page.ts";
 import { setPageHeaders } from "../pages/page-headers.ts";
@@ -34,7 +35,7 @@ const CSRF_SCOPE = "end-session";
 export function endSessionEndpoint(server: TokenServer, method: "GET" | "POST"): Step[] {
   return asSteps([
     handleInteractionErrors(server, "end_session"),
-    method === "GET" ? parseQuery : parseForm,
+    ...(method === "GET" ? [parseQuery] : [parseForm, resendAsGet(OPENID_PATHS.endSession)]),
     rejectRepeatedParameters,
     endSession,
   ]);

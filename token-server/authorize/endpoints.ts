@@ -16,20 +16,21 @@ import { checkScopeAndAudience } from "./check-scope.ts";
 import { handleInteractionErrors } from "./interaction-error-handler.ts";
 import { loadPendingRequest } from "./load-pending.ts";
 import { parseQuery } from "./parse-query.ts";
+import { AUTHORIZE_PATHS } from "./paths.ts";
 import { proceed } from "./proceed.ts";
 import { recordConsent } from "./record-consent.ts";
+import { resendAsGet } from "./resend-as-get.ts";
 import { signInUser } from "./sign-in.ts";
 import { startAuthorization } from "./start.ts";
 
 /**
  * GET /oauth2/authorize, and POST with the same parameters form-encoded (OpenID Connect
- * Core §3.1.2.1). A cross-site POST carries no SameSite=Lax session cookie, so it always
- * meets the login page (and prompt=none answers login_required): GET is the way to SSO.
+ * Core §3.1.2.1; one without the session cookie is sent on as a GET, resend-as-get.ts).
  */
 export function authorizeEndpoint(server: TokenServer, method: "GET" | "POST" = "GET"): Step[] {
   return asSteps([
     handleInteractionErrors(server, "authorize"),
-    method === "GET" ? parseQuery : parseForm,
+    ...(method === "GET" ? [parseQuery] : [parseForm, resendAsGet(AUTHORIZE_PATHS.authorize)]),
     checkClient,
     checkRedirectUri,
     rejectRepeatedParameters,

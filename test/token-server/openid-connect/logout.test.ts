@@ -155,3 +155,26 @@ test("refused on an error page, never redirected: unregistered URI, forged or fo
   );
   assert.ok(new URL(silent.location as string).searchParams.has("code"));
 });
+
+test("a cross-site POST (no session cookie) is resent as a GET, which carries the cookie and ends the session", async () => {
+  const client = oidcClient({ skipConsent: true });
+  await stack.put(client);
+  const { agent, tokens, authorize } = await signedIn(client);
+  const crossSite = await fetch(`${stack.url}/oauth2/logout`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({
+      id_token_hint: tokens.id_token as string,
+      post_logout_redirect_uri: LOGOUT_URI,
+      state: "posted",
+    }),
+    redirect: "manual",
+  });
+  assert.equal(crossSite.status, 303);
+  const target = new URL(crossSite.headers.get("location") as string, stack.url);
+  assert.equal(target.pathname, "/oauth2/logout");
+  const answer = await agent.get(target.href);
+  assert.equal(answer.location, `${LOGOUT_URI}?state=posted`);
+  const silent = await agent.get(authorize({ prompt: "none" }));
+  assert.equal(new URL(silent.location as string).searchParams.get("error"), "login_required");
+});

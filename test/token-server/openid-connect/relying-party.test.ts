@@ -393,13 +393,12 @@ test("a wrong nonce is caught by the relying party; request objects are refused 
   );
 });
 
-test("POST /oauth2/authorize: the same request form-encoded reaches the login page and ends in a code", async () => {
+test("POST /oauth2/authorize: with the session cookie it is served; without (cross-site) it goes on as a GET, so SSO works", async () => {
   const client = oidcClient({ skipConsent: true });
   await stack.put(client);
   const config = await oauthClient(stack, client.clientId, oauth.ClientSecretBasic(client.secret));
   const verifier = oauth.randomPKCECodeVerifier();
-  const agent = new UserAgent();
-  const login = await agent.post(`${stack.url}/oauth2/authorize`, {
+  const form = {
     response_type: "code",
     client_id: client.clientId,
     redirect_uri: REDIRECT_URI,
@@ -408,7 +407,15 @@ test("POST /oauth2/authorize: the same request form-encoded reaches the login pa
     state: "posted",
     code_challenge: await oauth.calculatePKCECodeChallenge(verifier),
     code_challenge_method: "S256",
-  });
+  };
+  // A fresh browser: no cookie, so the POST is resent as a GET with the same parameters.
+  const agent = new UserAgent();
+  const resent = await agent.post(`${stack.url}/oauth2/authorize`, form);
+  assert.equal(resent.status, 303);
+  const target = new URL(resent.location as string);
+  assert.equal(target.origin + target.pathname, `${stack.url}/oauth2/authorize`);
+  assert.deepEqual(Object.fromEntries(target.searchParams), form);
+  const login = await agent.get(target.href);
   assert.equal(login.status, 200);
   const signedIn = await agent.post(`${stack.url}/oauth2/authorize/login`, {
     ...hiddenFields(login.text),
@@ -423,8 +430,25 @@ test("POST /oauth2/authorize: the same request form-encoded reaches the login pa
     expectedNonce: "posted-nonce",
   });
   assert.equal(tokens.claims()?.sub, USER);
-  // An unknown client on POST is an error page too, never a redirect.
-  const unknown = await new UserAgent().post(`${stack.url}/oauth2/authorize`, { client_id: "nobody" });
+
+  // Signed in: a POST carrying the cookie is served at once (a code, no page) ...
+  const again = await agent.post(`${stack.url}/oauth2/authorize`, { ...form, nonce: "second" });
+  assert.equal(again.status, 303);
+  assert.ok(new URL(again.location as string).searchParams.has("code"));
+  // ... and a cross-site POST, which a browser sends without the Lax cookie, reaches the
+  // same session through the GET it is resent as.
+  const crossSite = await fetch(`${stack.url}/oauth2/authorize`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ ...form, nonce: "third", prompt: "none" }),
+    redirect: "manual",
+  });
+  assert.equal(crossSite.status, 303);
+  const silent = await agent.get(new URL(crossSite.headers.get("location") as string, stack.url).href);
+  assert.ok(new URL(silent.location as string).searchParams.has("code"), silent.location);
+
+  // An unknown client on POST (with a cookie) is an error page, never a redirect.
+  const unknown = await agent.post(`${stack.url}/oauth2/authorize`, { client_id: "nobody" });
   assert.equal(unknown.status, 400);
   assert.equal(unknown.location, undefined);
 });
