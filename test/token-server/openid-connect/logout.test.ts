@@ -77,6 +77,19 @@ test("with the ID token as hint: the session ends, the browser returns to the re
   assert.ok(stack.logs.some((line) => line.includes("user signed out")));
 });
 
+const STATE = 'x"><b>bold</b>';
+
+/** The form's hidden fields as a browser submits them: HTML entities decoded. */
+function submitted(html: string): Record<string, string> {
+  const entities: Record<string, string> = { "&quot;": '"', "&lt;": "<", "&gt;": ">", "&#39;": "'", "&amp;": "&" };
+  return Object.fromEntries(
+    Object.entries(hiddenFields(html)).map(([name, value]) => [
+      name,
+      value.replace(/&(quot|lt|gt|#39|amp);/g, (entity) => entities[entity] as string),
+    ]),
+  );
+}
+
 test("without a hint the user is asked; confirming (with the anti-CSRF token) signs out; the page's form is the only way", async () => {
   const client = oidcClient({ skipConsent: true });
   await stack.put(client);
@@ -84,26 +97,28 @@ test("without a hint the user is asked; confirming (with the anti-CSRF token) si
   const url = `${stack.url}/oauth2/logout?${new URLSearchParams({
     client_id: client.clientId,
     post_logout_redirect_uri: LOGOUT_URI,
-    state: "x",
+    state: STATE,
   })}`;
   const page = await agent.get(url);
   assert.equal(page.status, 200);
   assert.match(page.text, /Sign out\?/);
+  assert.doesNotMatch(page.text, /<b>/, "the carried state is escaped");
   assert.match(page.headers.get("content-security-policy") ?? "", /form-action 'self' https:\/\/app\.example/);
   // Still signed in until confirmed.
   assert.ok(new URL((await agent.get(authorize({ prompt: "none" }))).location as string).searchParams.has("code"));
 
   const forged = await agent.post(`${stack.url}/oauth2/logout`, {
-    ...hiddenFields(page.text),
+    ...submitted(page.text),
     csrf: "forged",
     confirm: "yes",
   });
   assert.equal(forged.status, 200, "a forged confirmation only shows the question again");
   assert.ok(new URL((await agent.get(authorize({ prompt: "none" }))).location as string).searchParams.has("code"));
 
-  const confirmed = await agent.post(`${stack.url}/oauth2/logout`, { ...hiddenFields(page.text), confirm: "yes" });
+  const confirmed = await agent.post(`${stack.url}/oauth2/logout`, { ...submitted(page.text), confirm: "yes" });
   assert.equal(confirmed.status, 303);
-  assert.equal(confirmed.location, `${LOGOUT_URI}?state=x`);
+  assert.equal(new URL(confirmed.location as string).searchParams.get("state"), STATE);
+  assert.equal(new URL(confirmed.location as string).pathname, new URL(LOGOUT_URI).pathname);
   const silent = await agent.get(authorize({ prompt: "none" }));
   assert.equal(new URL(silent.location as string).searchParams.get("error"), "login_required");
 });
