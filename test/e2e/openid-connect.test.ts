@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import * as oauth from "openid-client";
 import { mergePatch } from "../../operator/kube.ts";
-import { createNamespace } from "../operator/support.ts";
+import { condition, createNamespace, waitForClient } from "../operator/support.ts";
 import { BrowserWorld, cspViolations, type Listening } from "../token-server/authorization-code/browser-support.ts";
 import { PASSWORD, USER, USERS } from "../token-server/authorization-code/support.ts";
 import { type OperatorStack, startOperatorStack } from "./stack.ts";
@@ -171,4 +171,23 @@ test("OAuthClient + users Secret with claims: sign in, ID token, userinfo, sign 
   assert.equal(second.userinfo.name, "Ada King");
   assert.deepEqual(violations, []);
   await page.close();
+
+  // A mistake in users.yaml: the OAuthClient says which user and claim, and the token
+  // server keeps serving the last good record.
+  await stack.world.kube.core.patchNamespacedSecret(
+    { namespace, name: "wiki-users", body: { stringData: { "users.yaml": `${USER}:\n  email_verified: "yes"\n` } } },
+    mergePatch,
+  );
+  const refused = await waitForClient(
+    stack.world,
+    namespace,
+    "wiki",
+    "the bad claims reported",
+    (r) => condition(r, "RegistryReady")?.reason === "InvalidReferencedSecret",
+  );
+  assert.match(
+    condition(refused, "RegistryReady")?.message ?? "",
+    /^spec\.identityMapping\.userDirectorySecretRef\.claimsKey: key "users\.yaml": user "ada", claim "email_verified" must be true or false; the registry keeps the last good record/,
+  );
+  assert.equal(stack.tokenServer.clients.get(applied.clientId)?.identityMapping?.userClaims?.[USER]?.name, "Ada King");
 });
