@@ -24,6 +24,7 @@ const CREDENTIAL_FIELDS = [
   "access_token",
   "refresh_token",
   "id_token",
+  "id_token_hint",
   "code",
   "code_verifier",
   "assertion",

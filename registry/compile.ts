@@ -5,6 +5,7 @@ import { createPublicKey, type JsonWebKey } from "node:crypto";
 import type { OAuthClient, SecretKeyRef } from "../api/v1alpha1/oauthclient.ts";
 import { parseDuration } from "./duration.ts";
 import { type ClientRecord, type JsonWebKeySet, REGISTRY_VERSION, type StoredSecret } from "./record.ts";
+import { parseUserClaims } from "./user-claims.ts";
 
 export const DEFAULTS = {
   accessTokenLifetime: "1h",
@@ -29,6 +30,8 @@ export interface SecretReference {
   field: string;
   ref: SecretKeyRef;
   defaultKey: string;
+  /** The key may be absent (the users' claims beside htpasswd, unless claimsKey names it). */
+  optional?: true;
 }
 
 /** Every Secret the spec names, besides its own credentials Secret. */
@@ -59,8 +62,18 @@ export function referencedSecrets(resource: OAuthClient): SecretReference[] {
       ref: mapping.userDirectorySecretRef,
       defaultKey: "htpasswd",
     });
+  if (mapping?.userDirectorySecretRef)
+    refs.push({
+      field: USER_CLAIMS_FIELD,
+      ref: { name: mapping.userDirectorySecretRef.name, key: mapping.userDirectorySecretRef.claimsKey ?? "users.yaml" },
+      defaultKey: "users.yaml",
+      ...(mapping.userDirectorySecretRef.claimsKey === undefined ? { optional: true as const } : {}),
+    });
   return refs;
 }
+
+/** The users Secret's claims: optional unless claimsKey names a key explicitly. */
+const USER_CLAIMS_FIELD = "spec.identityMapping.userDirectorySecretRef.claimsKey";
 
 /** Looks up a referenced Secret's value by field; returns undefined when the Secret or key is absent. */
 export type SecretValueLookup = (reference: SecretReference) => string | undefined;
@@ -111,6 +124,7 @@ export function compileRecord({ resource, clientId, secrets, lookup }: CompileIn
     clientType,
     grantTypes: [...spec.grantTypes],
     redirectUris: spec.redirectUris ?? [],
+    ...(spec.postLogoutRedirectUris ? { postLogoutRedirectUris: spec.postLogoutRedirectUris } : {}),
     scopes: spec.scopes ?? [],
     defaultScopes: spec.defaultScopes ?? [],
     audiences: spec.audiences ?? [],
@@ -148,6 +162,7 @@ export function compileRecord({ resource, clientId, secrets, lookup }: CompileIn
     );
   if (mapping) {
     const users = secretValue("spec.identityMapping.userDirectorySecretRef");
+    const userClaims = compileUserClaims(resource, refs, lookup);
     record.identityMapping = {
       jwtIssuers: (mapping.jwtIssuers ?? []).map((issuer, i) => {
         const jwks = issuer.jwks ?? jwksFrom(`spec.identityMapping.jwtIssuers[${i}].jwksSecretRef`);
@@ -175,9 +190,31 @@ export function compileRecord({ resource, clientId, secrets, lookup }: CompileIn
       audiences: mapping.audiences ?? [],
       maxAssertionAgeSeconds: parseDuration(mapping.maxAssertionAge ?? DEFAULTS.maxAssertionAge),
       ...(users === undefined ? {} : { users: parseHtpasswd(users) }),
+      ...(userClaims === undefined ? {} : { userClaims }),
     };
   }
   return record;
+}
+
+/** The users Secret's claims key: absent is fine (htpasswd alone), unless claimsKey named it. */
+function compileUserClaims(
+  resource: OAuthClient,
+  refs: SecretReference[],
+  lookup: SecretValueLookup,
+): ReturnType<typeof parseUserClaims> | undefined {
+  const reference = refs.find((r) => r.field === USER_CLAIMS_FIELD);
+  if (!reference) return undefined;
+  const raw = lookup(reference);
+  const named = resource.spec.identityMapping?.userDirectorySecretRef?.claimsKey;
+  if (raw === undefined) {
+    if (named === undefined) return undefined;
+    throw new CompileError(USER_CLAIMS_FIELD, `Secret "${reference.ref.name}" has no key "${named}"`);
+  }
+  try {
+    return parseUserClaims(raw);
+  } catch (error) {
+    throw new CompileError(USER_CLAIMS_FIELD, `key "${reference.ref.key}": ${(error as Error).message}`);
+  }
 }
 
 function parseJwks(field: string, raw: string): JsonWebKeySet {

@@ -9,6 +9,7 @@ import type {
   RefreshIssuance,
   TokenEndpointAuthMethod,
 } from "../api/v1alpha1/oauthclient.ts";
+import type { UserClaims } from "./user-claims.ts";
 
 export const REGISTRY_VERSION = 1;
 
@@ -48,6 +49,8 @@ export interface CompiledIdentityMapping {
   maxAssertionAgeSeconds: number;
   /** bcrypt htpasswd lines ("user:$2y$..."), for the password grant and the login page. */
   users?: string[];
+  /** The directory's OpenID Connect claims per username (user-claims.ts), from the same Secret. */
+  userClaims?: Record<string, UserClaims>;
 }
 
 export interface ClientRecord {
@@ -67,6 +70,8 @@ export interface ClientRecord {
   clientType: ClientType;
   grantTypes: GrantType[];
   redirectUris: string[];
+  /** Where RP-initiated logout may send the browser afterwards (OpenID Connect RP-Initiated Logout §3). */
+  postLogoutRedirectUris?: string[];
   scopes: string[];
   defaultScopes: string[];
   audiences: string[];

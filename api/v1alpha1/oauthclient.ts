@@ -32,6 +32,12 @@ export interface SecretKeyRef {
   key?: string;
 }
 
+/** The users Secret: htpasswd lines under `key`, and optionally their OpenID Connect claims under `claimsKey`. */
+export interface UserDirectoryRef extends SecretKeyRef {
+  /** Key of the users' claims (YAML or JSON, registry/user-claims.ts); default users.yaml, used when present. */
+  claimsKey?: string;
+}
+
 export interface Jwks {
   keys: Record<string, unknown>[];
 }
@@ -84,7 +90,7 @@ export interface IdentityMapping {
   /** Oldest acceptable assertion (by iat / IssueInstant), a duration; default 5m. */
   maxAssertionAge?: string;
   /** Secret of bcrypt htpasswd lines for the password grant and the login page. */
-  userDirectorySecretRef?: SecretKeyRef;
+  userDirectorySecretRef?: UserDirectoryRef;
 }
 
 /** Key names inside the credentials Secret. The CRD defaults each when `keys` is present. */
@@ -124,6 +130,8 @@ export interface OAuthClientSpec {
   clientId?: string;
   grantTypes: GrantType[];
   redirectUris?: string[];
+  /** Where OpenID Connect RP-initiated logout may return the browser; validated like redirectUris. */
+  postLogoutRedirectUris?: string[];
   scopes?: string[];
   defaultScopes?: string[];
   audiences?: string[];

@@ -18,7 +18,7 @@ describe("every example compiles into a registry record", () => {
       test(`${file}: ${resource.metadata.name}`, () => {
         const lookup = (reference: ReturnType<typeof referencedSecrets>[number]) =>
           secretValueFrom(docs, reference.ref.name, reference.ref.key ?? reference.defaultKey);
-        for (const reference of referencedSecrets(resource))
+        for (const reference of referencedSecrets(resource).filter((r) => !r.optional))
           assert.notEqual(
             lookup(reference),
             undefined,
@@ -31,6 +31,8 @@ describe("every example compiles into a registry record", () => {
         const mapping = resource.spec.identityMapping;
         if (mapping?.userDirectorySecretRef)
           assert.ok((record.identityMapping?.users?.length ?? 0) > 0, "users parsed");
+        if (mapping?.userDirectorySecretRef?.claimsKey)
+          assert.ok(Object.keys(record.identityMapping?.userClaims ?? {}).length > 0, "users' claims parsed");
         for (const [i, idp] of (mapping?.samlIdps ?? []).entries())
           assert.ok(
             (record.identityMapping?.samlIdps[i]?.certificates.length ?? 0) > 0,

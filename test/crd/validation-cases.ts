@@ -138,6 +138,16 @@ export const rejected: RejectCase[] = [
     expect: [["spec.redirectUris[0]", M.httpLoopback]],
   },
   {
+    name: "a post-logout redirect URI over plain http off loopback (checked like redirectUris)",
+    spec: authCode({ postLogoutRedirectUris: ["http://app.example.com/bye"] }),
+    expect: [["spec.postLogoutRedirectUris[0]", M.httpLoopback]],
+  },
+  {
+    name: "a post-logout redirect URI with a fragment",
+    spec: authCode({ postLogoutRedirectUris: ["https://app.example.com/bye#now"] }),
+    expect: [["spec.postLogoutRedirectUris[0]", M.fragment]],
+  },
+  {
     name: "a relative redirect URI",
     spec: authCode({ redirectUris: ["/oauth2/callback"] }),
     expect: [["spec.redirectUris[0]", M.redirectScheme]],
@@ -528,6 +538,18 @@ export const accepted: AcceptCase[] = [
         "com.example.app:/",
         "https://app.example.com:8443/cb",
       ],
+    }),
+  },
+  {
+    name: "OpenID Connect: post-logout redirect URIs and a users Secret with a claims key",
+    spec: authCode({
+      scopes: ["openid", "profile", "email", "groups"],
+      postLogoutRedirectUris: [
+        "https://app.example.com/signed-out",
+        "http://127.0.0.1:8123/bye",
+        "com.example.app:/bye",
+      ],
+      identityMapping: { userDirectorySecretRef: { name: "users", key: "htpasswd", claimsKey: "users.json" } },
     }),
   },
   {

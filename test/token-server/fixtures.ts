@@ -9,6 +9,7 @@ import { createClient, type RedisClientType } from "redis";
 import type { ClientRecord, CompiledIdentityMapping } from "../../registry/record.ts";
 import { RecordKeyRing } from "../../registry/record-keys.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
+import type { SigningAlgorithm } from "../../registry/signing-key-format.ts";
 import { KeyRing } from "../../token-server/key-ring.ts";
 import type { ServerSettings } from "../../token-server/request-context.ts";
 import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
@@ -39,7 +40,7 @@ export interface Stack {
 
 export async function startStack(
   settings: Partial<Omit<ServerSettings, "issuer">> = {},
-  options: { metricsClientLimit?: number } = {},
+  { alg = "ES256", ...options }: { alg?: SigningAlgorithm; metricsClientLimit?: number } = {},
 ): Promise<Stack> {
   const redis = await startRedis();
   const recordKeys = await RecordKeyRing.generated();
@@ -55,7 +56,7 @@ export async function startStack(
   const reader = new RedisRegistry(readerClient, recordKeys);
   const state = RedisTokenState.start({ url: redis.url });
   await waitFor("token state to connect", async () => state.available || undefined);
-  const keys = await KeyRing.generated("ES256");
+  const keys = await KeyRing.generated(alg);
   const logs: string[] = [];
   const log = testLogger("token-server", { lines: logs });
   const running = await startTokenServer({

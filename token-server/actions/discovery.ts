@@ -1,6 +1,7 @@
-// RFC 8414 authorization server metadata, served at /.well-known/oauth-authorization-server
-// and, identical, at /.well-known/openid-configuration (for client libraries that only
-// look there). Lists only what this server does now; later grants extend it.
+// RFC 8414 authorization server metadata at /.well-known/oauth-authorization-server,
+// and OpenID Connect Discovery 1.0 §3 metadata at /.well-known/openid-configuration:
+// the same document plus the OpenID Provider fields (openid-configuration.ts). Each
+// lists only what this server does.
 
 import { SIGNING_ALGORITHMS } from "../../registry/signing-key-format.ts";
 import { ASYMMETRIC_ALGORITHMS } from "../asymmetric-algorithms.ts";
@@ -41,9 +42,13 @@ export function metadata(settings: ServerSettings, keys: KeyRing): Record<string
   };
 }
 
-export function discovery(settings: ServerSettings, keys: KeyRing) {
+export function discovery(
+  settings: ServerSettings,
+  keys: KeyRing,
+  document: (settings: ServerSettings, keys: KeyRing) => Record<string, unknown> = metadata,
+) {
   return async function serveMetadata(ctx: Ctx): Promise<void> {
     ctx.set("Cache-Control", "public, max-age=300");
-    ctx.body = metadata(settings, keys);
+    ctx.body = document(settings, keys);
   };
 }

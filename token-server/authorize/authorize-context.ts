@@ -17,6 +17,12 @@ export interface PendingAuthorization {
   audience: string[];
   codeChallenge?: string;
   prompt: Prompt[];
+  /** OpenID Connect: echoed in the ID token. */
+  nonce?: string;
+  /** OpenID Connect max_age: a sign-in older than this many seconds must be repeated. */
+  maxAge?: number;
+  /** OpenID Connect id_token_hint's subject: a session of anyone else does not count. */
+  hintSub?: string;
   /** Set once the user signed in during this request (what prompt=login asks for). */
   signedInHere: boolean;
   /** Ties the request to the browser session that started it (sessions.ts sessionBinding). */
@@ -32,6 +38,9 @@ export interface AuthorizeState extends RequestState {
   /** Granted scope and audience, once checked. */
   requested?: { scope: string[]; audience: string[] };
   prompt?: Prompt[];
+  nonce?: string;
+  maxAge?: number;
+  hintSub?: string;
   pending?: PendingAuthorization;
   session?: Session;
 }

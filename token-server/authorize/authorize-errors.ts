@@ -43,3 +43,15 @@ export class InteractionError extends OAuthError {
     this.title = title;
   }
 }
+
+/**
+ * OpenID Connect Core §3.1.2.6 / §6: a Request Object (`request`, `request_uri`) or
+ * dynamic `registration` parameter, none of which this server takes. Refused rather
+ * than ignored: the client may have put the real parameters in them.
+ */
+export class NotSupportedParameter extends OAuthError {
+  constructor(error: "request_not_supported" | "request_uri_not_supported" | "registration_not_supported") {
+    const name = error.replace(/_not_supported$/, "");
+    super(error, 400, `the "${name}" parameter is not supported; send the parameters in the request itself`);
+  }
+}

@@ -42,6 +42,7 @@ export async function issueCodeAndRedirect(
     expiresAt: now + AUTHORIZATION_CODE_LIFETIME_SECONDS,
   };
   if (pending.codeChallenge !== undefined) record.codeChallenge = pending.codeChallenge;
+  if (pending.nonce !== undefined) record.nonce = pending.nonce;
   const { server } = ctx.state;
   await server.state.codes.put(hashAuthorizationCode(code), record, AUTHORIZATION_CODE_LIFETIME_SECONDS);
   server.log.info("authorization code issued", {

@@ -7,6 +7,7 @@ import type { Step, TokenServer } from "../request-context.ts";
 import { type AuthorizeCtx, asSteps, pendingOf } from "./authorize-context.ts";
 import { checkClient } from "./check-client.ts";
 import { checkCsrf } from "./check-csrf.ts";
+import { checkOpenIdParameters } from "./check-openid.ts";
 import { checkPkce } from "./check-pkce.ts";
 import { checkPrompt } from "./check-prompt.ts";
 import { checkRedirectUri } from "./check-redirect-uri.ts";
@@ -15,16 +16,21 @@ import { checkScopeAndAudience } from "./check-scope.ts";
 import { handleInteractionErrors } from "./interaction-error-handler.ts";
 import { loadPendingRequest } from "./load-pending.ts";
 import { parseQuery } from "./parse-query.ts";
+import { AUTHORIZE_PATHS } from "./paths.ts";
 import { proceed } from "./proceed.ts";
 import { recordConsent } from "./record-consent.ts";
+import { resendAsGet } from "./resend-as-get.ts";
 import { signInUser } from "./sign-in.ts";
 import { startAuthorization } from "./start.ts";
 
-/** GET /oauth2/authorize */
-export function authorizeEndpoint(server: TokenServer): Step[] {
+/**
+ * GET /oauth2/authorize, and POST with the same parameters form-encoded (OpenID Connect
+ * Core §3.1.2.1; one without the session cookie is sent on as a GET, resend-as-get.ts).
+ */
+export function authorizeEndpoint(server: TokenServer, method: "GET" | "POST" = "GET"): Step[] {
   return asSteps([
     handleInteractionErrors(server, "authorize"),
-    parseQuery,
+    ...(method === "GET" ? [parseQuery] : [parseForm, resendAsGet(AUTHORIZE_PATHS.authorize)]),
     checkClient,
     checkRedirectUri,
     rejectRepeatedParameters,
@@ -33,6 +39,7 @@ export function authorizeEndpoint(server: TokenServer): Step[] {
     checkPkce,
     checkScopeAndAudience,
     checkPrompt,
+    checkOpenIdParameters,
     startAuthorization,
   ]);
 }

@@ -18,3 +18,13 @@ export function issuerPath(issuer: string): string {
 export function authorizationEndpoint(issuer: string): string {
   return `${issuer.replace(/\/+$/, "")}${AUTHORIZE_PATHS.authorize}`;
 }
+
+/** OpenID Connect's endpoints besides the authorization endpoint (Core §5.3, RP-Initiated Logout §2). */
+export const OPENID_PATHS = {
+  userinfo: "/oauth2/userinfo",
+  endSession: "/oauth2/logout",
+} as const;
+
+export function openidEndpoint(issuer: string, path: (typeof OPENID_PATHS)[keyof typeof OPENID_PATHS]): string {
+  return `${issuer.replace(/\/+$/, "")}${path}`;
+}

@@ -46,6 +46,15 @@ export function signedInUser(
   const user = ctx.state.session?.user;
   if (!user || user.directory !== directoryName(client)) return undefined;
   if (pending.prompt.includes("login") && !pending.signedInHere) return undefined;
+  // OpenID Connect id_token_hint: the client expects that user; someone else must sign in (or is login_required).
+  if (pending.hintSub !== undefined && !pending.signedInHere && user.sub !== pending.hintSub) return undefined;
+  // OpenID Connect max_age: an older sign-in counts as none (prompt=none then says login_required).
+  if (
+    pending.maxAge !== undefined &&
+    !pending.signedInHere &&
+    Math.floor(Date.now() / 1000) - user.authTime > pending.maxAge
+  )
+    return undefined;
   // A user removed from the directory is signed out of new authorizations at once.
   if (!userExists(ctx.state.server, client, user.sub)) return undefined;
   return user;

@@ -72,6 +72,7 @@ export const authorizationCode: Grant = {
       scope: record.scope,
       audience: record.audience,
       claims: { auth_time: record.authTime },
+      idToken: { authTime: record.authTime, ...(record.nonce === undefined ? {} : { nonce: record.nonce }) },
       family: {
         id: record.familyId,
         authTime: record.authTime,

@@ -39,6 +39,8 @@ export interface GrantOutcome {
   family?: PresetFamily;
   /** A refresh grant: the presented token's record, and whether it is reused or succeeded. */
   continues?: ContinuedRefresh;
+  /** OpenID Connect: an ID token comes too when the access token's scope has `openid` (tokens/id-token.ts). */
+  idToken?: { authTime: number; nonce?: string };
 }
 
 export interface PresetFamily {
@@ -67,4 +69,6 @@ export interface TokenResponse {
   expires_in: number;
   scope?: string;
   refresh_token?: string;
+  /** OpenID Connect Core §3.1.3.3. */
+  id_token?: string;
 }

@@ -70,6 +70,8 @@ export const refreshToken: Grant = {
       scope,
       audience: record.audience,
       claims: record.claims,
+      // OpenID Connect Core §12.2: a refreshed code grant gets an ID token for the same sign-in.
+      ...(record.grantType === "authorization_code" ? { idToken: { authTime: record.authTime } } : {}),
       continues: {
         presented,
         record,

@@ -22,6 +22,8 @@
 //   - the authorization code flow: login sessions, pending requests, consent and codes
 //     live in the state. Once the redirect URI is verified the browser is sent back to
 //     the client with `temporarily_unavailable`; before that it gets a 503 page.
+//   - OpenID Connect userinfo (a JWT's revoked-jti check, an opaque token's record) and
+//     logout (the session lives in the state): 503, no invalid_token challenge.
 //   - the JWT and SAML 2.0 bearer grants (the assertion-ID replay guard is in the
 //     state), and refresh tokens: issuing, using and revoking them (they exist only
 //     in the state). The password grant keeps working where it issues no refresh

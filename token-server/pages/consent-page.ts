@@ -13,6 +13,18 @@ export interface ConsentPage {
   audience: string[];
 }
 
+/**
+ * The OpenID Connect scopes in words a person reads on the consent page (what the
+ * userinfo endpoint will release, users/user-claims.ts). `openid` itself asks for
+ * nothing beyond the username, which the page always names.
+ */
+const OPENID_SCOPE_WORDS: ReadonlyMap<string, string> = new Map([
+  ["profile", "Know your name and profile"],
+  ["email", "Know your email address"],
+  ["phone", "Know your phone number"],
+  ["groups", "Know which groups you belong to"],
+]);
+
 export function consentPage(view: ConsentPage): string {
   return page({
     title: `Allow ${view.clientName}?`,
@@ -25,7 +37,14 @@ export function consentPage(view: ConsentPage): string {
     <h2 class="section-label" id="asks">It will be able to</h2>
     <ul class="permissions" aria-labelledby="asks">
       <li><span class="permission">Know your username</span></li>
-      ${view.scope.map((scope) => html`<li><span class="permission">Use the <code>${scope}</code> scope</span></li>`)}
+      ${view.scope
+        .filter((scope) => scope !== "openid")
+        .map((scope) => {
+          const plain = OPENID_SCOPE_WORDS.get(scope);
+          return plain
+            ? html`<li><span class="permission">${plain}</span></li>`
+            : html`<li><span class="permission">Use the <code>${scope}</code> scope</span></li>`;
+        })}
     </ul>
     ${
       view.audience.length > 0

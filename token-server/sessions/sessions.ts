@@ -64,15 +64,24 @@ function randomKey(): string {
   return randomBytes(32).toString("base64url");
 }
 
+/** The forms that carry an anti-CSRF token: the login and consent pages, and the sign-out confirmation. */
+export type CsrfForm = "login" | "consent" | "logout";
+
+/** Ends the session (RP-initiated logout): its record is deleted and the browser told to drop the cookie. */
+export async function signOut(ctx: Ctx, session: Session): Promise<void> {
+  await ctx.state.server.state.interactions.delete("session", session.key);
+  writeSessionCookie(ctx, "", 0);
+}
+
 /**
  * An anti-CSRF token for one form of one pending request, derived from the session's
  * secret: a page of another session, or of another request, gives a token that fails.
  */
-export function csrfToken(session: Session, form: "login" | "consent", requestId: string): string {
+export function csrfToken(session: Session, form: CsrfForm, requestId: string): string {
   return createHmac("sha256", session.csrfKey).update(`csrf\0${form}\0${requestId}`).digest("base64url");
 }
 
-export function csrfTokenValid(session: Session, form: "login" | "consent", requestId: string, token: string): boolean {
+export function csrfTokenValid(session: Session, form: CsrfForm, requestId: string, token: string): boolean {
   const want = Buffer.from(csrfToken(session, form, requestId));
   const got = Buffer.from(token);
   return want.length === got.length && timingSafeEqual(want, got);

@@ -62,6 +62,8 @@ export interface AuthorizationCodeRecord {
   redirectUriInRequest: boolean;
   /** RFC 7636 S256 challenge; absent only for a confidential client that does not require PKCE. */
   codeChallenge?: string;
+  /** OpenID Connect: the authorization request's nonce, for the ID token. */
+  nonce?: string;
   scope: string[];
   audience: string[];
   sub: string;

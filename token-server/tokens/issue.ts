@@ -7,6 +7,7 @@ import type { Grant, GrantOutcome, TokenResponse } from "../grants/grant.ts";
 import type { TokenServer } from "../request-context.ts";
 import type { RefreshTokenRecord } from "../state/token-records.ts";
 import { accessTokenMember, type Family, FamilyRevoked, familyOf, join, newFamilyId } from "./family.ts";
+import { signIdToken } from "./id-token.ts";
 import { type IssuedAccessToken, issueAccessToken } from "./issue-access-token.ts";
 import { refreshIssuance, storeRefreshToken } from "./refresh-tokens.ts";
 
@@ -36,6 +37,13 @@ export async function issue(server: TokenServer, request: IssueRequest, outcome:
     if (error instanceof FamilyRevoked && revoked) throw revoked();
     throw error;
   }
+  if (outcome.idToken && access.scope.includes("openid"))
+    body.id_token = await signIdToken(server, {
+      client,
+      sub: outcome.sub,
+      accessToken: access.token,
+      ...outcome.idToken,
+    });
   return body;
 }
 
