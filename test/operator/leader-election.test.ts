@@ -46,6 +46,8 @@ async function startReplica(identity: string): Promise<void> {
     "--resync-period=5s",
     "--signing-keys-namespace=default",
     "--signing-key-rotation=4s",
+    // The clients here act as subjects outside their namespaces, as in the other operator tests.
+    "--subject-confinement=false",
   ];
   const process = startProcess(globalThis.process.execPath, args, join(world.logDir, `${identity}.log`));
   replicas.set(identity, { process, port });
