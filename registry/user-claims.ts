@@ -12,7 +12,7 @@
 import { parse } from "yaml";
 
 /** OpenID Connect Core §5.1 standard claims this directory can carry, by type, plus `groups`. */
-const STRING_CLAIMS = [
+const PROFILE_STRING_CLAIMS = [
   "name",
   "given_name",
   "family_name",
@@ -26,12 +26,22 @@ const STRING_CLAIMS = [
   "birthdate",
   "zoneinfo",
   "locale",
-  "email",
-  "phone_number",
 ] as const;
+const STRING_CLAIMS = [...PROFILE_STRING_CLAIMS, "email", "phone_number"] as const;
 const BOOLEAN_CLAIMS = ["email_verified", "phone_number_verified"] as const;
 const NUMBER_CLAIMS = ["updated_at"] as const;
 const LIST_CLAIMS = ["groups"] as const;
+
+/**
+ * The claims each scope releases (Core §5.4); `groups` is not in Core, but it is what
+ * Kubernetes' and most platforms' OIDC clients read for authorization.
+ */
+export const SCOPE_CLAIMS: ReadonlyMap<string, readonly string[]> = new Map([
+  ["profile", [...PROFILE_STRING_CLAIMS, "updated_at"]],
+  ["email", ["email", "email_verified"]],
+  ["phone", ["phone_number", "phone_number_verified"]],
+  ["groups", ["groups"]],
+]);
 
 export const USER_CLAIM_NAMES: readonly string[] = [
   ...STRING_CLAIMS,

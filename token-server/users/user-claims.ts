@@ -5,32 +5,7 @@
 // The values come from the client's user directory's claims (registry/user-claims.ts);
 // the server-wide --users-file directory carries none, so its users have only `sub`.
 import type { ClientRecord } from "../../registry/record.ts";
-import type { UserClaims } from "../../registry/user-claims.ts";
-
-export const SCOPE_CLAIMS: ReadonlyMap<string, readonly string[]> = new Map([
-  [
-    "profile",
-    [
-      "name",
-      "family_name",
-      "given_name",
-      "middle_name",
-      "nickname",
-      "preferred_username",
-      "profile",
-      "picture",
-      "website",
-      "gender",
-      "birthdate",
-      "zoneinfo",
-      "locale",
-      "updated_at",
-    ],
-  ],
-  ["email", ["email", "email_verified"]],
-  ["phone", ["phone_number", "phone_number_verified"]],
-  ["groups", ["groups"]],
-]);
+import { SCOPE_CLAIMS, type UserClaims } from "../../registry/user-claims.ts";
 
 /** The scopes that release claims, and `openid` itself: what discovery lists besides a client's own scopes. */
 export const OPENID_SCOPES = ["openid", ...SCOPE_CLAIMS.keys()];
