@@ -80,6 +80,9 @@ test("the operator writes and reads registry records and nothing else", async ()
     await registry.put(record);
     assert.equal((await registry.get("acl-client"))?.subject, "svc-acl");
     await registry.delete("gone-client", 1);
+    // The marker the operator sets once it has written every client (registry loss detection).
+    await registry.markInitialised();
+    assert.equal(await registry.initialised(), true);
   } finally {
     await registry.close();
   }
@@ -107,7 +110,10 @@ test("the token server reads the registry, follows its changes, keeps its state,
     await waitFor("the change notification", async () => changes.includes("followed") || undefined, {
       timeoutMs: 5000,
     });
-    assert.ok((await reader.snapshot()).clients.has("followed"));
+    await writer.markInitialised();
+    const snapshot = await reader.snapshot();
+    assert.ok(snapshot.clients.has("followed"));
+    assert.equal(snapshot.initialised, true, "the token server reads the registry's initialised marker");
     assert.equal((await reader.get("followed"))?.clientId, "followed");
     await waitFor("the state store", async () => store.available || undefined, { timeoutMs: 5000 });
     await store.set(stateKeys.revokedJti("j1"), "1", 60);

@@ -34,6 +34,8 @@ before(async () => {
     TOLLGATE_METRICS_HOST: "127.0.0.1",
     TOLLGATE_METRICS_PORT: "0",
     TOLLGATE_SIGNING_KEYS_SECRET: "",
+    // The client here acts as a subject outside its namespace, as in the other operator tests.
+    TOLLGATE_SUBJECT_CONFINEMENT: "false",
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
     OTEL_SERVICE_NAME: "",
   });

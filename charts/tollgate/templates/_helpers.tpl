@@ -102,7 +102,7 @@ keys (registry/registry-keys.ts, token-server/state/state-keys.ts); the default 
 only PING (the readiness probe). docs/security.md lists the same users for an external Redis. */}}
 {{- define "tollgate.redisAclUsers" -}}
 - "default on nopass resetkeys resetchannels -@all +ping"
-- "tollgate-operator on >$(REDIS_OPERATOR_PASSWORD) resetkeys resetchannels ~tollgate:registry:* &tollgate:registry:* -@all +ping +auth +hello +select +hget +get +eval +evalsha +hset +hdel +incr +publish"
+- "tollgate-operator on >$(REDIS_OPERATOR_PASSWORD) resetkeys resetchannels ~tollgate:registry:* &tollgate:registry:* -@all +ping +auth +hello +select +hget +get +exists +eval +evalsha +hset +hdel +incr +set +publish"
 - "tollgate-token-server on >$(REDIS_TOKEN_SERVER_PASSWORD) resetkeys resetchannels %R~tollgate:registry:* ~tollgate:state:* &tollgate:registry:* -@all +ping +auth +hello +select +get +hget +hgetall +multi +exec +discard +subscribe +unsubscribe +set +getdel +del +exists +eval +evalsha +incr +expire +pttl +zadd +zremrangebyscore +zrangebyscore"
 {{- end -}}
 
