@@ -15,10 +15,9 @@
 // bits in "k") whose "kid" is its RFC 7638 thumbprint. Rotation by the operator:
 // previous <- current <- next <- generateRecordKey().
 import { randomBytes } from "node:crypto";
-import { readFile, realpath } from "node:fs/promises";
-import { join } from "node:path";
 import { calculateJwkThumbprint } from "jose";
 import type { Logger } from "../common/logger.ts";
+import { followKeyDirectory } from "./key-directory.ts";
 import { KEY_FILES, type KeySlot } from "./signing-key-format.ts";
 
 export { KEY_FILES as RECORD_KEY_FILES };
@@ -70,8 +69,7 @@ export function parseRecordKey(text: string, where: string): RecordJwk {
 export class RecordKeyRing {
   #current: RecordKey | undefined;
   #accepted = new Map<string, RecordKey>();
-  #fingerprint = "";
-  #timer: NodeJS.Timeout | undefined;
+  #stop: (() => void) | undefined;
 
   get current(): RecordKey | undefined {
     return this.#current;
@@ -109,48 +107,26 @@ export class RecordKeyRing {
   }
 
   /**
-   * Loads `dir` (a mounted Secret) and polls it every `pollMs`, as the signing keys are
-   * (token-server/key-ring.ts says why a poll). A directory that fails to load keeps
-   * the previous keys and logs why; until one loads, the ring is not ready.
+   * Loads `dir` (a mounted Secret) and follows it (key-directory.ts). A set that fails
+   * to load keeps the previous keys; until one loads, the ring is not ready.
    */
   static async fromDirectory(dir: string, log: Logger, pollMs = 5000): Promise<RecordKeyRing> {
     const ring = new RecordKeyRing();
-    const reload = async () => {
-      try {
-        const texts = await readKeyFiles(dir);
-        const fingerprint = JSON.stringify(texts);
-        if (fingerprint === ring.#fingerprint) return;
-        const keys: RecordKeySet = {};
-        for (const [slot, text] of Object.entries(texts) as [KeySlot, string][])
-          keys[slot] = parseRecordKey(text, join(dir, KEY_FILES[slot]));
+    ring.#stop = await followKeyDirectory({
+      dir,
+      what: "registry record keys",
+      parse: parseRecordKey,
+      install: (keys) => {
         ring.install(keys);
-        ring.#fingerprint = fingerprint;
-        log.info("registry record keys loaded", { dir, kid: keys.current?.kid, kids: ring.kids });
-      } catch (error) {
-        log.error("registry record keys not loaded; keeping the previous ones", { dir, error });
-      }
-    };
-    await reload();
-    ring.#timer = setInterval(reload, pollMs);
-    ring.#timer.unref();
+        return ring.kids;
+      },
+      log,
+      pollMs,
+    });
     return ring;
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#stop?.();
   }
-}
-
-/** Reads the key files as one set, through the mounted Secret's `..data` (see key-ring.ts). */
-async function readKeyFiles(dir: string): Promise<Partial<Record<KeySlot, string>>> {
-  const base = await realpath(join(dir, "..data")).catch(() => dir);
-  const texts: Partial<Record<KeySlot, string>> = {};
-  for (const slot of Object.keys(KEY_FILES) as KeySlot[]) {
-    try {
-      texts[slot] = await readFile(join(base, KEY_FILES[slot]), "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-  }
-  return texts;
 }

@@ -2,10 +2,9 @@
 // token costs one signature) and the public JWKS. Loaded from a key directory (see
 // registry/signing-key-format.ts for the format) and reloaded when its files change, or generated in
 // memory for standalone mode.
-import { readFile, realpath } from "node:fs/promises";
-import { join } from "node:path";
 import { type CryptoKey, importJWK, type JWK } from "jose";
 import type { Logger } from "../common/logger.ts";
+import { followKeyDirectory } from "../registry/key-directory.ts";
 import {
   generateSigningKey,
   KEY_FILES,
@@ -34,8 +33,7 @@ export class KeyRing {
   #current: SigningKey | undefined;
   #verification = new Map<string, VerificationKey>();
   #jwks: { keys: JWK[] } = { keys: [] };
-  #fingerprint = "";
-  #timer: NodeJS.Timeout | undefined;
+  #stop: (() => void) | undefined;
 
   /** The key that signs new tokens; undefined until keys are loaded. */
   get current(): SigningKey | undefined {
@@ -62,36 +60,25 @@ export class KeyRing {
     return ring;
   }
 
-  /**
-   * Loads `dir` and polls it every `pollMs` (a mounted Secret changes by an atomic
-   * symlink swap, which fs.watch reports unreliably; a poll of three small files is cheap).
-   * A directory that fails to load keeps the previous keys and logs why.
-   */
+  /** Loads `dir` (a mounted Secret) and follows it (registry/key-directory.ts). */
   static async fromDirectory(dir: string, log: Logger, pollMs = 5000): Promise<KeyRing> {
     const ring = new KeyRing();
-    const reload = async () => {
-      try {
-        const texts = await readKeyFiles(dir);
-        const fingerprint = JSON.stringify(texts);
-        if (fingerprint === ring.#fingerprint) return;
-        const keys: Partial<Record<KeySlot, SigningJwk>> = {};
-        for (const [slot, text] of Object.entries(texts) as [KeySlot, string][])
-          keys[slot] = parseSigningKey(text, join(dir, KEY_FILES[slot]));
+    ring.#stop = await followKeyDirectory({
+      dir,
+      what: "signing keys",
+      parse: parseSigningKey,
+      install: async (keys) => {
         await ring.#install(keys);
-        ring.#fingerprint = fingerprint;
-        log.info("signing keys loaded", { dir, kid: keys.current?.kid, kids: ring.#jwks.keys.map((k) => k.kid) });
-      } catch (error) {
-        log.error("signing keys not loaded; keeping the previous ones", { dir, error });
-      }
-    };
-    await reload();
-    ring.#timer = setInterval(reload, pollMs);
-    ring.#timer.unref();
+        return ring.#jwks.keys.map((k) => k.kid as string);
+      },
+      log,
+      pollMs,
+    });
     return ring;
   }
 
   stop(): void {
-    clearInterval(this.#timer);
+    this.#stop?.();
   }
 
   async #install(keys: Partial<Record<KeySlot, SigningJwk>>): Promise<void> {
@@ -120,22 +107,4 @@ export class KeyRing {
     this.#verification = verification;
     this.#jwks = { keys: published };
   }
-}
-
-/**
- * Reads the key files as one consistent set. A mounted Secret's files are symlinks
- * into `..data`, which the kubelet swaps atomically: reading through the resolved
- * `..data` keeps a swap between two reads from mixing old and new files.
- */
-async function readKeyFiles(dir: string): Promise<Partial<Record<KeySlot, string>>> {
-  const base = await realpath(join(dir, "..data")).catch(() => dir);
-  const texts: Partial<Record<KeySlot, string>> = {};
-  for (const slot of Object.keys(KEY_FILES) as KeySlot[]) {
-    try {
-      texts[slot] = await readFile(join(base, KEY_FILES[slot]), "utf8");
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
-    }
-  }
-  return texts;
 }
