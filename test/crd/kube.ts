@@ -78,10 +78,10 @@ export function exampleDocuments(): { file: string; doc: Json }[] {
   return out;
 }
 
-export function loadCrd(): Json {
-  const docs = parseAllDocuments(readFileSync(CRD_FILE, "utf8"));
+export function loadCrd(file = CRD_FILE): Json {
+  const docs = parseAllDocuments(readFileSync(file, "utf8"));
   const [first] = docs;
-  if (docs.length !== 1 || !first) throw new Error(`${CRD_FILE} should hold exactly one document`);
+  if (docs.length !== 1 || !first) throw new Error(`${file} should hold exactly one document`);
   return first.toJS() as Json;
 }
 

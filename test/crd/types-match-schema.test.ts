@@ -1,5 +1,5 @@
-// The TypeScript types in api/v1alpha1/oauthclient.ts and the CRD's OpenAPI schema
-// describe the same resource. This reads both (the types with the TypeScript
+// The TypeScript types in api/v1alpha1/ and the CRDs' OpenAPI schemas describe the
+// same resources (OAuthClient and OAuthClientPolicy). This reads both (the types with the TypeScript
 // compiler's checker, the schema from crds/) into one shape and compares them field by
 // field: names, required-ness, kind (string, number, boolean, list, object, map) and
 // enum values, through spec and status. The operator and token server compile against
@@ -11,7 +11,30 @@ import { describe, test } from "node:test";
 import ts from "typescript";
 import { type Json, loadCrd, repoRoot } from "./kube.ts";
 
-const TYPES_FILE = join(repoRoot, "api", "v1alpha1", "oauthclient.ts");
+const CLIENT_TYPES_FILE = join(repoRoot, "api", "v1alpha1", "oauthclient.ts");
+const POLICY_TYPES_FILE = join(repoRoot, "api", "v1alpha1", "oauthclientpolicy.ts");
+const POLICY_CRD_FILE = join(repoRoot, "crds", "tollgate.dev_oauthclientpolicies.yaml");
+
+/** Which exported types hold a resource's spec, status (if it has one) and whole object. */
+interface ResourceTypes {
+  file: string;
+  spec: string;
+  status?: string;
+  root: string;
+}
+const CLIENT: ResourceTypes = {
+  file: CLIENT_TYPES_FILE,
+  spec: "OAuthClientSpec",
+  status: "OAuthClientStatus",
+  root: "OAuthClient",
+};
+const POLICY: ResourceTypes = { file: POLICY_TYPES_FILE, spec: "OAuthClientPolicySpec", root: "OAuthClientPolicy" };
+
+interface Shapes {
+  spec: Shape;
+  status?: Shape;
+  root: Shape;
+}
 
 type Shape =
   | { kind: "string"; enum?: string[] }
@@ -26,7 +49,8 @@ type Shape =
 
 // ---- the TypeScript side ----
 
-function typesShapes(sourceText?: string): { spec: Shape; status: Shape; root: Shape } {
+function typesShapes(resource: ResourceTypes, sourceText?: string): Shapes {
+  const TYPES_FILE = resource.file;
   const options: ts.CompilerOptions = {
     strict: true,
     noEmit: true,
@@ -35,7 +59,7 @@ function typesShapes(sourceText?: string): { spec: Shape; status: Shape; root: S
     moduleResolution: ts.ModuleResolutionKind.NodeNext,
     allowImportingTsExtensions: true,
     types: [],
-    // The types file needs only Array and Record; the smallest lib keeps each compile fast.
+    // The types files need only Array and Record; the smallest lib keeps each compile fast.
     lib: ["lib.es5.d.ts"],
   };
   const host = ts.createCompilerHost(options);
@@ -100,9 +124,9 @@ function typesShapes(sourceText?: string): { spec: Shape; status: Shape; root: S
   };
 
   return {
-    spec: shapeOf(exported("OAuthClientSpec")),
-    status: shapeOf(exported("OAuthClientStatus")),
-    root: shapeOf(exported("OAuthClient")),
+    spec: shapeOf(exported(resource.spec)),
+    ...(resource.status ? { status: shapeOf(exported(resource.status)) } : {}),
+    root: shapeOf(exported(resource.root)),
   };
 }
 
@@ -136,14 +160,18 @@ function schemaShape(node: Json): Shape {
   }
 }
 
-function schemaShapes(crd: Json): { spec: Shape; status: Shape; root: Shape } {
+function schemaShapes(crd: Json): Shapes {
   const versions = (crd.spec as { versions: { schema: { openAPIV3Schema: Json } }[] }).versions;
   const [version] = versions;
   assert.ok(version);
   const schema = version.schema.openAPIV3Schema;
   const properties = schema.properties as Record<string, Json>;
-  assert.ok(properties.spec && properties.status);
-  return { spec: schemaShape(properties.spec), status: schemaShape(properties.status), root: schemaShape(schema) };
+  assert.ok(properties.spec);
+  return {
+    spec: schemaShape(properties.spec),
+    ...(properties.status ? { status: schemaShape(properties.status) } : {}),
+    root: schemaShape(schema),
+  };
 }
 
 // ---- the comparison ----
@@ -201,27 +229,42 @@ function differences(types: Shape, schema: Shape, path: string): string[] {
   }
 }
 
-function compare(types: ReturnType<typeof typesShapes>, schema: ReturnType<typeof schemaShapes>): string[] {
+function compare(types: Shapes, schema: Shapes): string[] {
   const rootNames = (shape: Shape) => (shape.kind === "object" ? [...shape.fields.keys()].sort() : []);
   const out: string[] = [];
   const [typeRoot, schemaRoot] = [rootNames(types.root), rootNames(schema.root)];
   if (JSON.stringify(typeRoot) !== JSON.stringify(schemaRoot))
     out.push(`top-level fields: TypeScript has ${typeRoot.join(", ")}; the schema has ${schemaRoot.join(", ")}`);
-  out.push(...differences(types.spec, schema.spec, "spec"), ...differences(types.status, schema.status, "status"));
+  out.push(...differences(types.spec, schema.spec, "spec"));
+  if (types.status && schema.status) out.push(...differences(types.status, schema.status, "status"));
+  else if (types.status || schema.status)
+    out.push(
+      `status: ${types.status ? "in the TypeScript types but not in the CRD schema" : "in the CRD schema but not in the TypeScript types"}`,
+    );
   return out;
 }
 
 describe("the TypeScript types and the CRD schema", () => {
   const crd = loadCrd();
-  const source = readFileSync(TYPES_FILE, "utf8");
-  let asWritten: ReturnType<typeof typesShapes> | undefined;
+  const source = readFileSync(CLIENT_TYPES_FILE, "utf8");
+  let asWritten: Shapes | undefined;
   const typesAsWritten = () => {
-    asWritten ??= typesShapes();
+    asWritten ??= typesShapes(CLIENT);
     return asWritten;
   };
 
   test("describe the same fields, required-ness, kinds and enum values", () => {
     assert.deepEqual(compare(typesAsWritten(), schemaShapes(crd)), []);
+  });
+
+  test("OAuthClientPolicy: describe the same fields, required-ness, kinds and enum values", () => {
+    assert.deepEqual(compare(typesShapes(POLICY), schemaShapes(loadCrd(POLICY_CRD_FILE))), []);
+  });
+
+  test("OAuthClientPolicy: the check fails when its types drift", () => {
+    const text = readFileSync(POLICY_TYPES_FILE, "utf8").replace("  audiences?: string[];\n", "");
+    const found = compare(typesShapes(POLICY, text), schemaShapes(loadCrd(POLICY_CRD_FILE)));
+    assert.ok(found.includes("spec.audiences: in the CRD schema but not in the TypeScript types"), found.join("\n"));
   });
 
   test("the check walks deep: the schema's nested fields are all seen", () => {
@@ -246,7 +289,7 @@ describe("the TypeScript types and the CRD schema", () => {
       mutate.schema?.(copy);
       const text = mutate.types ? mutate.types(source) : undefined;
       if (mutate.types) assert.notEqual(text, source, "the mutation must change the types");
-      const found = compare(text === undefined ? typesAsWritten() : typesShapes(text), schemaShapes(copy));
+      const found = compare(text === undefined ? typesAsWritten() : typesShapes(CLIENT, text), schemaShapes(copy));
       assert.ok(found.includes(expected), `expected "${expected}" among:\n${found.join("\n")}`);
     });
   };
