@@ -4,12 +4,12 @@
 // resources claiming one ID at the same moment (one `kubectl apply` of both), the API
 // server lets exactly one create succeed, so exactly one ever holds the ID, whatever
 // the timing and whatever the informer cache shows. A holder releases the ID when it
-// is deleted (the finalizer empties holderIdentity); a released claim, or one whose
-// holder is gone, is taken over with its resourceVersion, atomically again.
+// is deleted (the finalizer deletes the Lease); a claim whose holder is gone (or one
+// emptied by an older operator) is taken over with its resourceVersion, atomically again.
 import { createHash } from "node:crypto";
 import type { V1Lease } from "@kubernetes/client-node";
 import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
-import { isConflict, readLease, readOAuthClient } from "../kube.ts";
+import { isConflict, isNotFound, readLease, readOAuthClient } from "../kube.ts";
 import { holdsClientId } from "./client-id.ts";
 import type { ReconcileContext } from "./reconcile-context.ts";
 
@@ -74,14 +74,26 @@ export async function claimClientId(
   throw new Error(`the claim on client ID "${clientId}" keeps changing; retrying`);
 }
 
-/** Releases the ID if this resource holds it (on deletion), so another claimant can take it. */
+/**
+ * Releases the ID if this resource holds it (on deletion), so another claimant can take
+ * it: the Lease is deleted, on condition that it is still the version this resource
+ * holds, so claims do not pile up in the operator's namespace for every ID ever used.
+ */
 export async function releaseClientId(ctx: ReconcileContext, resource: OAuthClient, clientId: string): Promise<void> {
   const namespace = ctx.claimNamespace;
   const name = claimName(clientId);
   const lease = await readLease(ctx.kube, namespace, name);
   if (!lease || lease.spec?.holderIdentity !== resource.metadata.uid) return;
-  lease.spec = { ...lease.spec, holderIdentity: "" };
-  await ctx.kube.coordination.replaceNamespacedLease({ namespace, name, body: lease });
+  try {
+    await ctx.kube.coordination.deleteNamespacedLease({
+      namespace,
+      name,
+      body: { preconditions: { uid: lease.metadata?.uid, resourceVersion: lease.metadata?.resourceVersion } },
+    });
+  } catch (error) {
+    // Gone already, or changed since the read: either way this resource holds it no more.
+    if (!isNotFound(error) && !isConflict(error)) throw error;
+  }
 }
 
 /** Whether this resource holds the ID per its claim (no claim: nobody does). */

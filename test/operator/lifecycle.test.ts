@@ -183,18 +183,28 @@ test("a Secret of the configured name that is not ours is left alone, and the co
   assert.equal(await world.registry.get(`squatter.${ns}`), undefined);
 });
 
-test("delete: the registry entry goes, a tombstone stays, the finalizer is released", async () => {
+/** The client-ID claim Leases (client-id-claim.ts) naming this client ID, wherever the operator keeps them. */
+async function claimLeases(clientId: string): Promise<string[]> {
+  const leases = await world.kube.coordination.listLeaseForAllNamespaces();
+  return leases.items
+    .filter((l) => l.metadata?.annotations?.["tollgate.dev/client-id"] === clientId)
+    .map((l) => `${l.metadata?.namespace}/${l.metadata?.name}`);
+}
+
+test("delete: the registry entry goes, a tombstone stays, the claim is deleted, the finalizer is released", async () => {
   const ns = await createNamespace(world, "delete");
   await createClient(world, oauthClient(ns, "gone", CLIENT_CREDENTIALS));
   await waitForReady(world, ns, "gone");
   const clientId = `gone.${ns}`;
   assert.ok(await world.registry.get(clientId));
+  assert.equal((await claimLeases(clientId)).length, 1, "the client ID is claimed by a Lease");
   const startedAt = Math.floor(Date.now() / 1000);
   await deleteClient(world, ns, "gone");
   await waitForGone(world, ns, "gone");
   assert.equal(await world.registry.get(clientId), undefined);
   const snapshot = await world.registry.snapshot();
   assert.ok((snapshot.tombstones.get(clientId) ?? 0) >= startedAt, "a tombstone revokes the client's tokens");
+  assert.deepEqual(await claimLeases(clientId), [], "the claim does not outlive its holder");
   // No kube-controller-manager runs here, so nothing garbage-collects the Secret; its
   // controller owner reference (checked above) is what lets the cluster's GC do it.
   const secret = await getSecret(world, ns, "gone-oauth-client");
