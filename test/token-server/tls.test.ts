@@ -1,6 +1,7 @@
 // The public port over https (--tls-cert-file, --tls-key-file): the issuer and every
 // endpoint in discovery become https, a client that trusts the CA gets a token, and a
-// renewed certificate (a mounted Secret's files replaced) is served without a restart.
+// renewed certificate (a mounted Secret's files replaced) is served without a restart,
+// while a pair that does not match is refused and the last good one keeps serving.
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
@@ -111,8 +112,18 @@ test("https on the public port: discovery, a token, and a renewed certificate wi
       async () => (await httpsGet(`${base}/oauth2/jwks`, second.caPem)).serial === renewed || undefined,
       { timeoutMs: 10_000, intervalMs: 200 },
     );
-    const log = await readFile(logFile, "utf8");
-    assert.match(log, /TLS certificate loaded/);
+    assert.match(await readFile(logFile, "utf8"), /TLS certificate loaded/);
+
+    // A half-written mount: the first certificate with the second's key. Refused; the renewed pair keeps serving.
+    copyFileSync(first.certFile, `${mounted.cert}.new`);
+    renameSync(`${mounted.cert}.new`, mounted.cert);
+    await waitFor(
+      "the mismatched pair to be refused",
+      async () =>
+        /TLS certificate not loaded; keeping the previous one/.test(await readFile(logFile, "utf8")) || undefined,
+      { timeoutMs: 10_000, intervalMs: 200 },
+    );
+    assert.equal((await httpsGet(`${base}/oauth2/jwks`, second.caPem)).serial, renewed);
   } finally {
     await child.stop();
     rmSync(dir, { recursive: true, force: true });
