@@ -79,6 +79,8 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     signingKey: () => options.keys.current,
     ...(options.redisConnections ? { redisConnections: options.redisConnections } : {}),
   });
+  // Read before anything starts: missing or mismatched files fail the start, leaving nothing running.
+  const tlsPair = options.tls ? await readTlsPair(options.tls) : undefined;
   // A record Redis holds but the operator did not write (or one edited since): never a client.
   options.registry.onRejectedRecord?.(({ clientId, reason }) => {
     metrics.rejectedRecords.inc({ reason });
@@ -92,7 +94,6 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
     ...(options.registryWaitMs === undefined ? {} : { initialWaitMs: options.registryWaitMs }),
   });
-  const tlsPair = options.tls ? await readTlsPair(options.tls) : undefined;
   const https = tlsPair ? createHttpsServer({ ...tlsPair, keepAliveTimeout: 65_000 }) : undefined;
   const http: Server = https ?? createServer({ keepAliveTimeout: 65_000 });
   const url = await listen(http, options.port, options.host, https ? "https" : "http");
