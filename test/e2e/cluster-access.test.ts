@@ -32,14 +32,20 @@ interface JwtAuthenticator {
   issuer: { url: string; audiences: string[]; certificateAuthority?: string };
 }
 
-/** The AuthenticationConfiguration of docs/cluster-access.md, pointed at this run's issuer. */
-function documentedConfiguration(issuer: string, caPem: string): { yaml: string; audience: string } {
-  const page = readFileSync(join(repoRoot, "docs", "cluster-access.md"), "utf8");
+/** The AuthenticationConfiguration a Markdown file shows. */
+function shownConfiguration(file: string): { jwt: JwtAuthenticator[] } {
+  const page = readFileSync(join(repoRoot, file), "utf8");
   const block = [...page.matchAll(/```yaml\n([\s\S]*?)```/g)]
     .map((m) => m[1] as string)
     .find((text) => text.includes("kind: AuthenticationConfiguration"));
-  assert.ok(block, "docs/cluster-access.md shows an AuthenticationConfiguration");
-  const config = parse(block) as { jwt: JwtAuthenticator[] };
+  assert.ok(block, `${file} shows an AuthenticationConfiguration`);
+  return parse(block) as { jwt: JwtAuthenticator[] };
+}
+
+/** The AuthenticationConfiguration of docs/cluster-access.md (the README's says the same), pointed at this run's issuer. */
+function documentedConfiguration(issuer: string, caPem: string): { yaml: string; audience: string } {
+  const config = shownConfiguration("docs/cluster-access.md");
+  assert.deepEqual(shownConfiguration("README.md"), config, "the README's configuration is the docs page's");
   const jwt = config.jwt[0] as JwtAuthenticator;
   jwt.issuer.url = issuer;
   jwt.issuer.certificateAuthority = caPem;
