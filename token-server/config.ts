@@ -24,6 +24,9 @@ export interface Config {
   metricsClientLimit: number;
   /** Undefined: derived from host and the bound port. */
   issuer: string | undefined;
+  /** Both or neither: the public port serves https with this pair (tls.ts). */
+  tlsCertFile: string | undefined;
+  tlsKeyFile: string | undefined;
   redisUrl: string;
   signingKeysDir: string | undefined;
   /** Mounted registry record keys Secret: records that do not verify under them are refused. */
@@ -76,7 +79,17 @@ const OPTIONS = [
     default: "500",
     help: 'registered client IDs with their own request series; the rest count as client_id="other"',
   },
-  { flag: "issuer", env: "TOLLGATE_ISSUER", help: "issuer URL [http://<host>:<port>, 127.0.0.1 for 0.0.0.0]" },
+  {
+    flag: "issuer",
+    env: "TOLLGATE_ISSUER",
+    help: "issuer URL [http(s)://<host>:<port>, 127.0.0.1 for 0.0.0.0]",
+  },
+  {
+    flag: "tls-cert-file",
+    env: "TOLLGATE_TLS_CERT_FILE",
+    help: "PEM certificate chain: serve the public port over https (reloaded on change) [http]",
+  },
+  { flag: "tls-key-file", env: "TOLLGATE_TLS_KEY_FILE", help: "PEM private key of --tls-cert-file" },
   {
     flag: "redis-url",
     env: "TOLLGATE_REDIS_URL",
@@ -191,6 +204,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     managementPort: integer(pick("management-port") ?? "", "--management-port", 0),
     metricsClientLimit: integer(pick("metrics-client-limit") ?? "", "--metrics-client-limit", 0),
     issuer: pick("issuer"),
+    tlsCertFile: pick("tls-cert-file"),
+    tlsKeyFile: pick("tls-key-file"),
     redisUrl: pick("redis-url") ?? "",
     signingKeysDir: pick("signing-keys-dir"),
     registryKeysDir: pick("registry-keys-dir"),
@@ -212,6 +227,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
   new TrustedProxies(config.trustedProxies); // throws on a malformed CIDR, at start rather than per request
   if (config.managementPort !== 0 && config.managementPort === config.port)
     throw new Error("--management-port must differ from --port: the public port must not serve /metrics");
+  if ((config.tlsCertFile === undefined) !== (config.tlsKeyFile === undefined))
+    throw new Error("--tls-cert-file and --tls-key-file go together");
   if (!config.standalone && !config.signingKeysDir && !config.help)
     throw new Error("--signing-keys-dir (TOLLGATE_SIGNING_KEYS_DIR) is required unless --standalone");
   if (!config.standalone && !config.registryKeysDir && !config.help)

@@ -80,6 +80,15 @@ async function main(): Promise<void> {
     ...(redisConnections ? { redisConnections } : {}),
     tracing,
     ...(config.issuer === undefined ? {} : { issuer: config.issuer }),
+    ...(config.tlsCertFile && config.tlsKeyFile
+      ? {
+          tls: {
+            certFile: config.tlsCertFile,
+            keyFile: config.tlsKeyFile,
+            pollMs: config.keysPollIntervalSeconds * 1000,
+          },
+        }
+      : {}),
     registry,
     state,
     keys,

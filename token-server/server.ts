@@ -1,6 +1,7 @@
 // Assembles a token server from its parts and serves it. Used by main.ts, the tests
 // and the benchmark alike, so they all run the same thing.
 import { createServer, type Server } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { type AddressInfo, Server as NetServer } from "node:net";
 import type { Logger } from "../common/logger.ts";
 import { NO_TRACING, type Tracing } from "../common/tracing.ts";
@@ -14,6 +15,7 @@ import { createMetrics } from "./metrics.ts";
 import type { ServerSettings, TokenServer } from "./request-context.ts";
 import { TrustedProxies } from "./source-address.ts";
 import type { TokenState } from "./state/token-state.ts";
+import { followTlsFiles, readTlsPair, type TlsFiles } from "./tls.ts";
 
 export interface TokenServerOptions {
   host: string;
@@ -22,8 +24,10 @@ export interface TokenServerOptions {
   /** /healthz, /readyz and /metrics (management.ts). Default: host, and a free port. */
   managementHost?: string;
   managementPort?: number;
-  /** Default: http://<host>:<bound port>. */
+  /** Default: http(s)://<host>:<bound port>. */
   issuer?: string;
+  /** Serve the public port over https with this pair, reloaded when the files change (tls.ts). The management port stays http. */
+  tls?: TlsFiles & { pollMs?: number };
   registry: RegistryReader;
   state: TokenState;
   keys: KeyRing;
@@ -75,6 +79,8 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     signingKey: () => options.keys.current,
     ...(options.redisConnections ? { redisConnections: options.redisConnections } : {}),
   });
+  // Read before anything starts: missing or mismatched files fail the start, leaving nothing running.
+  const tlsPair = options.tls ? await readTlsPair(options.tls) : undefined;
   // A record Redis holds but the operator did not write (or one edited since): never a client.
   options.registry.onRejectedRecord?.(({ clientId, reason }) => {
     metrics.rejectedRecords.inc({ reason });
@@ -88,8 +94,13 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     ...(options.resyncIntervalMs === undefined ? {} : { resyncIntervalMs: options.resyncIntervalMs }),
     ...(options.registryWaitMs === undefined ? {} : { initialWaitMs: options.registryWaitMs }),
   });
-  const http = createServer({ keepAliveTimeout: 65_000 });
-  const url = await listen(http, options.port, options.host);
+  const https = tlsPair ? createHttpsServer({ ...tlsPair, keepAliveTimeout: 65_000 }) : undefined;
+  const http: Server = https ?? createServer({ keepAliveTimeout: 65_000 });
+  const url = await listen(http, options.port, options.host, https ? "https" : "http");
+  const stopTls =
+    https && tlsPair && options.tls
+      ? followTlsFiles(https, options.tls, tlsPair, options.log, options.tls.pollMs ?? 5000)
+      : () => {};
   const issuer = options.issuer ?? url;
   const settings = settingsFor(issuer, options.settings);
   const server: TokenServer = {
@@ -117,6 +128,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
   ).catch(async (error: Error) => {
     // A taken management port fails the start; the public listener must not stay open.
     await new Promise((resolve) => http.close(resolve));
+    stopTls();
     await clients.stop();
     throw error;
   });
@@ -146,6 +158,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
     clients,
     http,
     async close() {
+      stopTls();
       await clients.stop();
       http.closeAllConnections();
       await new Promise<void>((resolve) => http.close(() => resolve()));
@@ -166,6 +179,7 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       if (inFlight > 0) options.log.warn("drain deadline passed with requests in flight", { inFlight });
       http.closeAllConnections();
       await closed;
+      stopTls();
       await clients.stop();
       await closeManagement();
     },
@@ -173,12 +187,12 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
 }
 
 /** Listens and returns the base URL (a wildcard address is reached on loopback). */
-async function listen(server: Server, port: number, host: string): Promise<string> {
+async function listen(server: Server, port: number, host: string, scheme = "http"): Promise<string> {
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, () => resolve());
   });
   const bound = (server.address() as AddressInfo).port;
   const reachable = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
-  return `http://${reachable.includes(":") ? `[${reachable}]` : reachable}:${bound}`;
+  return `${scheme}://${reachable.includes(":") ? `[${reachable}]` : reachable}:${bound}`;
 }

@@ -65,6 +65,7 @@ describe("the chart on a real API server", () => {
       "tokenServer.autoscaling.enabled=true",
     ],
     "every convention the chart offers": EVERY_CONVENTION,
+    "token server TLS from a Secret": ["tokenServer.tls.secretName=tollgate-tls", "tokenServer.service.port=443"],
   };
   for (const [name, set] of Object.entries(combos)) {
     test(`server-side dry-run with strict validation: ${name}`, async () => {

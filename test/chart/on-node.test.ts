@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -584,4 +585,86 @@ test(`memory: ${SCALE_CLIENTS} clients on the operator pod and token load on the
   // The chart's limits keep headroom over what this load needed (a limit at the peak would OOM on the next spike).
   for (const { pod, peakRss, limit } of peaks)
     assert.ok(peakRss < 0.8 * limit, `${pod}: peak ${mib(peakRss)} leaves under 20 % of its ${mib(limit)} limit`);
+});
+
+// Last: it turns the release to https, which the tests above reach over http.
+test("tokenServer.tls: the token server serves https from a TLS Secret, helm test passes over it, tokens carry the https issuer", async () => {
+  const host = `${TOKEN_SERVER}.${NS}.svc`;
+  const tls = await privateCa(mkdtempSync(join(home, "token-server-tls-")), host);
+  await kube.core.createNamespacedSecret({
+    namespace: NS,
+    body: {
+      metadata: { name: "token-server-tls" },
+      type: "kubernetes.io/tls",
+      stringData: { "tls.crt": tls.cert, "tls.key": tls.key, "ca.crt": tls.ca },
+    },
+  });
+  const plain = new Set((await pods("app.kubernetes.io/component=token-server")).map((p) => p.metadata?.name));
+  await helm([
+    ...["upgrade", RELEASE, "charts/tollgate", "--namespace", NS, "--reuse-values"],
+    ...["--set", "tokenServer.tls.secretName=token-server-tls", "--set", "tokenServer.service.port=443"],
+    ...["--wait", "--timeout", "5m"],
+  ]);
+  await waitFor(
+    "the plain-http token server pods gone",
+    async () =>
+      (await pods("app.kubernetes.io/component=token-server")).every((p) => !plain.has(p.metadata?.name)) || undefined,
+    { timeoutMs: 120_000 },
+  );
+  // The discovery pod fetches https://<service>.<namespace>.svc:443 trusting the Secret's ca.crt.
+  assert.match(await helm(["test", RELEASE, "--namespace", NS, "--timeout", "3m"]), /Phase:\s+Succeeded/);
+
+  // From the host: the ClusterIP, checked against the certificate's name and the private CA.
+  const ip = await clusterIp(TOKEN_SERVER);
+  const call = (path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpsRequest(
+        {
+          host: ip,
+          port: 443,
+          path,
+          servername: host,
+          ca: tls.ca,
+          method: init.method ?? "GET",
+          headers: init.headers,
+        },
+        (res) => {
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+        },
+      );
+      req.on("error", reject);
+      req.end(init.body);
+    });
+  const discovery = await call("/.well-known/oauth-authorization-server");
+  assert.equal(discovery.status, 200);
+  const issuer = `https://${host}`;
+  assert.equal((JSON.parse(discovery.body) as { issuer: string }).issuer, issuer);
+
+  // The operator (rolled with the new issuer) writes it into a new client's Secret, and the token carries it.
+  await createClient("team-a", "tls-client", {
+    grantTypes: ["client_credentials"],
+    subject: "team-a/tls-client",
+  } as OAuthClient["spec"]);
+  const creds = await waitFor("the tls-client Secret with the https issuer", async () => {
+    const data = await secretData("team-a", "tls-client-oauth-client").catch(() => undefined);
+    return data?.issuer === issuer ? data : undefined;
+  });
+  const token = await waitFor("a token over https", async () => {
+    const answer = await call("/oauth2/token", {
+      method: "POST",
+      headers: {
+        authorization: basic(creds.client_id as string, creds.client_secret as string),
+        "content-type": "application/x-www-form-urlencoded",
+      },
+      body: "grant_type=client_credentials",
+    });
+    return answer.status === 200 ? (JSON.parse(answer.body) as { access_token: string }) : undefined;
+  });
+  assert.equal(decodeJwt(token.access_token).iss, issuer);
+  assertNoRestarts(await pods(`app.kubernetes.io/instance=${RELEASE}`));
 });

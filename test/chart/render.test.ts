@@ -46,6 +46,7 @@ describe("helm lint --strict, Helm 3 and Helm 4", () => {
       "tokenServer.autoscaling.enabled=true",
     ],
     "every convention": EVERY_CONVENTION,
+    "token server TLS": ["tokenServer.tls.secretName=tollgate-tls", "tokenServer.service.port=443"],
   };
   for (const major of HELM_MAJORS)
     for (const [name, set] of Object.entries(combos)) {
@@ -244,6 +245,75 @@ describe("rendered objects", () => {
     assert.ok(tokenServer);
     assert.equal((tokenServer.spec as { replicas?: number }).replicas, undefined, "the HPA owns the replica count");
     assert.equal(envOf(tokenServer).get("TOLLGATE_ISSUER")?.value, "https://auth.example.com");
+  });
+});
+
+const volumesOf = (object: KubeObject) => (podSpec(object).volumes ?? []) as { name: string }[];
+
+describe("tokenServer.tls: the token server serves https itself", () => {
+  test("off by default: http issuer, no TLS files, plain Service port", async () => {
+    const objects = await renderChart([]);
+    const [tokenServer] = find(objects, "Deployment", "tollgate-token-server");
+    assert.ok(tokenServer);
+    assert.equal(envOf(tokenServer).get("TOLLGATE_ISSUER")?.value, "http://tollgate-token-server.tollgate-system.svc");
+    assert.equal(envOf(tokenServer).has("TOLLGATE_TLS_CERT_FILE"), false);
+    assert.equal(
+      volumesOf(tokenServer).some((v) => v.name === "tls"),
+      false,
+    );
+    const [service] = find(objects, "Service", "tollgate-token-server");
+    assert.deepEqual((service?.spec as { ports?: unknown[] } | undefined)?.ports, [
+      { name: "http", port: 80, targetPort: "http" },
+    ]);
+  });
+
+  test("a Secret: mounted and named in the env, https issuer (443 left out), appProtocol, helm test over https", async () => {
+    const objects = await renderChart(["tokenServer.tls.secretName=tollgate-tls", "tokenServer.service.port=443"]);
+    const [tokenServer] = find(objects, "Deployment", "tollgate-token-server");
+    assert.ok(tokenServer);
+    const env = envOf(tokenServer);
+    assert.equal(env.get("TOLLGATE_ISSUER")?.value, "https://tollgate-token-server.tollgate-system.svc");
+    assert.equal(env.get("TOLLGATE_TLS_CERT_FILE")?.value, "/var/run/tollgate/tls/tls.crt");
+    assert.equal(env.get("TOLLGATE_TLS_KEY_FILE")?.value, "/var/run/tollgate/tls/tls.key");
+    assert.deepEqual(
+      volumesOf(tokenServer).find((v) => v.name === "tls"),
+      { name: "tls", secret: { secretName: "tollgate-tls" } },
+    );
+    assert.deepEqual(
+      podSpec(tokenServer).containers[0]?.volumeMounts?.find((m) => m.name === "tls"),
+      { name: "tls", mountPath: "/var/run/tollgate/tls", readOnly: true },
+    );
+    const [operator] = find(objects, "Deployment", "tollgate-operator");
+    assert.ok(operator);
+    assert.equal(envOf(operator).get("TOLLGATE_ISSUER")?.value, "https://tollgate-token-server.tollgate-system.svc");
+    const [service] = find(objects, "Service", "tollgate-token-server");
+    assert.deepEqual((service?.spec as { ports?: unknown[] } | undefined)?.ports, [
+      { name: "http", port: 443, targetPort: "http", appProtocol: "https" },
+    ]);
+    const [check] = find(objects, "Pod", "tollgate-test-discovery");
+    assert.ok(check);
+    const container = podSpec(check).containers[0];
+    assert.deepEqual(container?.args, [
+      "fetch",
+      "https://tollgate-token-server.tollgate-system.svc:443/.well-known/oauth-authorization-server",
+    ]);
+    assert.equal(envOf(check).get("NODE_EXTRA_CA_CERTS")?.value, "/var/run/tollgate/tls/ca.crt");
+    assert.deepEqual(volumesOf(check), [
+      {
+        name: "tls",
+        secret: { secretName: "tollgate-tls", items: [{ key: "ca.crt", path: "ca.crt" }], optional: true },
+      },
+    ]);
+  });
+
+  test("another Service port stays in the https issuer", async () => {
+    const objects = await renderChart(["tokenServer.tls.secretName=tollgate-tls", "tokenServer.service.port=8443"]);
+    const [tokenServer] = find(objects, "Deployment", "tollgate-token-server");
+    assert.ok(tokenServer);
+    assert.equal(
+      envOf(tokenServer).get("TOLLGATE_ISSUER")?.value,
+      "https://tollgate-token-server.tollgate-system.svc:8443",
+    );
   });
 });
 

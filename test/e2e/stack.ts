@@ -7,6 +7,8 @@ import type { OperatorConfig } from "../../operator/config.ts";
 import type { RunningOperator } from "../../operator/operator.ts";
 import type { ClientRecord } from "../../registry/record.ts";
 import type { RunningTokenServer } from "../../token-server/server.ts";
+import type { TlsFiles } from "../../token-server/tls.ts";
+import type { ControlPlaneOptions } from "../harness/control-plane.ts";
 import { waitFor } from "../harness/processes.ts";
 import {
   createClient,
@@ -42,9 +44,19 @@ export interface OperatorStack {
   close(): Promise<void>;
 }
 
-export async function startOperatorStack(overrides: Partial<OperatorConfig> = {}): Promise<OperatorStack> {
-  const world = await startWorld();
-  const tokenServer = await startTokenServerOn(world.redis.url, world.recordKeys);
+export interface StackOptions {
+  /** Options of the control plane, e.g. an AuthenticationConfiguration trusting the token server. */
+  controlPlane?: ControlPlaneOptions;
+  /** The token server's port (0: a free one) and, to serve https, its certificate files. */
+  tokenServer?: { port?: number; tls?: TlsFiles };
+}
+
+export async function startOperatorStack(
+  overrides: Partial<OperatorConfig> = {},
+  options: StackOptions = {},
+): Promise<OperatorStack> {
+  const world = await startWorld(options.controlPlane);
+  const tokenServer = await startTokenServerOn(world.redis.url, world.recordKeys, {}, options.tokenServer);
   const operator = await startTestOperator(world, { ...overrides, issuer: tokenServer.url });
   await operator.synced();
   const tokenServerLoaded = (clientId: string, what: string, probe: () => boolean) =>

@@ -52,6 +52,13 @@ export interface ControlPlaneOptions {
    * CoreDNS and a default StorageClass (see node.ts). Needs root; one node per machine.
    */
   node?: boolean | NodeOptions;
+  /**
+   * An AuthenticationConfiguration (apiserver.config.k8s.io/v1, YAML or JSON) for
+   * `--authentication-config`: JWT authenticators beside the static tokens, e.g. one
+   * trusting a Tollgate issuer. The API server fetches each issuer's discovery and JWKS in
+   * the background, so the issuer need not be up yet; until it is, its tokens get 401.
+   */
+  authenticationConfig?: string;
 }
 
 /** Builds the binaries if they are not cached yet (prints progress to stderr) and returns their directory. */
@@ -128,6 +135,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `${adminToken},admin,admin-uid,"system:masters"\n${nodeRuntime?.tokenLines() ?? ""}`,
       { mode: 0o600 },
     );
+    if (options.authenticationConfig !== undefined)
+      writeFileSync(join(dir, "authentication-config.yaml"), options.authenticationConfig);
     const host = nodeRuntime ? NODE.ip : "127.0.0.1";
     const server = `https://${host}:${apiPort}`;
     const apiserverArgs = [
@@ -150,6 +159,9 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       `--service-account-key-file=${join(dir, "sa.pub")}`,
       `--service-account-signing-key-file=${join(dir, "sa.key")}`,
       `--token-auth-file=${join(dir, "tokens.csv")}`,
+      ...(options.authenticationConfig !== undefined
+        ? [`--authentication-config=${join(dir, "authentication-config.yaml")}`]
+        : []),
       "--enable-priority-and-fairness=false",
       "--v=0",
     ];

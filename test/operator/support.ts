@@ -30,7 +30,7 @@ import { type RunningOperator, startOperator } from "../../operator/operator.ts"
 import type { ClientRecord } from "../../registry/record.ts";
 import { RecordKeyRing } from "../../registry/record-keys.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
-import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
+import { type ControlPlane, type ControlPlaneOptions, startControlPlane } from "../harness/control-plane.ts";
 import { testLogger } from "../harness/log-capture.ts";
 import { waitFor } from "../harness/processes.ts";
 import { followRecordKeysSecret } from "../harness/record-keys.ts";
@@ -50,8 +50,8 @@ export interface World {
   stop(): Promise<void>;
 }
 
-export async function startWorld(): Promise<World> {
-  const [cp, redis] = await Promise.all([startControlPlane(), startRedis()]);
+export async function startWorld(controlPlane: ControlPlaneOptions = {}): Promise<World> {
+  const [cp, redis] = await Promise.all([startControlPlane(controlPlane), startRedis()]);
   const recordKeys = new RecordKeyRing();
   const registry = await RedisRegistry.connect(redis.url, recordKeys);
   const logDir = mkdtempSync(join(tmpdir(), "tollgate-operator-test-"));

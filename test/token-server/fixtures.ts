@@ -14,6 +14,7 @@ import { KeyRing } from "../../token-server/key-ring.ts";
 import type { ServerSettings } from "../../token-server/request-context.ts";
 import { type RunningTokenServer, startTokenServer } from "../../token-server/server.ts";
 import { RedisTokenState } from "../../token-server/state/redis-state.ts";
+import type { TlsFiles } from "../../token-server/tls.ts";
 import { rememberCredential, testLogger } from "../harness/log-capture.ts";
 import { waitFor } from "../harness/processes.ts";
 import { removeRedisDir, startRedis, type TestRedis } from "../harness/redis.ts";
@@ -108,13 +109,15 @@ export async function startTokenServerOn(
   redisUrl: string,
   recordKeys: RecordKeyRing,
   settings: Partial<Omit<ServerSettings, "issuer">> = {},
+  { port = 0, tls }: { port?: number; tls?: TlsFiles } = {},
 ): Promise<RunningTokenServer> {
   const reader = await RedisRegistry.connect(redisUrl, recordKeys);
   const state = RedisTokenState.start({ url: redisUrl });
   await waitFor("token state to connect", async () => state.available || undefined);
   const running = await startTokenServer({
     host: "127.0.0.1",
-    port: 0,
+    port,
+    ...(tls ? { tls } : {}),
     registry: reader,
     state,
     keys: await KeyRing.generated("ES256"),

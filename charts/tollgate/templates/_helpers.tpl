@@ -79,8 +79,9 @@ imagePullSecrets:
 {{- if .Values.issuer -}}
 {{- .Values.issuer -}}
 {{- else -}}
-{{- printf "http://%s.%s.svc" (include "tollgate.tokenServerName" .) (include "tollgate.namespace" .) -}}
-{{- if ne (int .Values.tokenServer.service.port) 80 }}:{{ .Values.tokenServer.service.port }}{{ end -}}
+{{- $https := ne .Values.tokenServer.tls.secretName "" -}}
+{{- printf "%s://%s.%s.svc" (ternary "https" "http" $https) (include "tollgate.tokenServerName" .) (include "tollgate.namespace" .) -}}
+{{- if ne (int .Values.tokenServer.service.port) (ternary 443 80 $https) }}:{{ .Values.tokenServer.service.port }}{{ end -}}
 {{- end -}}
 {{- end -}}
 

@@ -32,3 +32,16 @@ test("the management port may not be the public port", () => {
   // Both 0: two free ports, never the same.
   assert.equal(loadConfig(["--standalone", "--port", "0", "--management-port", "0"], {}).managementPort, 0);
 });
+
+test("https: --tls-cert-file and --tls-key-file, or their variables, go together", () => {
+  const plain = loadConfig(["--standalone"], {});
+  assert.equal(plain.tlsCertFile, undefined);
+  assert.equal(plain.tlsKeyFile, undefined);
+  const flags = loadConfig(["--standalone", "--tls-cert-file", "/tls/tls.crt", "--tls-key-file", "/tls/tls.key"], {});
+  assert.deepEqual([flags.tlsCertFile, flags.tlsKeyFile], ["/tls/tls.crt", "/tls/tls.key"]);
+  const env = loadConfig(["--standalone"], { TOLLGATE_TLS_CERT_FILE: "/c", TOLLGATE_TLS_KEY_FILE: "/k" });
+  assert.deepEqual([env.tlsCertFile, env.tlsKeyFile], ["/c", "/k"]);
+  assert.throws(() => loadConfig(["--standalone", "--tls-cert-file", "/c"], {}), /go together/);
+  assert.throws(() => loadConfig(["--standalone"], { TOLLGATE_TLS_KEY_FILE: "/k" }), /go together/);
+  assert.match(usage(), /--tls-cert-file\s+TOLLGATE_TLS_CERT_FILE/);
+});
