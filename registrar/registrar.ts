@@ -114,7 +114,17 @@ export class Registrar {
       const current = await this.clientSecret(resource, identity);
       if (given.client_secret !== current) throw invalidRequest("client_secret: does not match the current secret");
     }
-    const { client_id: _id, client_secret: _secret, ...rest } = given;
+    // RFC 7592 section 2.2 says a client leaves out the fields only the server sets; one that
+    // echoes them back is not refused for it: they are ignored, like client_id and client_secret.
+    const {
+      client_id: _id,
+      client_secret: _secret,
+      registration_access_token: _token,
+      registration_client_uri: _uri,
+      client_id_issued_at: _issued,
+      client_secret_expires_at: _expires,
+      ...rest
+    } = given;
     const { spec, annotations } = metadataToSpec(rest, resource.spec);
     // A merge patch keeps what it does not name: metadata the update leaves out is removed with null.
     const removed = Object.fromEntries(

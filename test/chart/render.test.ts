@@ -744,6 +744,16 @@ describe("the registrar (dynamic client registration)", () => {
     assert.equal(env.get("TOLLGATE_REGISTRAR_LOG_LEVEL")?.value, "debug");
     assert.equal(env.get("TOLLGATE_REGISTRAR_REGISTRATION_ENDPOINT")?.value, "https://auth.example.com/register");
     assert.equal(env.get("TOLLGATE_REGISTRAR_KEY_FILE")?.value, "/var/run/tollgate/registrar-key/key");
+    const [tokenServer] = find(objects, "Deployment", "tollgate-token-server");
+    assert.ok(tokenServer);
+    assert.equal(
+      envOf(tokenServer).get("TOLLGATE_REGISTRATION_ENDPOINT")?.value,
+      "https://auth.example.com/register",
+      "the token server advertises it in discovery",
+    );
+    const [plainTokenServer] = find(defaults, "Deployment", "tollgate-token-server");
+    assert.ok(plainTokenServer);
+    assert.equal(envOf(plainTokenServer).get("TOLLGATE_REGISTRATION_ENDPOINT"), undefined);
     assert.deepEqual(podMetadata(deployment).labels?.owner, "platform");
     assert.deepEqual(podMetadata(deployment).annotations, { note: "x" });
     const [key] = find(objects, "Secret", "tollgate-registrar-key");
