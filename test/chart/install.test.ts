@@ -65,6 +65,12 @@ describe("the chart on a real API server", () => {
       "tokenServer.autoscaling.enabled=true",
     ],
     "every convention the chart offers": EVERY_CONVENTION,
+    "the registrar, behind the Ingress": [
+      "registrar.enabled=true",
+      "issuer=https://auth.example.com",
+      "ingress.enabled=true",
+      "ingress.host=auth.example.com",
+    ],
   };
   for (const [name, set] of Object.entries(combos)) {
     test(`server-side dry-run with strict validation: ${name}`, async () => {
