@@ -292,3 +292,22 @@ describe("RFC 7592 management with the registration access token", () => {
     assert.equal((await call("DELETE", uri, token)).status, 401);
   });
 });
+
+describe("the bounded wait for Ready", () => {
+  // Last in the file: it stops the operator.
+  test("no operator to make the client Ready: 503 temporarily_unavailable, and the resource is deleted again", async () => {
+    await w.operator.stop();
+    const countBefore = (await clientsIn(w.world, "team-a")).length;
+    const res = await call("POST", w.registrationEndpoint, team.deployer, { grant_types: ["client_credentials"] });
+    assert.equal(res.status, 503);
+    assert.equal(res.body.error, "temporarily_unavailable");
+    assert.match(String(res.body.error_description), /was not Ready within 8s/);
+    assert.equal(res.body.client_secret, undefined);
+    const left = (await clientsIn(w.world, "team-a")) as { metadata: { deletionTimestamp?: string } }[];
+    assert.equal(
+      left.filter((c) => !c.metadata.deletionTimestamp).length,
+      countBefore,
+      "nothing half-made stays (only its finalizer may hold it, for an operator to release)",
+    );
+  });
+});

@@ -59,7 +59,7 @@ export async function startRegistrarWorld(): Promise<RegistrarWorld> {
         "--key-file",
         join(dir, "key"),
         "--ready-timeout",
-        "20s",
+        "8s",
       ]),
       testLogger("registrar", { level: "info" }),
     );
