@@ -74,6 +74,9 @@ after(async () => {
 });
 
 test("a ServiceAccount registers through the registrar pod, gets a token from the token server pod, deletes it by RFC 7592", async () => {
+  const started = Date.now();
+  const mark = (step: string) =>
+    console.log(`[registrar on node] ${step} at ${((Date.now() - started) / 1000).toFixed(1)} s`);
   const registrarPod = JSON.parse(
     await kubectl("get", "pods", "-n", NS, "-l", "app.kubernetes.io/component=registrar", "-o", "json"),
   ) as { items: { status: { containerStatuses: { ready: boolean; restartCount: number }[] } }[] };
@@ -101,6 +104,7 @@ test("a ServiceAccount registers through the registrar pod, gets a token from th
   await new Promise((resolve, reject) => apply.on("exit", (code) => (code === 0 ? resolve(code) : reject(code))));
   const token = rememberCredential((await kubectl("create", "token", "ci", "-n", "team-a")).trim());
 
+  mark("ServiceAccount and token ready");
   const registrar = `http://${await clusterIp("tollgate-registrar")}`;
   const tokenServer = `http://${await clusterIp("tollgate-token-server")}`;
   const discovery = (await (await fetch(`${tokenServer}/.well-known/oauth-authorization-server`)).json()) as {
@@ -108,6 +112,7 @@ test("a ServiceAccount registers through the registrar pod, gets a token from th
   };
   assert.equal(discovery.registration_endpoint, `http://tollgate-registrar.${NS}.svc/register`);
 
+  mark("discovery read");
   // The edit role's aggregation is the controller-manager's: wait until it includes OAuthClients.
   const created = await waitFor(
     "a registration as team-a/ci",
@@ -122,6 +127,7 @@ test("a ServiceAccount registers through the registrar pod, gets a token from th
     { timeoutMs: 60_000, intervalMs: 1000 },
   );
   assert.equal(created.status, 201, JSON.stringify(created.body));
+  mark("registered");
   const secret = rememberCredential(String(created.body.client_secret));
   const accessToken = rememberCredential(String(created.body.registration_access_token));
   const clientId = String(created.body.client_id);
@@ -140,6 +146,7 @@ test("a ServiceAccount registers through the registrar pod, gets a token from th
   );
   assert.ok(issued);
 
+  mark("token issued");
   const uri = new URL(String(created.body.registration_client_uri));
   assert.equal(uri.origin, `http://tollgate-registrar.${NS}.svc`);
   const deleted = await call("DELETE", `${registrar}${uri.pathname}`, accessToken);
@@ -149,4 +156,5 @@ test("a ServiceAccount registers through the registrar pod, gets a token from th
     async () => ((await tokenResponse()).status === 401 ? true : undefined),
     { timeoutMs: 30_000, intervalMs: 500 },
   );
+  mark("deleted client refused");
 });
