@@ -29,6 +29,7 @@ COPY common ./common
 COPY registry ./registry
 COPY operator ./operator
 COPY token-server ./token-server
+COPY registrar ./registrar
 COPY bin ./bin
 # Examples let the token server run standalone inside the image too.
 COPY examples ./examples

@@ -1,6 +1,7 @@
-// The container image's entrypoint: one image, three commands.
+// The container image's entrypoint: one image, four commands.
 //   tollgate operator [flags]       the operator (operator/main.ts)
 //   tollgate token-server [flags]   the token server (token-server/main.ts)
+//   tollgate registrar [flags]      RFC 7591/7592 registration as OAuthClients (registrar/main.ts)
 //   tollgate fetch URL              GET a URL, exit 0 on a 2xx (the chart's `helm test` hook)
 const [command, ...rest] = process.argv.slice(2);
 process.argv.splice(2, process.argv.length, ...rest);
@@ -12,6 +13,9 @@ switch (command) {
   case "token-server":
     await import("../token-server/main.ts");
     break;
+  case "registrar":
+    await import("../registrar/main.ts");
+    break;
   case "fetch": {
     const url = rest[0];
     if (!url) throw new Error("usage: tollgate fetch URL");
@@ -22,6 +26,6 @@ switch (command) {
     break;
   }
   default:
-    console.error("usage: tollgate operator|token-server|fetch [args]");
+    console.error("usage: tollgate operator|token-server|registrar|fetch [args]");
     process.exit(2);
 }

@@ -40,6 +40,7 @@ export interface Config {
   authFailureLimit: number;
   authFailureWindowSeconds: number;
   usersFile: string | undefined;
+  registrationEndpoint: string | undefined;
   trustedProxies: string[];
   shutdownTimeoutSeconds: number;
 }
@@ -150,6 +151,11 @@ const OPTIONS = [
     help: "comma-separated CIDRs whose X-Forwarded-For names a request's source (lock-outs are per source) [none]",
   },
   {
+    flag: "registration-endpoint",
+    env: "TOLLGATE_REGISTRATION_ENDPOINT",
+    help: "URL of the registrar's POST /register, advertised in discovery as registration_endpoint [none]",
+  },
+  {
     flag: "users-file",
     env: "TOLLGATE_USERS_FILE",
     help: "bcrypt htpasswd lines: the password grant's directory for clients that name none",
@@ -218,6 +224,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     authFailureLimit: integer(pick("auth-failure-limit") ?? "", "--auth-failure-limit", 1),
     authFailureWindowSeconds: seconds("auth-failure-window"),
     usersFile: pick("users-file"),
+    registrationEndpoint: pick("registration-endpoint"),
     trustedProxies: (pick("trusted-proxies") ?? "")
       .split(",")
       .map((cidr) => cidr.trim())

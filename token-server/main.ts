@@ -101,6 +101,7 @@ async function main(): Promise<void> {
       authFailureWindowSeconds: config.authFailureWindowSeconds,
       trustedProxies: config.trustedProxies,
       ...(config.usersFile === undefined ? {} : { usersFile: config.usersFile }),
+      ...(config.registrationEndpoint === undefined ? {} : { registrationEndpoint: config.registrationEndpoint }),
     },
   });
   if (config.standalone) {

@@ -32,6 +32,8 @@ export interface ServerSettings {
   trustedProxies: string[];
   /** The password grant's server-wide user directory (config.ts --users-file); optional. */
   usersFile?: string;
+  /** The registrar's POST /register, advertised in discovery (RFC 8414 registration_endpoint); optional. */
+  registrationEndpoint?: string;
 }
 
 export interface TokenServer {

@@ -66,6 +66,12 @@ describe("the chart on a real API server", () => {
     ],
     "every convention the chart offers": EVERY_CONVENTION,
     "token server TLS from a Secret": ["tokenServer.tls.secretName=tollgate-tls", "tokenServer.service.port=443"],
+    "the registrar, behind the Ingress": [
+      "registrar.enabled=true",
+      "issuer=https://auth.example.com",
+      "ingress.enabled=true",
+      "ingress.host=auth.example.com",
+    ],
   };
   for (const [name, set] of Object.entries(combos)) {
     test(`server-side dry-run with strict validation: ${name}`, async () => {

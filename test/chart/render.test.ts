@@ -766,3 +766,132 @@ describe("Chart.yaml metadata and the LICENSE", () => {
       );
   });
 });
+
+describe("the registrar (dynamic client registration)", () => {
+  test("off by default; on: its own ServiceAccount, Deployment, Service, key Secret and /register routes", async () => {
+    const defaults = await renderChart();
+    assert.equal(
+      defaults.filter((o) => o.metadata.labels?.["app.kubernetes.io/component"] === "registrar").length,
+      0,
+      "nothing of the registrar unless registrar.enabled",
+    );
+    const objects = await renderChart([
+      "registrar.enabled=true",
+      "registrar.replicas=2",
+      "registrar.port=8099",
+      "registrar.readyTimeoutSeconds=45",
+      "registrar.logLevel=debug",
+      "registrar.service.port=8081",
+      "registrar.resources.limits.memory=256Mi",
+      "registrar.podLabels.owner=platform",
+      "registrar.podAnnotations.note=x",
+      "registrar.extraArgs={--log-level,warn}",
+      "registrar.serviceAccount.annotations.example\\.com/role=dcr",
+      "ingress.enabled=true",
+      "ingress.host=auth.example.com",
+      "ingress.tlsSecretName=auth-tls",
+      "issuer=https://auth.example.com",
+      "httpRoute.enabled=true",
+      "httpRoute.parentRefs[0].name=public",
+    ]);
+    const [deployment] = find(objects, "Deployment", "tollgate-registrar");
+    assert.ok(deployment);
+    assert.equal((deployment.spec as { replicas: number }).replicas, 2);
+    const pod = podSpec(deployment);
+    assert.equal(pod.serviceAccountName, "tollgate-registrar");
+    const container = pod.containers[0] as unknown as {
+      args: string[];
+      ports: { containerPort: number }[];
+      resources: { limits: { memory: string } };
+      volumeMounts: { name: string; mountPath: string }[];
+    };
+    assert.deepEqual(container.args, ["registrar", "--log-level", "warn"]);
+    assert.equal(container.ports[0]?.containerPort, 8099);
+    assert.equal(container.resources.limits.memory, "256Mi");
+    const env = envOf(deployment);
+    assert.equal(env.get("TOLLGATE_REGISTRAR_PORT")?.value, "8099");
+    assert.equal(env.get("TOLLGATE_REGISTRAR_READY_TIMEOUT")?.value, "45s");
+    assert.equal(env.get("TOLLGATE_REGISTRAR_LOG_LEVEL")?.value, "debug");
+    assert.equal(env.get("TOLLGATE_REGISTRAR_REGISTRATION_ENDPOINT")?.value, "https://auth.example.com/register");
+    assert.equal(env.get("TOLLGATE_REGISTRAR_KEY_FILE")?.value, "/var/run/tollgate/registrar-key/key");
+    const [tokenServer] = find(objects, "Deployment", "tollgate-token-server");
+    assert.ok(tokenServer);
+    assert.equal(
+      envOf(tokenServer).get("TOLLGATE_REGISTRATION_ENDPOINT")?.value,
+      "https://auth.example.com/register",
+      "the token server advertises it in discovery",
+    );
+    const [plainTokenServer] = find(defaults, "Deployment", "tollgate-token-server");
+    assert.ok(plainTokenServer);
+    assert.equal(envOf(plainTokenServer).get("TOLLGATE_REGISTRATION_ENDPOINT"), undefined);
+    assert.deepEqual(podMetadata(deployment).labels?.owner, "platform");
+    assert.deepEqual(podMetadata(deployment).annotations, { note: "x" });
+    const [key] = find(objects, "Secret", "tollgate-registrar-key");
+    assert.ok(key);
+    assert.ok(Buffer.from(String((key as { data?: { key?: string } }).data?.key), "base64").length >= 32);
+    const [service] = find(objects, "Service", "tollgate-registrar");
+    assert.ok(service);
+    assert.deepEqual((service.spec as { ports: unknown[] }).ports, [{ name: "http", port: 8081, targetPort: "http" }]);
+    const [account] = find(objects, "ServiceAccount", "tollgate-registrar");
+    assert.deepEqual(account?.metadata.annotations, { "example.com/role": "dcr" });
+    const [ingress] = find(objects, "Ingress");
+    assert.ok(ingress);
+    const paths = (ingress.spec as { rules: { http: { paths: { path: string; backend: unknown }[] } }[] }).rules[0]
+      ?.http.paths;
+    assert.deepEqual(
+      paths?.map((p) => [p.path, (p.backend as { service: { name: string } }).service.name]),
+      [
+        ["/register", "tollgate-registrar"],
+        ["/", "tollgate-token-server"],
+      ],
+    );
+    const [route] = find(objects, "HTTPRoute");
+    assert.ok(route);
+    const rules = (route.spec as { rules: { matches: { path: { value: string } }[]; backendRefs: unknown[] }[] }).rules;
+    assert.deepEqual(
+      rules.map((r) => [r.matches[0]?.path.value, r.backendRefs]),
+      [
+        ["/register", [{ name: "tollgate-registrar", port: 8081 }]],
+        ["/", [{ name: "tollgate-token-server", port: 80 }]],
+      ],
+    );
+  });
+
+  test("RBAC: TokenReviews, impersonation of users, groups, ServiceAccounts and uids, reading OAuthClients; nothing else", async () => {
+    const objects = await renderChart(["registrar.enabled=true"]);
+    const [role] = find(objects, "ClusterRole", "tollgate-registrar");
+    assert.deepEqual((role as { rules?: unknown }).rules, [
+      { apiGroups: ["authentication.k8s.io"], resources: ["tokenreviews"], verbs: ["create"] },
+      { apiGroups: [""], resources: ["users", "groups", "serviceaccounts"], verbs: ["impersonate"] },
+      { apiGroups: ["authentication.k8s.io"], resources: ["uids"], verbs: ["impersonate"] },
+      { apiGroups: ["tollgate.dev"], resources: ["oauthclients"], verbs: ["get"] },
+    ]);
+    const [binding] = find(objects, "ClusterRoleBinding", "tollgate-registrar");
+    assert.deepEqual((binding as { subjects?: unknown }).subjects, [
+      { kind: "ServiceAccount", name: "tollgate-registrar", namespace: "tollgate-system" },
+    ]);
+    const [operator] = find(objects, "ClusterRole", "tollgate-operator");
+    assert.ok(
+      !JSON.stringify(operator).includes("impersonate"),
+      "the operator, which holds the registry, cannot impersonate",
+    );
+    const inCluster = await renderChart(["registrar.enabled=true", "registrar.service.port=8081"]);
+    const [deployment] = find(inCluster, "Deployment", "tollgate-registrar");
+    assert.ok(deployment);
+    assert.equal(
+      envOf(deployment).get("TOLLGATE_REGISTRAR_REGISTRATION_ENDPOINT")?.value,
+      "http://tollgate-registrar.tollgate-system.svc:8081/register",
+    );
+    const explicit = await renderChart([
+      "registrar.enabled=true",
+      "registrar.endpoint=https://dcr.example.com/register",
+    ]);
+    const [explicitDeployment] = find(explicit, "Deployment", "tollgate-registrar");
+    assert.ok(explicitDeployment);
+    assert.equal(
+      envOf(explicitDeployment).get("TOLLGATE_REGISTRAR_REGISTRATION_ENDPOINT")?.value,
+      "https://dcr.example.com/register",
+    );
+    await assert.rejects(renderChart(["registrar.enabled=true", "registrar.readyTimeoutSeconds=0"]), /minimum/);
+  });
+});

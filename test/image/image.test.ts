@@ -140,6 +140,23 @@ test("operator --help exits 0 and prints the flags", async () => {
   assert.match(stdout, /--kubeconfig/);
 });
 
+test("registrar --help exits 0 and prints its flags: the third command of the one image", async () => {
+  const { stdout } = await run("podman", [
+    "run",
+    "--rm",
+    ...podmanRunFlags(),
+    ...RESTRICTED,
+    "--network",
+    "none",
+    images.tollgate.ref,
+    "registrar",
+    "--help",
+  ]);
+  assert.match(stdout, /^usage: tollgate registrar \[flags\]/m);
+  assert.match(stdout, /--registration-endpoint/);
+  assert.match(stdout, /--key-file/);
+});
+
 test("token-server --standalone in the image: a token from the printed command, verified against the JWKS, as UID 10001", async () => {
   // The same port inside and out, so the printed command and the issuer are right as printed.
   const port = await freePort();

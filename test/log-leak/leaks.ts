@@ -12,7 +12,7 @@ export interface Leak {
 }
 
 const SHAPES: { kind: string; pattern: RegExp }[] = [
-  { kind: "Tollgate token, code or client secret", pattern: /\btg(?:at|rt|cs|ac)_[A-Za-z0-9_-]{20,}/ },
+  { kind: "Tollgate token, code or client secret", pattern: /\btg(?:at|rt|cs|ac|ra)_[A-Za-z0-9_-]{20,}/ },
   { kind: "JWT (token or assertion)", pattern: /eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/ },
   { kind: "Basic credentials", pattern: /\bBasic [A-Za-z0-9+/]{12,}={0,2}/ },
   { kind: "Bearer token", pattern: /\bBearer [A-Za-z0-9._~+/-]{16,}/ },

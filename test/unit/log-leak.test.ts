@@ -7,6 +7,7 @@ const cases: [string, string, string | undefined][] = [
   ["access token", `{"msg":"issued","token":"tgat_${"a".repeat(43)}"}`, "Tollgate token, code or client secret"],
   ["client secret", `secret=tgcs_${"b".repeat(43)}`, "Tollgate token, code or client secret"],
   ["authorization code", `/cb?code=tgac_${"c".repeat(43)}&state=x`, "Tollgate token, code or client secret"],
+  ["registration access token", `{"registration":"tgra_${"d".repeat(43)}"}`, "Tollgate token, code or client secret"],
   ["JWT", "assertion eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2ln", "JWT (token or assertion)"],
   ["Basic header", "authorization: Basic b3JkZXJzOnMzY3JldA==", "Basic credentials"],
   ["Bearer header", "Authorization: Bearer abcdefghijklmnopqrstuvwxyz", "Bearer token"],

@@ -22,6 +22,8 @@ export function metadata(settings: ServerSettings, keys: KeyRing): Record<string
     jwks_uri: settings.jwksUri,
     introspection_endpoint: settings.introspectionEndpoint,
     revocation_endpoint: settings.revocationEndpoint,
+    // The registrar (registrar/), a separate process: RFC 7591 registration creates OAuthClients.
+    ...(settings.registrationEndpoint ? { registration_endpoint: settings.registrationEndpoint } : {}),
     grant_types_supported: [...grants.keys()],
     authorization_endpoint: authorizationEndpoint(settings.issuer),
     response_types_supported: ["code"],

@@ -254,3 +254,17 @@ of characters; operator/policy/decide.ts's matches(). (list "pattern" "value"), 
 {{- $q := index . 0 -}}{{- $v := index . 1 -}}
 ({{ $q }}.indexOf('*') < 0 ? {{ $v }} == {{ $q }} : (size({{ $v }}) >= size({{ $q }}) - 1 && {{ $v }}.startsWith({{ $q }}.substring(0, {{ $q }}.indexOf('*'))) && {{ $v }}.endsWith({{ $q }}.substring({{ $q }}.indexOf('*') + 1))))
 {{- end -}}
+
+{{/* The registrar's public URL of POST /register: registrar.endpoint, else the Ingress host's
+/register when the Ingress is on, else the in-cluster Service URL. (With only an HTTPRoute,
+set registrar.endpoint to the issuer host's /register.) */}}
+{{- define "tollgate.registrationEndpoint" -}}
+{{- if .Values.registrar.endpoint -}}
+{{- .Values.registrar.endpoint -}}
+{{- else if .Values.ingress.enabled -}}
+{{- printf "%s://%s/register" (ternary "https" "http" (not (empty .Values.ingress.tlsSecretName))) .Values.ingress.host -}}
+{{- else -}}
+{{- printf "http://%s-registrar.%s.svc" (include "tollgate.fullname" .) (include "tollgate.namespace" .) -}}
+{{- if ne (int .Values.registrar.service.port) 80 }}:{{ .Values.registrar.service.port }}{{ end }}/register
+{{- end -}}
+{{- end -}}
