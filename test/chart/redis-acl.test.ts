@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createClient, type RedisClientType } from "redis";
+import { DEFAULT_KEY_PREFIX } from "../../common/redis-connection.ts";
 import { RecordKeyRing } from "../../registry/record-keys.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { registryKeys } from "../../registry/registry-keys.ts";
@@ -87,7 +88,7 @@ test("the operator writes and reads registry records and nothing else", async ()
     await registry.close();
   }
   const operator = await connect(urls.operator);
-  const state = stateKeys.refreshToken("x");
+  const state = DEFAULT_KEY_PREFIX + stateKeys.refreshToken("x");
   await refused("read a state key", () => operator.get(state));
   await refused("write a state key", () => operator.set(state, "1"));
   await refused("write outside the registry", () => operator.set("other", "1"));
@@ -159,7 +160,7 @@ test("the token server reads the registry, follows its changes, keeps its state,
 test("without a password only PING answers; a wrong password is refused", async () => {
   const anonymous = await connect(`redis://127.0.0.1:${redis.port}`);
   assert.equal(await anonymous.ping(), "PONG");
-  await refused("read without a password", () => anonymous.get(stateKeys.revokedJti("j1")));
+  await refused("read without a password", () => anonymous.get(DEFAULT_KEY_PREFIX + stateKeys.revokedJti("j1")));
   await refused("read the registry without a password", () => anonymous.hGetAll(registryKeys.clients));
   const wrong = new URL(urls.operator);
   wrong.password = "not-the-password";
