@@ -114,6 +114,21 @@ async function startNode(root: string, name: string, args: string[], port?: numb
   return { port: chosen, dir, process };
 }
 
+/** Resolves once every replica among `nodes` has finished its first sync: before that none can be promoted. */
+async function replicasSynced(nodes: Node[]): Promise<void> {
+  await waitFor(
+    "every replica to finish its first sync",
+    async () => {
+      for (const node of nodes) {
+        const info = String(await command(node.port, ["INFO", "replication"]));
+        if (info.includes("role:slave") && !info.includes("master_link_status:up")) return false;
+      }
+      return true;
+    },
+    { timeoutMs: 60_000, intervalMs: 100 },
+  );
+}
+
 /** One command on a short-lived plain connection (no cluster redirection). */
 async function command(port: number, args: string[]): Promise<unknown> {
   const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
@@ -179,6 +194,7 @@ export async function startRedisSentinel(options: { downAfterMs?: number } = {})
     },
     { timeoutMs: 30_000, intervalMs: 200 },
   );
+  await replicasSynced(nodes);
   const currentPrimaryPort = async () => {
     const [, port] = (await command((sentinels[0] as Node).port, [
       "SENTINEL",
@@ -253,6 +269,7 @@ export async function startRedisCluster(options: { nodeTimeoutMs?: number } = {}
     async () => (await Promise.all(nodes.map((n) => clusterOk(n.port)))).every(Boolean),
     { timeoutMs: 60_000, intervalMs: 200 },
   );
+  await replicasSynced(nodes);
   const alive = () => nodes.filter((n) => n.process.child.exitCode === null && n.process.child.signalCode === null);
   /** The primary that owns `key`'s slot, as a live node sees it. */
   const primaryOf = async (key: string): Promise<number> => {
