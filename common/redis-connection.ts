@@ -88,11 +88,11 @@ export function parseRedisUrl(url: string, mode?: RedisMode): ParsedUrl {
   const hosts = match[4] as string;
   const path = match[5];
   const nodes = hosts.split(",").map((entry) => {
-    const at = entry.lastIndexOf(":");
-    const host = (at > 0 ? entry.slice(0, at) : entry).replace(/^\[(.*)\]$/, "$1");
-    const port = at > 0 ? Number(entry.slice(at + 1)) : 6379;
-    if (!host || !Number.isInteger(port) || port <= 0 || port > 65535)
-      throw new Error(`Redis URL "${redact(url)}": "${entry}" is not host:port`);
+    // host:port, [IPv6]:port, or either without a port (6379).
+    const hostPort = /^(?:\[([^\]]+)\]|([^:[\]]+))(?::(\d+))?$/.exec(entry);
+    const host = hostPort?.[1] ?? hostPort?.[2];
+    const port = hostPort?.[3] === undefined ? 6379 : Number(hostPort[3]);
+    if (!host || port <= 0 || port > 65535) throw new Error(`Redis URL "${redact(url)}": "${entry}" is not host:port`);
     return { host, port };
   });
   const resolved = mode ?? (suffix as RedisMode | undefined) ?? "standalone";
