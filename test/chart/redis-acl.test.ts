@@ -97,6 +97,18 @@ test("the operator writes and reads registry records and nothing else", async ()
   await refused("reconfigure", () => operator.configSet("appendonly", "no"));
   await refused("change ACLs", () => operator.sendCommand(["ACL", "SETUSER", "x", "on"]));
   await refused("publish elsewhere", () => operator.publish("tollgate:state:v1:x", "1"));
+  await refused("shard-publish elsewhere", () => operator.sPublish("tollgate:state:v1:x", "1"));
+});
+
+test("sharded pub/sub (the registry feed on a Redis Cluster): the operator announces, the token server listens, on the registry's channel only", async () => {
+  const operator = await connect(urls.operator);
+  const listener = await connect(urls.tokenServer);
+  const heard: string[] = [];
+  await listener.sSubscribe(registryKeys.changes, (message) => heard.push(message));
+  assert.equal(await operator.sPublish(registryKeys.changes, "announced"), 1);
+  await waitFor("the sharded message", async () => heard.includes("announced") || undefined, { timeoutMs: 5000 });
+  const elsewhere = await connect(urls.tokenServer);
+  await refused("listen elsewhere", () => elsewhere.sSubscribe("tollgate:state:v1:x", () => {}));
 });
 
 test("the token server reads the registry, follows its changes, keeps its state, and cannot write the registry", async () => {
@@ -144,6 +156,7 @@ test("the token server reads the registry, follows its changes, keeps its state,
   await refused("delete a registry record", () => tokenServer.hDel(registryKeys.clients, "followed"));
   await refused("bump the revision", () => tokenServer.incr(registryKeys.revision));
   await refused("announce a change", () => tokenServer.publish(registryKeys.changes, "{}"));
+  await refused("announce a change on the shard channel", () => tokenServer.sPublish(registryKeys.changes, "{}"));
   await refused("write the registry from a script", () =>
     tokenServer.eval("return redis.call('HSET', KEYS[1], 'forged', '{}')", { keys: [registryKeys.clients] }),
   );
