@@ -6,6 +6,7 @@ import { randomUUID } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { RedisStore } from "../../token-server/state/redis-store.ts";
+import { stateKeys } from "../../token-server/state/state-keys.ts";
 import type { RefreshTokenRecord } from "../../token-server/state/token-records.ts";
 import { TokenState } from "../../token-server/state/token-state.ts";
 import { waitFor } from "../harness/processes.ts";
@@ -62,6 +63,14 @@ async function models(store: RedisStore): Promise<void> {
     await state.refresh.addFamilyMembers(record.familyId, [{ id: "jwt:x", expiresAt: now + 60 }], 60),
     false,
   );
+
+  // A family started before the upgrade that gave its keys a hash tag: its members are
+  // still taken back when it is revoked afterwards.
+  const before = randomUUID();
+  const legacy = stateKeys.legacyFamilyMembers(before);
+  await store.sortedSetAdd(legacy, [{ member: "rt:old", score: now + 60 }], 60, { dropAtOrBelow: 0, guardKey: legacy });
+  await state.refresh.addFamilyMembers(before, [{ id: "rt:new", expiresAt: now + 60 }], 60);
+  assert.deepEqual((await state.refresh.revokeFamily(before, 60)).map((m) => m.id).sort(), ["rt:new", "rt:old"]);
 }
 
 test("a store that cannot answer throws StateUnavailable (the endpoints turn it into a 503)", async () => {

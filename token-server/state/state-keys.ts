@@ -20,6 +20,13 @@ export const stateKeys = {
   refreshToken: (hash: string) => `${STATE_PREFIX}:refresh:${hash}`,
   /** Sorted set of a refresh-token family's members ("rt:<hash>", "jwt:<jti>", "opaque:<hash>") scored by their expiry (epoch s); TTL = the family's life. */
   familyMembers: (familyId: string) => `${STATE_PREFIX}:family:{${familyId}}:members`,
+  /**
+   * The members' set under its name before the hash tag (a release that did not support Redis
+   * Cluster). Read only, when a family is revoked, so the tokens of a family started before the
+   * upgrade are still taken back; nothing is written there. Drop it once no such family can
+   * live (the longest refresh-token lifetime after the upgrade).
+   */
+  legacyFamilyMembers: (familyId: string) => `${STATE_PREFIX}:family:${familyId}:members`,
   /** String "1" once a refresh-token family is revoked; TTL = the family's remaining life. */
   familyRevoked: (familyId: string) => `${STATE_PREFIX}:family:{${familyId}}:revoked`,
   /**
