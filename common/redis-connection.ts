@@ -151,7 +151,9 @@ export function redisConnection(settings: RedisSettings, options: ConnectOptions
         sentinelClientOptions: { socket },
         // Enough for Tollgate's request concurrency; commands queue on the pool while a failover is in progress.
         masterPoolSize: 4,
-        scanInterval: 2000,
+        // How often the sentinels are asked for the primary: after a failover, requests that need
+        // token state fail until the next scan (measured: 2 s of scan added up to 2 s of 503s).
+        scanInterval: 1000,
       });
       return topology(
         "sentinel",
