@@ -5,6 +5,7 @@
 import { hostname } from "node:os";
 import { parseArgs } from "node:util";
 import type { LogLevel } from "../common/logger.ts";
+import { DEFAULT_KEY_PREFIX, type RedisMode, type RedisSettings, redisSettings } from "../common/redis-connection.ts";
 import { parseDuration } from "../registry/duration.ts";
 
 export interface OperatorConfig {
@@ -13,6 +14,12 @@ export interface OperatorConfig {
   /** Namespaces to watch; empty: all namespaces. */
   namespaces: string[];
   redisUrl: string;
+  /** Unset: from the URL's scheme (common/redis-connection.ts). */
+  redisMode?: RedisMode;
+  /** PEM CA bundle of a rediss:// server; unset: the system CAs. */
+  redisCaFile?: string;
+  /** Prefix of every Redis key and channel; unset: "tollgate:". */
+  redisKeyPrefix?: string;
   /** Token issuer URL, written to status and to each client's Secret; token endpoint = issuer + /oauth2/token. */
   issuer: string;
   /** Reconciles running at once. */
@@ -60,7 +67,14 @@ interface Option {
 const OPTIONS: Option[] = [
   { flag: "kubeconfig", default: "", help: "kubeconfig path (default: $KUBECONFIG, ~/.kube/config, in-cluster)" },
   { flag: "namespaces", default: "", help: "comma-separated namespaces to watch (default: all)" },
-  { flag: "redis-url", default: "redis://127.0.0.1:6379", help: "registry Redis URL" },
+  {
+    flag: "redis-url",
+    default: "redis://127.0.0.1:6379",
+    help: "registry Redis: redis[s]://, redis[s]+sentinel://h:p,…/master or redis[s]+cluster://h:p,…",
+  },
+  { flag: "redis-mode", default: "", help: "standalone, sentinel or cluster (default: the URL's scheme)" },
+  { flag: "redis-ca-file", default: "", help: "PEM CA bundle of a rediss:// server (default: system CAs)" },
+  { flag: "redis-key-prefix", default: DEFAULT_KEY_PREFIX, help: "prefix of every Redis key and channel" },
   { flag: "issuer", default: "http://localhost:8080", help: "token issuer URL" },
   { flag: "concurrency", default: "4", help: "concurrent reconciles" },
   { flag: "resync-period", default: "10m", help: "full resync period (drift repair)" },
@@ -137,6 +151,14 @@ export function loadConfig(
       .map((s) => s.trim())
       .filter(Boolean),
     redisUrl: raw("redis-url"),
+    ...redisFields(
+      redisSettings({
+        url: raw("redis-url"),
+        mode: raw("redis-mode"),
+        caFile: raw("redis-ca-file"),
+        keyPrefix: raw("redis-key-prefix"),
+      }),
+    ),
     issuer: raw("issuer").replace(/\/+$/, ""),
     concurrency: Math.max(1, int("concurrency")),
     resyncPeriodMs: ms("resync-period"),
@@ -181,4 +203,13 @@ export function configWith(overrides: Partial<OperatorConfig>): OperatorConfig {
 
 export function tokenEndpointOf(issuer: string): string {
   return `${issuer}/oauth2/token`;
+}
+
+/** The checked Redis settings as the config's optional fields. */
+function redisFields(settings: RedisSettings): Pick<OperatorConfig, "redisMode" | "redisCaFile" | "redisKeyPrefix"> {
+  return {
+    ...(settings.mode ? { redisMode: settings.mode } : {}),
+    ...(settings.caFile ? { redisCaFile: settings.caFile } : {}),
+    ...(settings.keyPrefix ? { redisKeyPrefix: settings.keyPrefix } : {}),
+  };
 }

@@ -57,7 +57,11 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   // still get their Secrets meanwhile.
   const outage = registryOutageReporter(log, metrics);
   const recordKeys = options.recordKeys ?? new RecordKeyRing();
-  const registry = RedisRegistry.start(config.redisUrl, recordKeys, { onError: outage.error });
+  const registry = RedisRegistry.start(
+    { url: config.redisUrl, mode: config.redisMode, caFile: config.redisCaFile, keyPrefix: config.redisKeyPrefix },
+    recordKeys,
+    { onError: outage.error },
+  );
   // Someone else wrote into the registry: the reconcile that read it writes the real record back.
   registry.onRejectedRecord(({ clientId, reason }) =>
     log.warn("registry record does not verify under the record keys; writing the real one", { clientId, reason }),

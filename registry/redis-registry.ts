@@ -8,22 +8,43 @@
 // Every record is sealed with the current record key on write and opened on read
 // (record-seal.ts): a record that does not verify reads as absent and is reported to
 // the onRejectedRecord listeners, so Redis alone can never register a client.
-import { createClient, type RedisClientType } from "redis";
+//
+// On a Redis Cluster every registry key and the channel share one slot (registry-keys.ts),
+// and the script announces with SPUBLISH: the shard that owns the slot tells its own
+// subscribers, which is where RedisConnection.subscribe listens.
+import type { RedisClientType } from "redis";
+import {
+  type ConnectOptions,
+  type RedisCommands,
+  type RedisConnection,
+  type RedisSettings,
+  redisConnection,
+  standaloneConnection,
+} from "../common/redis-connection.ts";
 import { parseRecord } from "./parse-record.ts";
 import type { ClientRecord, RecordRejection, Registry, RegistryChange, RegistrySnapshot } from "./record.ts";
 import type { RecordKeyRing } from "./record-keys.ts";
 import { openRecord, sealRecord } from "./record-seal.ts";
-import { registryKeys } from "./registry-keys.ts";
+import { type RegistryKeyNames, registryKeysFor } from "./registry-keys.ts";
 
 export class RedisRegistry implements Registry {
-  readonly #client: RedisClientType;
+  readonly #connection: RedisConnection;
+  readonly #client: RedisCommands;
+  readonly #names: RegistryKeyNames;
   readonly #keys: RecordKeyRing;
   readonly #rejected = new Set<(rejection: RecordRejection) => void>();
-  #subscriber: RedisClientType | undefined;
 
-  constructor(client: RedisClientType, keys: RecordKeyRing) {
-    this.#client = client;
+  /** `connection`: one made by redisConnection(), or a plain standalone client (the tests'). */
+  constructor(connection: RedisConnection | RedisClientType, keys: RecordKeyRing) {
+    this.#connection = "commands" in connection ? connection : standaloneConnection(connection);
+    this.#client = this.#connection.commands;
+    this.#names = registryKeysFor(this.#connection.keyPrefix);
     this.#keys = keys;
+  }
+
+  /** The key names this registry reads and writes (under its connection's key prefix). */
+  get keyNames(): RegistryKeyNames {
+    return this.#names;
   }
 
   /**
@@ -31,12 +52,18 @@ export class RedisRegistry implements Registry {
    * in node-redis's offline queue until it is back (the operator reports the outage in
    * status and retries with backoff rather than hold its workers).
    */
-  static async connect(url: string, keys: RecordKeyRing, options: { failFast?: boolean } = {}): Promise<RedisRegistry> {
-    const client: RedisClientType = createClient({ url, disableOfflineQueue: options.failFast ?? false });
+  static async connect(
+    redis: string | RedisSettings,
+    keys: RecordKeyRing,
+    options: { failFast?: boolean } = {},
+  ): Promise<RedisRegistry> {
+    const connection = redisConnection(typeof redis === "string" ? { url: redis } : redis, {
+      failFast: options.failFast ?? false,
+    });
     // node-redis reconnects by itself; without a listener an error event would crash the process.
-    client.on("error", () => {});
-    await client.connect();
-    return new RedisRegistry(client, keys);
+    connection.onError(() => {});
+    await connection.connect();
+    return new RedisRegistry(connection, keys);
   }
 
   /**
@@ -44,20 +71,23 @@ export class RedisRegistry implements Registry {
    * background, and every command fails at once while it is down (the operator starts
    * its controllers whatever Redis does, and reports an outage per resource).
    */
-  static start(url: string, keys: RecordKeyRing, options: { onError?: (error: Error) => void } = {}): RedisRegistry {
-    const client: RedisClientType = createClient({
-      url,
-      disableOfflineQueue: true,
-      socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5000) },
+  static start(
+    redis: string | RedisSettings,
+    keys: RecordKeyRing,
+    options: { onError?: (error: Error) => void } & ConnectOptions = {},
+  ): RedisRegistry {
+    const connection = redisConnection(typeof redis === "string" ? { url: redis } : redis, {
+      failFast: options.failFast ?? true,
+      reconnectMaxMs: options.reconnectMaxMs ?? 5000,
     });
-    client.on("error", (error: Error) => options.onError?.(error));
-    client.connect().catch((error: Error) => options.onError?.(error));
-    return new RedisRegistry(client, keys);
+    connection.onError((error: Error) => options.onError?.(error));
+    connection.connect().catch((error: Error) => options.onError?.(error));
+    return new RedisRegistry(connection, keys);
   }
 
   /** True while commands can reach Redis. */
   get available(): boolean {
-    return this.#client.isReady;
+    return this.#connection.isReady;
   }
 
   async put(record: ClientRecord): Promise<void> {
@@ -66,7 +96,7 @@ export class RedisRegistry implements Registry {
     await this.#write(
       "put",
       record.clientId,
-      sealRecord(key, registryKeys.clients, record.clientId, JSON.stringify(record)),
+      sealRecord(key, this.#names.clients, record.clientId, JSON.stringify(record)),
     );
   }
 
@@ -80,7 +110,7 @@ export class RedisRegistry implements Registry {
 
   async read(clientId: string): Promise<{ record: ClientRecord; currentKey: boolean } | undefined> {
     this.#requireKeys();
-    const raw = await this.#client.hGet(registryKeys.clients, clientId);
+    const raw = await this.#client.hGet(this.#names.clients, clientId);
     return raw == null ? undefined : this.#open(clientId, raw);
   }
 
@@ -89,7 +119,7 @@ export class RedisRegistry implements Registry {
   }
 
   async initialised(): Promise<boolean> {
-    return (await this.#client.exists(registryKeys.initialised)) === 1;
+    return (await this.#client.exists(this.#names.initialised)) === 1;
   }
 
   async markInitialised(): Promise<void> {
@@ -97,17 +127,17 @@ export class RedisRegistry implements Registry {
   }
 
   async revision(): Promise<number> {
-    return Number((await this.#client.get(registryKeys.revision)) ?? 0);
+    return Number((await this.#client.get(this.#names.revision)) ?? 0);
   }
 
   async snapshot(): Promise<RegistrySnapshot> {
     this.#requireKeys();
     const [revision, clients, tombstones, initialised] = await this.#client
       .multi()
-      .get(registryKeys.revision)
-      .hGetAll(registryKeys.clients)
-      .hGetAll(registryKeys.tombstones)
-      .exists(registryKeys.initialised)
+      .get(this.#names.revision)
+      .hGetAll(this.#names.clients)
+      .hGetAll(this.#names.tombstones)
+      .exists(this.#names.initialised)
       .exec();
     const records = new Map<string, ClientRecord>();
     for (const [id, raw] of Object.entries(clients as unknown as Record<string, string>)) {
@@ -125,10 +155,6 @@ export class RedisRegistry implements Registry {
   }
 
   async subscribe(onChange: (change: RegistryChange) => void): Promise<() => Promise<void>> {
-    this.#subscriber ??= this.#client.duplicate();
-    const subscriber = this.#subscriber;
-    subscriber.on("error", () => {});
-    if (!subscriber.isOpen) await subscriber.connect();
     const listener = (message: string) => {
       try {
         onChange(JSON.parse(message) as RegistryChange);
@@ -136,16 +162,11 @@ export class RedisRegistry implements Registry {
         // A malformed message is ignored; the periodic resync covers what it would have said.
       }
     };
-    await subscriber.subscribe(registryKeys.changes, listener);
-    return async () => {
-      await subscriber.unsubscribe(registryKeys.changes, listener);
-    };
+    return this.#connection.subscribe(this.#names.changes, listener);
   }
 
   async close(): Promise<void> {
-    if (this.#subscriber?.isOpen) await this.#subscriber.close();
-    if (this.#client.isReady) await this.#client.close();
-    else if (this.#client.isOpen) this.#client.destroy();
+    await this.#connection.close();
   }
 
   /** Without keys nothing verifies: a reader must not take that for an empty registry. */
@@ -154,7 +175,7 @@ export class RedisRegistry implements Registry {
   }
 
   #open(clientId: string, raw: string): { record: ClientRecord; currentKey: boolean } | undefined {
-    const opened = openRecord(this.#keys, registryKeys.clients, clientId, raw);
+    const opened = openRecord(this.#keys, this.#names.clients, clientId, raw);
     const record = opened.ok ? parseRecord(opened.json) : undefined;
     if (opened.ok && record?.clientId === clientId)
       return { record, currentKey: opened.kid === this.#keys.current?.kid };
@@ -166,15 +187,15 @@ export class RedisRegistry implements Registry {
   /** `value`: the sealed record for a put, the deletion time for a delete, the time for "initialised". */
   async #write(op: RegistryChange["op"], clientId: string, value: string): Promise<void> {
     await this.#client.eval(WRITE_SCRIPT, {
-      keys: [registryKeys.clients, registryKeys.tombstones, registryKeys.revision, registryKeys.initialised],
-      arguments: [op, clientId, value, registryKeys.changes],
+      keys: [this.#names.clients, this.#names.tombstones, this.#names.revision, this.#names.initialised],
+      arguments: [op, clientId, value, this.#names.changes, this.#connection.publishCommand],
     });
   }
 }
 
 /**
  * KEYS: clients, tombstones, revision, initialised. ARGV: op ("put" | "delete" |
- * "initialised"), clientId, value, channel. Writes, counts the revision, and publishes
+ * "initialised"), clientId, value, channel, "PUBLISH" or "SPUBLISH". Writes, counts the revision, and publishes
  * the RegistryChange JSON.
  */
 const WRITE_SCRIPT = `
@@ -187,6 +208,6 @@ else
   redis.call("HSET", KEYS[2], ARGV[2], ARGV[3])
 end
 local revision = redis.call("INCR", KEYS[3])
-redis.call("PUBLISH", ARGV[4], '{"op":' .. cjson.encode(ARGV[1]) .. ',"clientId":' .. cjson.encode(ARGV[2]) .. ',"revision":' .. revision .. '}')
+redis.call(ARGV[5], ARGV[4], '{"op":' .. cjson.encode(ARGV[1]) .. ',"clientId":' .. cjson.encode(ARGV[2]) .. ',"revision":' .. revision .. '}')
 return revision
 `;

@@ -13,7 +13,8 @@ import { join } from "node:path";
 
 /** Debian package → what needs it. One list: .ci/run and the README name no other. */
 export const DEBIAN_PACKAGES: Record<string, string> = {
-  "redis-server": "the tests' private Redis servers",
+  "redis-server": "the tests' private Redis servers and Redis Clusters",
+  "redis-sentinel": "the tests' Sentinel groups (failover of a replicated Redis)",
   chromium: "the authorization code flow in a real browser",
   xmlsec1: "signing SAML assertions independently",
   openssl: "test certificates",

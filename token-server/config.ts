@@ -4,6 +4,7 @@
 // "10m", "1h30m"); a bare number is seconds, as it always was.
 import { parseArgs } from "node:util";
 import { type LogLevel, parseLogLevel } from "../common/logger.ts";
+import { DEFAULT_KEY_PREFIX, type RedisSettings, redisSettings } from "../common/redis-connection.ts";
 import { parseDuration } from "../registry/duration.ts";
 import {
   DEFAULT_SIGNING_ALGORITHM,
@@ -28,6 +29,8 @@ export interface Config {
   tlsCertFile: string | undefined;
   tlsKeyFile: string | undefined;
   redisUrl: string;
+  /** The Redis topology, TLS CA and key prefix with the URL (common/redis-connection.ts). */
+  redis: RedisSettings;
   signingKeysDir: string | undefined;
   /** Mounted registry record keys Secret: records that do not verify under them are refused. */
   registryKeysDir: string | undefined;
@@ -95,7 +98,19 @@ const OPTIONS = [
     flag: "redis-url",
     env: "TOLLGATE_REDIS_URL",
     default: "redis://127.0.0.1:6379",
-    help: "registry and token state Redis",
+    help: "registry and token state Redis: redis[s]://, redis[s]+sentinel://h:p,…/master or redis[s]+cluster://h:p,…",
+  },
+  {
+    flag: "redis-mode",
+    env: "TOLLGATE_REDIS_MODE",
+    help: "standalone, sentinel or cluster [from the URL's scheme]",
+  },
+  { flag: "redis-ca-file", env: "TOLLGATE_REDIS_CA_FILE", help: "PEM CA bundle of a rediss:// server [system CAs]" },
+  {
+    flag: "redis-key-prefix",
+    env: "TOLLGATE_REDIS_KEY_PREFIX",
+    default: DEFAULT_KEY_PREFIX,
+    help: "prefix of every Redis key and channel (two installations sharing a Redis use two)",
   },
   {
     flag: "signing-keys-dir",
@@ -213,6 +228,12 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
     tlsCertFile: pick("tls-cert-file"),
     tlsKeyFile: pick("tls-key-file"),
     redisUrl: pick("redis-url") ?? "",
+    redis: redisSettings({
+      url: pick("redis-url") ?? "",
+      mode: pick("redis-mode") ?? "",
+      caFile: pick("redis-ca-file") ?? "",
+      keyPrefix: pick("redis-key-prefix") ?? "",
+    }),
     signingKeysDir: pick("signing-keys-dir"),
     registryKeysDir: pick("registry-keys-dir"),
     signingAlg,

@@ -1,6 +1,6 @@
 // Entry point: `node token-server/main.ts [--standalone] ...` (flags in config.ts).
-import { createClient, type RedisClientType } from "redis";
 import { createLogger } from "../common/logger.ts";
+import { redisConnection } from "../common/redis-connection.ts";
 import { installShutdown } from "../common/shutdown.ts";
 import { startTracing } from "../common/tracing.ts";
 import type { RegistryReader } from "../registry/record.ts";
@@ -46,11 +46,8 @@ async function main(): Promise<void> {
   } else {
     // The registry client keeps its offline queue: a resync issued while Redis is
     // down waits for it and completes when it returns. Token state fails fast instead.
-    const client: RedisClientType = createClient({
-      url: config.redisUrl,
-      socket: { reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
-    });
-    client.on("error", (error: Error) => log.warn("registry Redis connection error", { error }));
+    const client = redisConnection(config.redis);
+    client.onError((error: Error) => log.warn("registry Redis connection error", { error }));
     // Not awaited: with Redis not up yet the server starts anyway and is not ready
     // until the registry loads (client-cache.ts).
     client.connect().catch((error: Error) => log.warn("registry Redis connection error", { error }));
@@ -64,7 +61,7 @@ async function main(): Promise<void> {
     closers.push(() => redisRegistry.close());
     registry = redisRegistry;
     state = RedisTokenState.start({
-      url: config.redisUrl,
+      ...config.redis,
       onError: (error) => log.warn("token state Redis connection error", { error }),
     });
     const tokenState = state;

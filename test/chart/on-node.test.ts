@@ -283,12 +283,12 @@ test("the installed Redis: ACL users with the generated passwords, sealed record
   const as = (user: string, key: string) => ["--user", user, "--pass", passwords[key] as string];
   const operator = as("tollgate-operator", "operator-password");
   const tokenServer = as("tollgate-token-server", "token-server-password");
-  assert.match(await cli("hgetall", "tollgate:registry:v1:clients"), /NOPERM/, "no password, no registry");
-  assert.match(await cli(...tokenServer, "hset", "tollgate:registry:v1:clients", "forged", "{}"), /NOPERM/);
+  assert.match(await cli("hgetall", "tollgate:registry:{v1}:clients"), /NOPERM/, "no password, no registry");
+  assert.match(await cli(...tokenServer, "hset", "tollgate:registry:{v1}:clients", "forged", "{}"), /NOPERM/);
   assert.match(await cli(...operator, "get", "tollgate:state:v1:revoked:x"), /NOPERM/);
   assert.match(await cli(...operator, "flushall"), /NOPERM/);
   // The README's client, as the operator wrote it: MAC'd, and readable by the token server's user.
-  assert.match(await cli(...tokenServer, "hget", "tollgate:registry:v1:clients", "orders-sync.team-a"), /^mac1\./);
+  assert.match(await cli(...tokenServer, "hget", "tollgate:registry:{v1}:clients", "orders-sync.team-a"), /^mac1\./);
   const { stdout: policies } = await run("kubectl", ["get", "networkpolicies", "-n", NS, "-o", "name"], {
     env: shellEnv(),
   });

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
 import { createClient, type RedisClientType } from "redis";
+import { DEFAULT_KEY_PREFIX } from "../../common/redis-connection.ts";
 import { RecordKeyRing } from "../../registry/record-keys.ts";
 import { RedisRegistry } from "../../registry/redis-registry.ts";
 import { registryKeys } from "../../registry/registry-keys.ts";
@@ -87,7 +88,7 @@ test("the operator writes and reads registry records and nothing else", async ()
     await registry.close();
   }
   const operator = await connect(urls.operator);
-  const state = stateKeys.refreshToken("x");
+  const state = DEFAULT_KEY_PREFIX + stateKeys.refreshToken("x");
   await refused("read a state key", () => operator.get(state));
   await refused("write a state key", () => operator.set(state, "1"));
   await refused("write outside the registry", () => operator.set("other", "1"));
@@ -96,6 +97,18 @@ test("the operator writes and reads registry records and nothing else", async ()
   await refused("reconfigure", () => operator.configSet("appendonly", "no"));
   await refused("change ACLs", () => operator.sendCommand(["ACL", "SETUSER", "x", "on"]));
   await refused("publish elsewhere", () => operator.publish("tollgate:state:v1:x", "1"));
+  await refused("shard-publish elsewhere", () => operator.sPublish("tollgate:state:v1:x", "1"));
+});
+
+test("sharded pub/sub (the registry feed on a Redis Cluster): the operator announces, the token server listens, on the registry's channel only", async () => {
+  const operator = await connect(urls.operator);
+  const listener = await connect(urls.tokenServer);
+  const heard: string[] = [];
+  await listener.sSubscribe(registryKeys.changes, (message) => heard.push(message));
+  assert.equal(await operator.sPublish(registryKeys.changes, "announced"), 1);
+  await waitFor("the sharded message", async () => heard.includes("announced") || undefined, { timeoutMs: 5000 });
+  const elsewhere = await connect(urls.tokenServer);
+  await refused("listen elsewhere", () => elsewhere.sSubscribe("tollgate:state:v1:x", () => {}));
 });
 
 test("the token server reads the registry, follows its changes, keeps its state, and cannot write the registry", async () => {
@@ -143,6 +156,7 @@ test("the token server reads the registry, follows its changes, keeps its state,
   await refused("delete a registry record", () => tokenServer.hDel(registryKeys.clients, "followed"));
   await refused("bump the revision", () => tokenServer.incr(registryKeys.revision));
   await refused("announce a change", () => tokenServer.publish(registryKeys.changes, "{}"));
+  await refused("announce a change on the shard channel", () => tokenServer.sPublish(registryKeys.changes, "{}"));
   await refused("write the registry from a script", () =>
     tokenServer.eval("return redis.call('HSET', KEYS[1], 'forged', '{}')", { keys: [registryKeys.clients] }),
   );
@@ -159,7 +173,7 @@ test("the token server reads the registry, follows its changes, keeps its state,
 test("without a password only PING answers; a wrong password is refused", async () => {
   const anonymous = await connect(`redis://127.0.0.1:${redis.port}`);
   assert.equal(await anonymous.ping(), "PONG");
-  await refused("read without a password", () => anonymous.get(stateKeys.revokedJti("j1")));
+  await refused("read without a password", () => anonymous.get(DEFAULT_KEY_PREFIX + stateKeys.revokedJti("j1")));
   await refused("read the registry without a password", () => anonymous.hGetAll(registryKeys.clients));
   const wrong = new URL(urls.operator);
   wrong.password = "not-the-password";

@@ -73,7 +73,11 @@ test("external Redis: ACL usernames, per-user password keys, and a CA bundle for
   const operator = envOf(deployment(objects, "tollgate-operator"));
   assert.equal(operator.get("TOLLGATE_REDIS_URL")?.value, "rediss://tg-op:$(REDIS_PASSWORD)@redis.example:6380/0");
   assert.deepEqual(operator.get("REDIS_PASSWORD")?.valueFrom, { secretKeyRef: { name: "redis-users", key: "op" } });
-  assert.equal(operator.get("NODE_EXTRA_CA_CERTS")?.value, "/var/run/tollgate/redis-ca/ca.crt");
+  // The CA is trusted for Redis only, not for every TLS connection the process makes.
+  assert.equal(operator.get("TOLLGATE_REDIS_CA_FILE")?.value, "/var/run/tollgate/redis-ca/ca.crt");
+  assert.equal(operator.get("NODE_EXTRA_CA_CERTS"), undefined);
+  assert.equal(operator.get("TOLLGATE_REDIS_MODE")?.value, "standalone");
+  assert.equal(operator.get("TOLLGATE_REDIS_KEY_PREFIX")?.value, "tollgate:");
   const tokenServer = deployment(objects, "tollgate-token-server");
   assert.equal(
     envOf(tokenServer).get("TOLLGATE_REDIS_URL")?.value,
@@ -96,6 +100,50 @@ test("external Redis: ACL usernames, per-user password keys, and a CA bundle for
       ),
     );
   }
+});
+
+test("Sentinel and Cluster: the topology and every host reach both components; the key prefix reaches their env and the bundled ACL rules", async () => {
+  for (const [topology, url, expected] of [
+    [
+      "sentinel",
+      "redis://s1:26379,s2:26379,s3:26379/mymaster",
+      "redis://tg:$(REDIS_PASSWORD)@s1:26379,s2:26379,s3:26379/mymaster",
+    ],
+    ["cluster", "rediss://c1:6379,c2:6379", "rediss://tg:$(REDIS_PASSWORD)@c1:6379,c2:6379"],
+  ] as const) {
+    const objects = await renderChart([
+      "redis.mode=external",
+      `redis.external.topology=${topology}`,
+      // helm --set splits on commas; values.yaml takes the URL as written.
+      `redis.external.url=${url.replaceAll(",", "\\,")}`,
+      "redis.external.passwordSecret.name=redis-users",
+      "redis.external.users.operator.username=tg",
+      "redis.external.users.tokenServer.username=tg",
+      "redis.keyPrefix=team-a:",
+    ]);
+    for (const name of ["tollgate-operator", "tollgate-token-server"]) {
+      const env = envOf(deployment(objects, name));
+      assert.equal(env.get("TOLLGATE_REDIS_MODE")?.value, topology);
+      assert.equal(env.get("TOLLGATE_REDIS_URL")?.value, expected);
+      assert.equal(env.get("TOLLGATE_REDIS_KEY_PREFIX")?.value, "team-a:");
+    }
+  }
+  await assert.rejects(renderChart(["redis.external.topology=ring"]), /topology/);
+  await assert.rejects(renderChart(["redis.keyPrefix=a{b}:"]), /keyPrefix/);
+
+  const bundled = await renderChart(["redis.keyPrefix=team-a:"]);
+  const args = podSpec(find(bundled, "StatefulSet", "tollgate-redis")[0] as KubeObject).containers[0]?.args ?? [];
+  for (const rule of [
+    "~team-a:registry:*",
+    "&team-a:registry:*",
+    "%R~team-a:registry:*",
+    "~team-a:state:*",
+    "+spublish",
+    "+ssubscribe",
+  ])
+    assert.ok(args.includes(rule), `${rule} in the bundled ACL rules`);
+  assert.ok(!args.some((arg) => arg.includes("tollgate:")), "no rule left on the default prefix");
+  assert.equal(envOf(deployment(bundled, "tollgate-token-server")).get("TOLLGATE_REDIS_KEY_PREFIX")?.value, "team-a:");
 });
 
 test("NetworkPolicies: on by default; Redis from the two components only; metrics only from metricsFrom", async () => {

@@ -38,6 +38,8 @@ export interface ManagedProcess {
   readonly logFile: string;
   /** SIGTERM, then SIGKILL after the grace period; resolves when the process is gone. */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL at once, as a crash; resolves when the process is gone. */
+  kill(): Promise<void>;
 }
 
 export function startProcess(
@@ -69,6 +71,12 @@ export function startProcess(
       const timer = setTimeout(() => killGroup(child, "SIGKILL"), graceMs);
       await exited;
       clearTimeout(timer);
+      log.end();
+    },
+    async kill() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      killGroup(child, "SIGKILL");
+      await exited;
       log.end();
     },
   };

@@ -2,7 +2,16 @@
 // queue) and time out after `commandTimeoutMs`, so a request never hangs on Redis: it
 // gets StateUnavailable. Counting keeps working from process memory while Redis is
 // down, so brute force is still slowed per process.
-import { createClient, type RedisClientType } from "redis";
+//
+// Keys come relative (state-keys.ts) and get the installation's key prefix here. The
+// multi-key steps (take, the family's sortedSetAdd) take keys that share a hash tag, so
+// they run on one node of a Redis Cluster.
+import {
+  type RedisCommands,
+  type RedisConnection,
+  type RedisSettings,
+  redisConnection,
+} from "../../common/redis-connection.ts";
 import { MemoryStore } from "./memory-store.ts";
 import { type ScoredMember, StateUnavailable, type Store, ttlSeconds } from "./store.ts";
 
@@ -24,66 +33,73 @@ if redis.call('EXISTS', KEYS[1]) == 1 and tonumber(redis.call('GET', KEYS[1])) >
 end
 return 0`;
 
-export interface RedisStoreOptions {
-  url: string;
+export interface RedisStoreOptions extends RedisSettings {
   /** Default 1000 ms. */
   commandTimeoutMs?: number;
   onError?: (error: Error) => void;
 }
 
 export class RedisStore implements Store {
-  readonly #client: RedisClientType;
+  readonly #connection: RedisConnection;
+  readonly #client: RedisCommands;
+  readonly #prefix: string;
   readonly #timeoutMs: number;
   readonly #localCounts = new MemoryStore();
 
-  private constructor(client: RedisClientType, timeoutMs: number) {
-    this.#client = client;
+  private constructor(connection: RedisConnection, timeoutMs: number) {
+    this.#connection = connection;
+    this.#client = connection.commands;
+    this.#prefix = connection.keyPrefix;
     this.#timeoutMs = timeoutMs;
   }
 
   /** Resolves at once; the connection is made (and remade) in the background. */
   static start(options: RedisStoreOptions): RedisStore {
-    const client: RedisClientType = createClient({
-      url: options.url,
-      disableOfflineQueue: true,
-      socket: { connectTimeout: 2000, reconnectStrategy: (retries) => Math.min(50 * 2 ** retries, 2000) },
-    });
-    client.on("error", (error: Error) => options.onError?.(error));
-    const store = new RedisStore(client, options.commandTimeoutMs ?? 1000);
-    client.connect().catch((error: Error) => options.onError?.(error));
+    const connection = redisConnection(options, { failFast: true });
+    connection.onError((error: Error) => options.onError?.(error));
+    const store = new RedisStore(connection, options.commandTimeoutMs ?? 1000);
+    connection.connect().catch((error: Error) => options.onError?.(error));
     return store;
   }
 
   get available(): boolean {
-    return this.#client.isReady;
+    return this.#connection.isReady;
   }
 
   async get(key: string): Promise<string | undefined> {
-    return (await this.#run(() => this.#client.get(key))) ?? undefined;
+    return (await this.#run(() => this.#client.get(this.#prefix + key))) ?? undefined;
   }
 
   async set(key: string, value: string, ttl: number): Promise<void> {
-    await this.#run(() => this.#client.set(key, value, { expiration: { type: "EX", value: ttlSeconds(ttl) } }));
+    await this.#run(() =>
+      this.#client.set(this.#prefix + key, value, { expiration: { type: "EX", value: ttlSeconds(ttl) } }),
+    );
   }
 
   async setIfAbsent(key: string, value: string, ttl: number): Promise<boolean> {
     const reply = await this.#run(() =>
-      this.#client.set(key, value, { condition: "NX", expiration: { type: "EX", value: ttlSeconds(ttl) } }),
+      this.#client.set(this.#prefix + key, value, {
+        condition: "NX",
+        expiration: { type: "EX", value: ttlSeconds(ttl) },
+      }),
     );
     return reply === "OK";
   }
 
   async exists(key: string): Promise<boolean> {
-    return (await this.#run(() => this.#client.exists(key))) === 1;
+    return (await this.#run(() => this.#client.exists(this.#prefix + key))) === 1;
   }
 
   async delete(key: string): Promise<void> {
-    await this.#run(() => this.#client.del(key));
+    await this.#run(() => this.#client.del(this.#prefix + key));
   }
 
   async take(key: string, spentKey: string, spentTtl: number): Promise<{ value: string; first: boolean } | undefined> {
     const reply = await this.#run(() =>
-      this.#client.eval(TAKE, { keys: [key, spentKey], arguments: [String(ttlSeconds(spentTtl))] }),
+      this.#client.eval(TAKE, {
+        keys: [this.#prefix + key, this.#prefix + spentKey],
+        arguments: [String(ttlSeconds(spentTtl))],
+      }),
     );
     if (!Array.isArray(reply)) return undefined;
     const [which, value] = reply as [string, string];
@@ -92,9 +108,10 @@ export class RedisStore implements Store {
 
   async increment(key: string, windowSeconds: number): Promise<{ count: number; resetInSeconds: number }> {
     if (!this.available) return this.#localCounts.incrementNow(key, windowSeconds);
+    const counter = this.#prefix + key;
     try {
       const [count, , remainingMs] = await this.#run(() =>
-        this.#client.multi().incr(key).expire(key, windowSeconds, "NX").pTTL(key).exec(),
+        this.#client.multi().incr(counter).expire(counter, windowSeconds, "NX").pTTL(counter).exec(),
       );
       return { count: Number(count), resetInSeconds: Math.max(1, Math.ceil(Number(remainingMs) / 1000)) };
     } catch {
@@ -105,7 +122,7 @@ export class RedisStore implements Store {
   async decrement(key: string): Promise<void> {
     if (!this.available) return this.#localCounts.decrementNow(key);
     try {
-      await this.#run(() => this.#client.eval(DECREMENT, { keys: [key] }));
+      await this.#run(() => this.#client.eval(DECREMENT, { keys: [this.#prefix + key] }));
     } catch {
       this.#localCounts.decrementNow(key);
     }
@@ -118,36 +135,38 @@ export class RedisStore implements Store {
     options: { dropAtOrBelow: number; guardKey: string },
   ): Promise<boolean> {
     const seconds = ttlSeconds(ttl);
+    const set = this.#prefix + key;
     // GT: the set's life only grows; NX: a new key gets it as is.
     const replies = await this.#run(() =>
       this.#client
         .multi()
-        .zRemRangeByScore(key, "-inf", options.dropAtOrBelow)
+        .zRemRangeByScore(set, "-inf", options.dropAtOrBelow)
         .zAdd(
-          key,
+          set,
           members.map(({ member, score }) => ({ score, value: member })),
         )
-        .expire(key, seconds, "GT")
-        .expire(key, seconds, "NX")
-        .exists(options.guardKey)
+        .expire(set, seconds, "GT")
+        .expire(set, seconds, "NX")
+        .exists(this.#prefix + options.guardKey)
         .exec(),
     );
     return Number(replies[4]) === 1;
   }
 
   async sortedSetRange(key: string, above: number): Promise<ScoredMember[]> {
-    const members = await this.#run(() => this.#client.zRangeByScoreWithScores(key, `(${above}`, "+inf"));
+    const members = await this.#run(() =>
+      this.#client.zRangeByScoreWithScores(this.#prefix + key, `(${above}`, "+inf"),
+    );
     return members.map(({ value, score }) => ({ member: value, score }));
   }
 
   async close(): Promise<void> {
     await this.#localCounts.close();
-    if (this.#client.isOpen) await this.#client.close();
-    else this.#client.destroy();
+    await this.#connection.close();
   }
 
   async #run<T>(command: () => Promise<T>): Promise<T> {
-    if (!this.#client.isReady) throw new StateUnavailable("not connected to Redis");
+    if (!this.#connection.isReady) throw new StateUnavailable("not connected to Redis");
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(

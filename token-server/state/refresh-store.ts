@@ -35,8 +35,13 @@ export class RefreshStore extends JsonRecords<RefreshTokenRecord> {
    */
   async revokeFamily(familyId: string, ttlSeconds: number): Promise<FamilyMember[]> {
     await this.#store.set(stateKeys.familyRevoked(familyId), "1", ttlSeconds);
-    const members = await this.#store.sortedSetRange(stateKeys.familyMembers(familyId), Math.floor(Date.now() / 1000));
-    return members.map(({ member, score }) => ({ id: member, expiresAt: score }));
+    const now = Math.floor(Date.now() / 1000);
+    // Two reads, not one step: the legacy set is never written any more, so nothing can join it meanwhile.
+    const [members, legacy] = await Promise.all([
+      this.#store.sortedSetRange(stateKeys.familyMembers(familyId), now),
+      this.#store.sortedSetRange(stateKeys.legacyFamilyMembers(familyId), now),
+    ]);
+    return [...members, ...legacy].map(({ member, score }) => ({ id: member, expiresAt: score }));
   }
 
   isFamilyRevoked(familyId: string): Promise<boolean> {

@@ -28,7 +28,7 @@ export interface Store {
   delete(key: string): Promise<void>;
   /**
    * Atomically removes `key` and keeps its value under `spentKey` for
-   * `spentTtlSeconds`: the first take gets the value (first: true); later takes get
+   * `spentTtlSeconds` (the two keys share a hash tag: one Redis Cluster slot): the first take gets the value (first: true); later takes get
    * the spent copy (first: false); undefined when neither exists.
    */
   take(key: string, spentKey: string, spentTtlSeconds: number): Promise<{ value: string; first: boolean } | undefined>;
@@ -42,7 +42,7 @@ export interface Store {
   /**
    * Adds members to a sorted set, drops those scored at or below `dropAtOrBelow`,
    * and keeps the set at least `ttlSeconds` (never shortens it). Atomically with that,
-   * tells whether `guardKey` exists (true: it does).
+   * tells whether `guardKey` exists (true: it does). `key` and `guardKey` share a hash tag.
    */
   sortedSetAdd(
     key: string,

@@ -102,14 +102,15 @@ may only write registry keys; the token server may only read them and read/write
 keys (registry/registry-keys.ts, token-server/state/state-keys.ts); the default user may
 only PING (the readiness probe). docs/security.md lists the same users for an external Redis. */}}
 {{- define "tollgate.redisAclUsers" -}}
+{{- $p := .Values.redis.keyPrefix -}}
 - "default on nopass resetkeys resetchannels -@all +ping"
-- "tollgate-operator on >$(REDIS_OPERATOR_PASSWORD) resetkeys resetchannels ~tollgate:registry:* &tollgate:registry:* -@all +ping +auth +hello +select +hget +get +exists +eval +evalsha +hset +hdel +incr +set +publish"
-- "tollgate-token-server on >$(REDIS_TOKEN_SERVER_PASSWORD) resetkeys resetchannels %R~tollgate:registry:* ~tollgate:state:* &tollgate:registry:* -@all +ping +auth +hello +select +get +hget +hgetall +multi +exec +discard +subscribe +unsubscribe +set +getdel +del +exists +eval +evalsha +incr +expire +pttl +zadd +zremrangebyscore +zrangebyscore"
+- "tollgate-operator on >$(REDIS_OPERATOR_PASSWORD) resetkeys resetchannels ~{{ $p }}registry:* &{{ $p }}registry:* -@all +ping +auth +hello +select +hget +get +exists +eval +evalsha +hset +hdel +incr +set +publish +spublish"
+- "tollgate-token-server on >$(REDIS_TOKEN_SERVER_PASSWORD) resetkeys resetchannels %R~{{ $p }}registry:* ~{{ $p }}state:* &{{ $p }}registry:* -@all +ping +auth +hello +select +get +hget +hgetall +multi +exec +discard +subscribe +unsubscribe +ssubscribe +sunsubscribe +set +getdel +del +exists +eval +evalsha +incr +expire +pttl +zadd +zremrangebyscore +zrangebyscore"
 {{- end -}}
 
 {{/* A component's Redis credentials and URL: (dict "root" $ "component" "operator"|"tokenServer").
 Bundled: its ACL user and password from the auth Secret. External: redis.external.users.<component>
-(or the shared passwordSecret), and the CA bundle for rediss:// when set. */}}
+(or the shared passwordSecret), the topology, and the CA bundle for rediss:// when set. Both: the key prefix. */}}
 {{- define "tollgate.redisEnv" -}}
 {{- $root := .root -}}
 {{- $values := $root.Values.redis -}}
@@ -137,11 +138,15 @@ Bundled: its ACL user and password from the auth Secret. External: redis.externa
 {{- end }}
 - name: TOLLGATE_REDIS_URL
   value: {{ regexReplaceAll "^(rediss?://)" $values.external.url (printf "${1}%s" $credentials) | quote }}
+- name: TOLLGATE_REDIS_MODE
+  value: {{ $values.external.topology | quote }}
 {{- with $values.external.tls.caSecret.name }}
-- name: NODE_EXTRA_CA_CERTS
+- name: TOLLGATE_REDIS_CA_FILE
   value: /var/run/tollgate/redis-ca/{{ $values.external.tls.caSecret.key }}
 {{- end }}
 {{- end }}
+- name: TOLLGATE_REDIS_KEY_PREFIX
+  value: {{ $values.keyPrefix | quote }}
 {{- end -}}
 
 {{/* The external Redis's CA bundle: the volume and its mount, when redis.external.tls.caSecret is set. */}}
