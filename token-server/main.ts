@@ -86,6 +86,16 @@ async function main(): Promise<void> {
     log,
     resyncIntervalMs: config.resyncIntervalSeconds * 1000,
     processMetrics: true,
+    ...(config.serviceAccountIssuer === undefined
+      ? {}
+      : {
+          workloadIdentity: {
+            issuer: config.serviceAccountIssuer,
+            ...(config.serviceAccountAudience === undefined ? {} : { audience: config.serviceAccountAudience }),
+            ...(config.serviceAccountCaFile === undefined ? {} : { caFile: config.serviceAccountCaFile }),
+            ...(config.serviceAccountTokenFile === undefined ? {} : { tokenFile: config.serviceAccountTokenFile }),
+          },
+        }),
     settings: {
       maxBodyBytes: config.maxBodyBytes,
       authFailureLimit: config.authFailureLimit,

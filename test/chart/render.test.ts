@@ -140,7 +140,10 @@ describe("rendered objects", () => {
       "oauthclients/finalizers",
       "oauthclients/status",
       "secrets",
+      "serviceaccounts",
     ]);
+    const accounts = rules.find((r) => r.resources.includes("serviceaccounts"));
+    assert.deepEqual(accounts?.verbs, ["list", "watch"], "ServiceAccounts: metadata only, never tokens");
     for (const rule of rules) assert.ok(!rule.verbs.includes("*") && !rule.resources.includes("*"), "no wildcards");
   });
 
