@@ -63,6 +63,14 @@ export async function verifyServiceAccountToken(ctx: Ctx, record: ClientRecord, 
     }));
   } catch (error) {
     const reason = error instanceof errors.JOSEError ? `${error.code}: ${error.message}` : String(error);
+    if (!isTokenFault(error)) {
+      // The keys could not be fetched: the issuer's outage, not the client's failure.
+      ctx.state.server.log.warn("service-account issuer keys unavailable", { error });
+      throw new TemporarilyUnavailable(
+        "the cluster's service-account issuer keys cannot be fetched; retry later",
+        `service-account JWKS: ${reason}`,
+      );
+    }
     throw new InvalidClient(`the ServiceAccount token is invalid: ${describe(error)}`, reason);
   }
   const kube = (claims["kubernetes.io"] ?? {}) as KubernetesClaims;
@@ -96,6 +104,21 @@ export async function verifyServiceAccountToken(ctx: Ctx, record: ClientRecord, 
     if (!fresh)
       throw new InvalidClient("this ServiceAccount token was already used (the client takes each token once)");
   }
+}
+
+/** Whether jose refused the token itself (else it could not fetch the keys to judge it). */
+function isTokenFault(error: unknown): boolean {
+  return (
+    error instanceof errors.JWTClaimValidationFailed ||
+    error instanceof errors.JWTExpired ||
+    error instanceof errors.JWTInvalid ||
+    error instanceof errors.JWSInvalid ||
+    error instanceof errors.JWSSignatureVerificationFailed ||
+    error instanceof errors.JWKSNoMatchingKey ||
+    error instanceof errors.JWKSMultipleMatchingKeys ||
+    error instanceof errors.JOSEAlgNotAllowed ||
+    error instanceof errors.JOSENotSupported
+  );
 }
 
 /** What the client is told about a token jose refused (the code, never the token). */
