@@ -2,6 +2,8 @@
 //   tollgate operator [flags]       the operator (operator/main.ts)
 //   tollgate token-server [flags]   the token server (token-server/main.ts)
 //   tollgate fetch URL              GET a URL, exit 0 on a 2xx (the chart's `helm test` hook)
+//   tollgate fetch --client-id ...  a workload-identity client's access token from the pod's
+//                                   ServiceAccount token, into a file kept fresh (bin/fetch/main.ts)
 const [command, ...rest] = process.argv.slice(2);
 process.argv.splice(2, process.argv.length, ...rest);
 
@@ -13,6 +15,10 @@ switch (command) {
     await import("../token-server/main.ts");
     break;
   case "fetch": {
+    if (rest.some((arg) => arg.startsWith("--"))) {
+      const { main } = await import("./fetch/main.ts");
+      process.exit(await main(rest));
+    }
     const url = rest[0];
     if (!url) throw new Error("usage: tollgate fetch URL");
     const response = await fetch(url, { signal: AbortSignal.timeout(10_000) });
