@@ -20,7 +20,8 @@ export function issuerFetch(options: { caFile?: string; tokenFile?: string }): I
         reject(new Error(`the service-account issuer must be reached over https, not ${target.protocol}`));
         return;
       }
-      const headers: Record<string, string> = { accept: "application/json" };
+      // kube-apiserver answers the JWKS only as application/jwk-set+json (406 to application/json alone).
+      const headers: Record<string, string> = { accept: "application/json, application/jwk-set+json" };
       if (options.tokenFile) headers.authorization = `Bearer ${readFileSync(options.tokenFile, "utf8").trim()}`;
       const req = request(
         target,
