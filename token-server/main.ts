@@ -104,6 +104,12 @@ async function main(): Promise<void> {
       ...(config.usersFile === undefined ? {} : { usersFile: config.usersFile }),
     },
   });
+  const serviceAccounts = running.server.serviceAccountIssuer;
+  if (serviceAccounts)
+    log.info("workload identity on: ServiceAccount tokens of this issuer authenticate workload_identity clients", {
+      issuer: serviceAccounts.issuer,
+      audience: serviceAccounts.audience,
+    });
   if (config.standalone) {
     const { describeClients } = await import("./standalone.ts");
     process.stdout.write(`${describeClients(standaloneClients, running.server.settings.tokenEndpoint)}\n`);

@@ -252,10 +252,49 @@ test("refused with invalid_client: another ServiceAccount, another namespace, an
   }
 });
 
-test("after the ServiceAccount is deleted its token, still validly signed, is refused", async () => {
+test("tokenReuse once: a token minted with the TokenRequest API authenticates once", async (t) => {
+  await createClient("team-a", "orders-once", {
+    grantTypes: ["client_credentials"],
+    subject: "team-a/orders-once",
+    workloadIdentity: { serviceAccounts: ["orders"], tokenReuse: "once" },
+  });
+  const pod = await tokenPod("team-a", "orders");
+  const uid = (await kube.core.readNamespacedPod({ namespace: "team-a", name: pod })).metadata?.uid as string;
+  const mint = async () =>
+    (
+      await kube.core.createNamespacedServiceAccountToken({
+        namespace: "team-a",
+        name: "orders",
+        body: {
+          spec: {
+            audiences: [ISSUER],
+            expirationSeconds: 600,
+            boundObjectRef: { apiVersion: "v1", kind: "Pod", name: pod, uid },
+          },
+        },
+      })
+    ).status?.token as string;
+  const token = await mint();
+  assert.equal((await exchange(token, "orders-once.team-a")).status, 200);
+  assert.deepEqual(await exchange(token, "orders-once.team-a"), {
+    status: 401,
+    body: {
+      error: "invalid_client",
+      error_description: "this ServiceAccount token was already used (the client takes each token once)",
+    },
+  });
+  assert.equal((await exchange(await mint(), "orders-once.team-a")).status, 200, "a fresh token works");
+  // The default client reuses: the same token twice is fine there.
+  assert.equal((await exchange(token, "orders.team-a")).status, 200);
+  assert.equal((await exchange(token, "orders.team-a")).status, 200);
+  t.diagnostic(`jti ${String(decodeJwt(token).jti)}`);
+});
+
+test("after the ServiceAccount is deleted its token, still validly signed, is refused", async (t) => {
   const token = await podToken("team-a", await tokenPod("team-a", "batch"));
   assert.equal((await exchange(token, "orders.team-a")).status, 200);
   await kube.core.deleteNamespacedServiceAccount({ namespace: "team-a", name: "batch" });
+  const deletedAt = Date.now();
   const refused = await waitFor(
     "the deleted ServiceAccount's token refused",
     async () => {
@@ -264,6 +303,7 @@ test("after the ServiceAccount is deleted its token, still validly signed, is re
     },
     { timeoutMs: 60_000, intervalMs: 500 },
   );
+  t.diagnostic(`refused ${Date.now() - deletedAt} ms after the ServiceAccount was deleted`);
   assert.deepEqual(refused.body, {
     error: "invalid_client",
     error_description: "ServiceAccount 'batch' is not one this client's workloadIdentity names, or it no longer exists",
