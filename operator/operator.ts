@@ -95,6 +95,7 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   });
   manager.addSource(oauthClients.oauthClients);
   manager.addSource(oauthClients.secrets);
+  manager.addSource(oauthClients.serviceAccounts);
   manager.addSource(oauthClients.tenancy.policies);
   manager.addSource(oauthClients.tenancy.namespaces);
   manager.addController(oauthClients.spec, metrics);

@@ -2,9 +2,15 @@
 // the registry record. Shared by the operator and the standalone token server, so a
 // manifest means the same thing on a laptop as on a cluster.
 import { createPublicKey, type JsonWebKey } from "node:crypto";
-import type { OAuthClient, SecretKeyRef } from "../api/v1alpha1/oauthclient.ts";
+import type { OAuthClient, SecretKeyRef, WorkloadIdentity } from "../api/v1alpha1/oauthclient.ts";
 import { parseDuration } from "./duration.ts";
-import { type ClientRecord, type JsonWebKeySet, REGISTRY_VERSION, type StoredSecret } from "./record.ts";
+import {
+  type ClientRecord,
+  type CompiledWorkloadIdentity,
+  type JsonWebKeySet,
+  REGISTRY_VERSION,
+  type StoredSecret,
+} from "./record.ts";
 import { parseUserClaims } from "./user-claims.ts";
 
 export const DEFAULTS = {
@@ -91,9 +97,15 @@ export interface CompileInput {
   clientId: string;
   secrets: StoredSecret[];
   lookup: SecretValueLookup;
+  /**
+   * The UID of a ServiceAccount of the resource's namespace, undefined when it does not
+   * exist (the operator, from its ServiceAccount cache). Absent in standalone mode: the
+   * named ServiceAccounts are taken as they are, without UIDs.
+   */
+  serviceAccountUid?: (name: string) => string | undefined;
 }
 
-export function compileRecord({ resource, clientId, secrets, lookup }: CompileInput): ClientRecord {
+export function compileRecord({ resource, clientId, secrets, lookup, serviceAccountUid }: CompileInput): ClientRecord {
   const { metadata, spec } = resource;
   const refs = referencedSecrets(resource);
   const secretValue = (field: string): string | undefined => {
@@ -128,7 +140,7 @@ export function compileRecord({ resource, clientId, secrets, lookup }: CompileIn
     scopes: spec.scopes ?? [],
     defaultScopes: spec.defaultScopes ?? [],
     audiences: spec.audiences ?? [],
-    tokenEndpointAuthMethod: spec.tokenEndpointAuthMethod ?? (clientType === "public" ? "none" : "client_secret_basic"),
+    tokenEndpointAuthMethod: spec.tokenEndpointAuthMethod ?? defaultAuthMethod(resource),
     secrets,
     accessToken: {
       lifetimeSeconds: parseDuration(spec.accessToken?.lifetime ?? DEFAULTS.accessTokenLifetime),
@@ -147,6 +159,8 @@ export function compileRecord({ resource, clientId, secrets, lookup }: CompileIn
   if (spec.defaultAudience) record.defaultAudience = spec.defaultAudience;
   if (spec.subject) record.subject = spec.subject;
   if (spec.jwksUri) record.jwksUri = spec.jwksUri;
+  if (spec.workloadIdentity)
+    record.workloadIdentity = compileWorkloadIdentity(spec.workloadIdentity, serviceAccountUid);
   const clientJwks = spec.jwks ?? jwksFrom("spec.jwksSecretRef");
   if (clientJwks) record.jwks = parseJwks("spec.jwks", JSON.stringify(clientJwks));
   if (spec.revokeTokensIssuedBefore) {
@@ -194,6 +208,28 @@ export function compileRecord({ resource, clientId, secrets, lookup }: CompileIn
     };
   }
   return record;
+}
+
+function defaultAuthMethod(resource: OAuthClient): ClientRecord["tokenEndpointAuthMethod"] {
+  if (resource.spec.clientType === "public") return "none";
+  return resource.spec.workloadIdentity ? "workload_identity" : "client_secret_basic";
+}
+
+/**
+ * With a ServiceAccount lookup (the operator), a named ServiceAccount that does not exist
+ * is left out and each one that does is pinned to its UID: deleting a ServiceAccount ends
+ * its tokens' use here even though their signatures still verify.
+ */
+function compileWorkloadIdentity(
+  identity: WorkloadIdentity,
+  serviceAccountUid: ((name: string) => string | undefined) | undefined,
+): CompiledWorkloadIdentity {
+  const serviceAccounts = [...new Set(identity.serviceAccounts)].flatMap((name) => {
+    if (!serviceAccountUid) return [{ name }];
+    const uid = serviceAccountUid(name);
+    return uid === undefined ? [] : [{ name, uid }];
+  });
+  return { serviceAccounts, tokenReuse: identity.tokenReuse ?? "allow" };
 }
 
 /** The users Secret's claims key: absent is fine (htpasswd alone), unless claimsKey named it. */

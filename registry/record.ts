@@ -53,6 +53,24 @@ export interface CompiledIdentityMapping {
   userClaims?: Record<string, UserClaims>;
 }
 
+/** A ServiceAccount that may authenticate as the client (workload identity). */
+export interface AllowedServiceAccount {
+  name: string;
+  /**
+   * The UID of the ServiceAccount the operator saw: a token must carry it, so a token of
+   * a deleted ServiceAccount (or of an earlier one of the same name) is refused. Absent in
+   * standalone mode, where nothing watches ServiceAccounts: the name alone is checked.
+   */
+  uid?: string;
+}
+
+/** Secretless in-cluster clients: projected ServiceAccount tokens of the client's namespace. */
+export interface CompiledWorkloadIdentity {
+  /** Only the ServiceAccounts that exist (operator), each with its UID; a deleted one is left out. */
+  serviceAccounts: AllowedServiceAccount[];
+  tokenReuse: "allow" | "once";
+}
+
 export interface ClientRecord {
   registryVersion: typeof REGISTRY_VERSION;
   clientId: string;
@@ -83,6 +101,8 @@ export interface ClientRecord {
   /** The client's keys for private_key_jwt (inline or resolved from a Secret). */
   jwks?: JsonWebKeySet;
   jwksUri?: string;
+  /** The ServiceAccounts whose projected tokens authenticate as this client (workload_identity). */
+  workloadIdentity?: CompiledWorkloadIdentity;
   accessToken: { lifetimeSeconds: number; format: "jwt" | "opaque" };
   refreshToken: { lifetimeSeconds: number; issuance: RefreshIssuance; forAssertionGrants: boolean };
   identityMapping?: CompiledIdentityMapping;

@@ -46,6 +46,11 @@ export interface Config {
   registrationEndpoint: string | undefined;
   trustedProxies: string[];
   shutdownTimeoutSeconds: number;
+  /** The cluster's service-account issuer: set, workload_identity clients authenticate with its tokens. */
+  serviceAccountIssuer: string | undefined;
+  serviceAccountAudience: string | undefined;
+  serviceAccountCaFile: string | undefined;
+  serviceAccountTokenFile: string | undefined;
 }
 
 interface Option {
@@ -181,6 +186,26 @@ const OPTIONS = [
     default: "25s",
     help: "on SIGTERM, drain and close within this, then exit regardless",
   },
+  {
+    flag: "service-account-issuer",
+    env: "TOLLGATE_SERVICE_ACCOUNT_ISSUER",
+    help: "the cluster's ServiceAccount token issuer (kube-apiserver --service-account-issuer): workload identity on [off]",
+  },
+  {
+    flag: "service-account-audience",
+    env: "TOLLGATE_SERVICE_ACCOUNT_AUDIENCE",
+    help: "the aud a ServiceAccount token must carry [the issuer]",
+  },
+  {
+    flag: "service-account-ca-file",
+    env: "TOLLGATE_SERVICE_ACCOUNT_CA_FILE",
+    help: "CA bundle of the service-account issuer's HTTPS (the cluster CA) [system CAs]",
+  },
+  {
+    flag: "service-account-token-file",
+    env: "TOLLGATE_SERVICE_ACCOUNT_TOKEN_FILE",
+    help: "bearer token for the issuer's discovery and JWKS, re-read per fetch [none: anonymous]",
+  },
   { flag: "help", env: "", boolean: true, help: "print this and exit" },
 ] as const satisfies readonly Option[];
 
@@ -251,7 +276,13 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv = process.env)
       .map((cidr) => cidr.trim())
       .filter((cidr) => cidr !== ""),
     shutdownTimeoutSeconds: seconds("shutdown-timeout"),
+    serviceAccountIssuer: pick("service-account-issuer"),
+    serviceAccountAudience: pick("service-account-audience"),
+    serviceAccountCaFile: pick("service-account-ca-file"),
+    serviceAccountTokenFile: pick("service-account-token-file"),
   };
+  if (config.serviceAccountIssuer !== undefined && !config.serviceAccountIssuer.startsWith("https://"))
+    throw new Error("--service-account-issuer must be an https URL (the API server serves its discovery over TLS)");
   new TrustedProxies(config.trustedProxies); // throws on a malformed CIDR, at start rather than per request
   if (config.managementPort !== 0 && config.managementPort === config.port)
     throw new Error("--management-port must differ from --port: the public port must not serve /metrics");

@@ -92,6 +92,16 @@ async function main(): Promise<void> {
     log,
     resyncIntervalMs: config.resyncIntervalSeconds * 1000,
     processMetrics: true,
+    ...(config.serviceAccountIssuer === undefined
+      ? {}
+      : {
+          workloadIdentity: {
+            issuer: config.serviceAccountIssuer,
+            ...(config.serviceAccountAudience === undefined ? {} : { audience: config.serviceAccountAudience }),
+            ...(config.serviceAccountCaFile === undefined ? {} : { caFile: config.serviceAccountCaFile }),
+            ...(config.serviceAccountTokenFile === undefined ? {} : { tokenFile: config.serviceAccountTokenFile }),
+          },
+        }),
     settings: {
       maxBodyBytes: config.maxBodyBytes,
       authFailureLimit: config.authFailureLimit,
@@ -101,6 +111,12 @@ async function main(): Promise<void> {
       ...(config.registrationEndpoint === undefined ? {} : { registrationEndpoint: config.registrationEndpoint }),
     },
   });
+  const serviceAccounts = running.server.serviceAccountIssuer;
+  if (serviceAccounts)
+    log.info("workload identity on: ServiceAccount tokens of this issuer authenticate workload_identity clients", {
+      issuer: serviceAccounts.issuer,
+      audience: serviceAccounts.audience,
+    });
   if (config.standalone) {
     const { describeClients } = await import("./standalone.ts");
     process.stdout.write(`${describeClients(standaloneClients, running.server.settings.tokenEndpoint)}\n`);

@@ -14,6 +14,7 @@ import type { KeyRing } from "./key-ring.ts";
 import type { Metrics } from "./metrics.ts";
 import type { TrustedProxies } from "./source-address.ts";
 import type { TokenState } from "./state/token-state.ts";
+import type { ServiceAccountIssuer } from "./workload-identity/service-account-issuer.ts";
 
 export interface ServerSettings {
   issuer: string;
@@ -42,6 +43,8 @@ export interface TokenServer {
   keys: KeyRing;
   state: TokenState;
   failures: FailureLimiter;
+  /** The cluster's service-account issuer (workload_identity clients); absent unless configured. */
+  serviceAccountIssuer?: ServiceAccountIssuer;
   proxies: TrustedProxies;
   metrics: Metrics;
   /** Off (no-op) unless OTEL_EXPORTER_OTLP_* names an endpoint (common/tracing.ts). */

@@ -16,6 +16,8 @@ import type { ServerSettings, TokenServer } from "./request-context.ts";
 import { TrustedProxies } from "./source-address.ts";
 import type { TokenState } from "./state/token-state.ts";
 import { followTlsFiles, readTlsPair, type TlsFiles } from "./tls.ts";
+import { type IssuerFetch, issuerFetch } from "./workload-identity/issuer-fetch.ts";
+import { ServiceAccountIssuer } from "./workload-identity/service-account-issuer.ts";
 
 export interface TokenServerOptions {
   host: string;
@@ -41,8 +43,21 @@ export interface TokenServerOptions {
   metricsClientLimit?: number;
   /** Spans of the token, introspection and revocation endpoints; default off. */
   tracing?: Tracing;
+  /** Trust the cluster's ServiceAccount tokens (workload_identity clients); default off. */
+  workloadIdentity?: WorkloadIdentityOptions;
   /** Redis connections reported as tollgate_token_server_redis_up, by name. */
   redisConnections?: Record<string, () => boolean>;
+}
+
+export interface WorkloadIdentityOptions {
+  /** The cluster's service-account issuer (its tokens' iss; discovery is read from it). */
+  issuer: string;
+  /** The aud a token must carry; default the Tollgate issuer. */
+  audience?: string;
+  caFile?: string;
+  tokenFile?: string;
+  /** How the issuer is reached; default HTTPS with caFile and tokenFile (issuer-fetch.ts). */
+  fetch?: IssuerFetch;
 }
 
 export interface RunningTokenServer {
@@ -63,6 +78,19 @@ export interface RunningTokenServer {
    * connections still open at the deadline are cut.
    */
   drain(timeoutMs: number): Promise<void>;
+}
+
+function serviceAccountIssuer(options: WorkloadIdentityOptions, tollgateIssuer: string): ServiceAccountIssuer {
+  return new ServiceAccountIssuer({
+    issuer: options.issuer,
+    audience: options.audience ?? tollgateIssuer,
+    fetch:
+      options.fetch ??
+      issuerFetch({
+        ...(options.caFile === undefined ? {} : { caFile: options.caFile }),
+        ...(options.tokenFile === undefined ? {} : { tokenFile: options.tokenFile }),
+      }),
+  });
 }
 
 /** A connection with nothing in flight for this long is idle, not between two requests of a busy client. */
@@ -115,6 +143,9 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Run
       (clientId) => metrics.lockout(clientId),
     ),
     proxies: new TrustedProxies(settings.trustedProxies),
+    ...(options.workloadIdentity
+      ? { serviceAccountIssuer: serviceAccountIssuer(options.workloadIdentity, issuer) }
+      : {}),
     metrics,
     tracing: options.tracing ?? NO_TRACING,
     log: options.log,

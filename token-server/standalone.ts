@@ -69,7 +69,9 @@ export async function loadManifests(
       continue;
     }
     const confidential = (resource.spec?.clientType ?? "confidential") === "confidential";
-    const method = resource.spec?.tokenEndpointAuthMethod ?? (confidential ? "client_secret_basic" : "none");
+    const method =
+      resource.spec?.tokenEndpointAuthMethod ??
+      (!confidential ? "none" : resource.spec?.workloadIdentity ? "workload_identity" : "client_secret_basic");
     const hasSecret = confidential && (method === "client_secret_basic" || method === "client_secret_post");
     const secret = hasSecret ? generateSecret() : undefined;
     try {

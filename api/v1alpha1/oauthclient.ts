@@ -23,7 +23,12 @@ export const GRANT_TYPES = [
 export type GrantType = (typeof GRANT_TYPES)[number];
 
 export type ClientType = "confidential" | "public";
-export type TokenEndpointAuthMethod = "client_secret_basic" | "client_secret_post" | "private_key_jwt" | "none";
+export type TokenEndpointAuthMethod =
+  | "client_secret_basic"
+  | "client_secret_post"
+  | "private_key_jwt"
+  | "workload_identity"
+  | "none";
 export type RefreshIssuance = "reuse" | "rotate" | "rotateAndReset";
 
 /** A key inside a Secret in the resource's namespace. */
@@ -74,6 +79,17 @@ export interface ClaimMapping {
   from: string;
   /** Claim name in the access token. */
   to: string;
+}
+
+/**
+ * Secretless in-cluster clients: pods of these ServiceAccounts (this namespace only)
+ * authenticate with their projected ServiceAccount token as an RFC 7523 client assertion.
+ */
+export interface WorkloadIdentity {
+  /** ServiceAccount names in the OAuthClient's own namespace. */
+  serviceAccounts: string[];
+  /** allow (default): a token authenticates until it expires; once: each token's jti once. */
+  tokenReuse?: "allow" | "once";
 }
 
 export interface IdentityMapping {
@@ -143,6 +159,8 @@ export interface OAuthClientSpec {
   jwks?: Jwks;
   jwksUri?: string;
   jwksSecretRef?: SecretKeyRef;
+  /** The ServiceAccounts whose tokens authenticate as this client (tokenEndpointAuthMethod workload_identity). */
+  workloadIdentity?: WorkloadIdentity;
   accessToken?: { lifetime?: string; format?: "jwt" | "opaque" };
   refreshToken?: { lifetime?: string; issuance?: RefreshIssuance; forAssertionGrants?: boolean };
   identityMapping?: IdentityMapping;

@@ -11,6 +11,12 @@ export async function token(context: PluginContext, name: string): Promise<void>
   const client = await readClient(context, name);
   if (!client.spec.grantTypes.includes("client_credentials"))
     throw new PluginError(`oauthclient "${name}" does not have the client_credentials grant`);
+  if (client.spec.workloadIdentity)
+    throw new PluginError(
+      `oauthclient "${name}" has no secret: its pods authenticate with their ServiceAccount token ` +
+        `(workloadIdentity: ${client.spec.workloadIdentity.serviceAccounts.join(", ")}); ` +
+        "run `tollgate fetch --once` in such a pod (docs/workload-identity.md)",
+    );
   const secretName = client.status?.secretName ?? credentialsSecretName(client);
   const secret = await readSecret(context.kube, context.namespace, secretName);
   if (!secret) throw new PluginError(`secret "${secretName}" not found: is oauthclient "${name}" Ready?`);

@@ -1,7 +1,7 @@
 // What wakes the OAuthClient reconciler, as named sources, indexes, predicates and map
 // functions (controller-runtime's Watches): each is a pure function of an informer
 // event and the cache's indexes, so each can be tested alone.
-import type { V1Secret } from "@kubernetes/client-node";
+import type { V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import { FINALIZER, GROUP, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { referencedSecrets } from "../../registry/compile.ts";
 import type { IndexFunction, InformerEventType } from "../controller/informer.ts";
@@ -18,6 +18,9 @@ export const OAUTHCLIENT_INDEXES = {
     const ns = o.metadata.namespace ?? "";
     return [credentialsSecretName(o), ...referencedSecrets(o).map((r) => r.ref.name)].map((n) => `${ns}/${n}`);
   },
+  /** The ServiceAccounts a workload-identity client names, as "namespace/name". */
+  serviceAccount: (o: OAuthClient) =>
+    (o.spec.workloadIdentity?.serviceAccounts ?? []).map((n) => `${o.metadata.namespace ?? ""}/${n}`),
 } as const satisfies Record<string, IndexFunction<OAuthClient>>;
 
 export type OAuthClientIndex = keyof typeof OAUTHCLIENT_INDEXES;
@@ -77,6 +80,17 @@ export function secretReaders(lookup: IndexLookup): MapFunction<V1Secret> {
     for (const owner of secret.metadata?.ownerReferences ?? [])
       if (owner.kind === "OAuthClient" && owner.apiVersion.startsWith(`${GROUP}/`)) keys.add(`${ns}/${owner.name}`);
     return [...keys];
+  };
+}
+
+/**
+ * The clients naming a ServiceAccount: when it appears, goes, or comes back with a new
+ * UID, their records gain or lose it (registry/compile.ts pins each to its UID).
+ */
+export function serviceAccountUsers(lookup: IndexLookup): MapFunction<V1ServiceAccount> {
+  return (type, account, previous) => {
+    if (type === "update" && previous?.metadata?.uid === account.metadata?.uid) return [];
+    return lookup("serviceAccount", `${account.metadata?.namespace ?? ""}/${account.metadata?.name}`);
   };
 }
 

@@ -1,7 +1,7 @@
 // The OAuthClient controller: its sources (OAuthClients and Secrets in the watched
 // namespaces), its watches (oauthclient-watches.ts) and its reconciler
 // (reconcile/oauthclient-reconciler.ts), ready to be added to the manager.
-import { type KubeConfig, setHeaderOptions, type V1Secret } from "@kubernetes/client-node";
+import { type KubeConfig, setHeaderOptions, type V1Secret, type V1ServiceAccount } from "@kubernetes/client-node";
 import { GROUP, type OAuthClient, PLURAL, VERSION } from "../../api/v1alpha1/oauthclient.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { RegistryWriter } from "../../registry/record.ts";
@@ -15,7 +15,14 @@ import type { EventRecorder } from "../reconcile/events.ts";
 import { OAuthClientReconciler } from "../reconcile/oauthclient-reconciler.ts";
 import type { Claimant, ReconcileContext } from "../reconcile/reconcile-context.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../reconcile/secret.ts";
-import { type IndexLookup, OAUTHCLIENT_INDEXES, otherClaimants, ownKey, secretReaders } from "./oauthclient-watches.ts";
+import {
+  type IndexLookup,
+  OAUTHCLIENT_INDEXES,
+  otherClaimants,
+  ownKey,
+  secretReaders,
+  serviceAccountUsers,
+} from "./oauthclient-watches.ts";
 import { OwnWrites } from "./own-writes.ts";
 import { namespacesToRecheck, type PolicySources, policySources } from "./policy-sources.ts";
 
@@ -36,6 +43,7 @@ export interface OAuthClientController {
   spec: ControllerSpec;
   oauthClients: InformerGroup<OAuthClient>;
   secrets: InformerGroup<V1Secret>;
+  serviceAccounts: InformerGroup<V1ServiceAccount>;
   /** OAuthClientPolicies and Namespaces, for the tenancy decision. */
   tenancy: PolicySources;
 }
@@ -58,6 +66,7 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
     );
   const oauthClients = group<OAuthClient>("oauthclients", (ns) => oauthClientSource(kube, ns));
   const secrets = group<V1Secret>("secrets", (ns) => secretSource(kube, ns));
+  const serviceAccounts = group<V1ServiceAccount>("serviceaccounts", (ns) => serviceAccountSource(kube, ns));
   for (const informer of oauthClients.members)
     for (const [name, index] of Object.entries(OAUTHCLIENT_INDEXES)) informer.addIndex(name, index);
   const lookup: IndexLookup = (index, value) => oauthClients.byIndex(index, value);
@@ -78,6 +87,7 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
     writing: (secret) => ownWrites.remember(secret),
     wrote: (secret) => ownWrites.wrote(secret),
     now: () => Date.now(),
+    serviceAccountUid: (namespace, name) => serviceAccounts.get(namespace, name)?.metadata?.uid,
     tenancy: {
       policies: () => tenancy.policies.list(),
       namespaceLabels: (namespace) => tenancy.namespaces.get("", namespace)?.metadata?.labels ?? {},
@@ -101,6 +111,10 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
         if (type === "delete") ownWrites.forget(secret);
         for (const key of readers(type, secret, previous)) enqueue(key);
       });
+      const accountUsers = serviceAccountUsers(lookup);
+      serviceAccounts.onEvent((type, account, previous) => {
+        for (const key of accountUsers(type, account, previous)) enqueue(key);
+      });
       // A policy change re-checks every client; a namespace's new labels re-check its clients.
       tenancy.policies.onEvent(() => {
         for (const key of oauthClients.keys()) enqueue(key);
@@ -111,7 +125,7 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
       });
     },
   };
-  return { spec, oauthClients, secrets, tenancy };
+  return { spec, oauthClients, secrets, serviceAccounts, tenancy };
 }
 
 /** Every OAuthClient in the cache claiming `clientId`. */
@@ -179,6 +193,33 @@ function secretSource(kube: KubeClients, namespace: string): ListWatchSource<V1S
             asList,
           )) as ListPage<V1Secret>,
     transform: trimSecretMetadata,
+  };
+}
+
+/**
+ * The ServiceAccounts of the watched namespaces, metadata only and trimmed to name,
+ * namespace and UID: workload-identity records pin each named ServiceAccount's UID.
+ */
+function serviceAccountSource(kube: KubeClients, namespace: string): ListWatchSource<V1ServiceAccount> {
+  const asList = setHeaderOptions("Accept", `${PARTIAL_OBJECT_METADATA}List;g=meta.k8s.io;v=v1`);
+  return {
+    watchPath: namespace ? `/api/v1/namespaces/${namespace}/serviceaccounts` : "/api/v1/serviceaccounts",
+    watchAccept: `${PARTIAL_OBJECT_METADATA};g=meta.k8s.io;v=v1`,
+    list: async ({ limit, continueToken }) =>
+      (namespace
+        ? await kube.core.listNamespacedServiceAccount({ namespace, limit, _continue: continueToken }, asList)
+        : await kube.core.listServiceAccountForAllNamespaces(
+            { limit, _continue: continueToken },
+            asList,
+          )) as ListPage<V1ServiceAccount>,
+    transform: ({ metadata }) => ({
+      metadata: {
+        name: metadata?.name,
+        namespace: metadata?.namespace,
+        uid: metadata?.uid,
+        resourceVersion: metadata?.resourceVersion,
+      },
+    }),
   };
 }
 

@@ -76,8 +76,8 @@ interface Facts extends CredentialsInput {
   keys: ReturnType<typeof secretKeys>;
   /**
    * The client authenticates without a client secret: a public client (`none`), or
-   * one that signs a JWT with its own key (`private_key_jwt`), for which a secret
-   * would be unusable.
+   * one that signs a JWT with its own key (`private_key_jwt`) or whose pods present
+   * their ServiceAccount token (`workloadIdentity`), for which a secret would be unusable.
    */
   secretless: boolean;
   /** The client secret the Secret holds now (never one for a client that takes none). */
@@ -107,7 +107,9 @@ export function decideCredentials(input: CredentialsInput): CredentialsOutcome &
   const { resource, existing } = input;
   const keys = secretKeys(resource);
   const secretless =
-    resource.spec.clientType === "public" || resource.spec.tokenEndpointAuthMethod === "private_key_jwt";
+    resource.spec.clientType === "public" ||
+    resource.spec.tokenEndpointAuthMethod === "private_key_jwt" ||
+    resource.spec.workloadIdentity !== undefined;
   const facts: Facts = {
     ...input,
     namespace: resource.metadata.namespace ?? "default",

@@ -28,6 +28,11 @@ export interface ReconcileContext {
   /** The API server's answer to that write (its resourceVersion identifies the event). */
   wrote(secret: V1Secret): void;
   now(): number;
+  /**
+   * The UID of a ServiceAccount, from the metadata-only ServiceAccount informer; undefined
+   * when there is none (workload identity leaves it out of the record).
+   */
+  serviceAccountUid(namespace: string, name: string): string | undefined;
   /** What the policy decision reads (policy-check.ts), from the informers. */
   tenancy: TenancyView;
 }

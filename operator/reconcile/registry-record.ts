@@ -41,7 +41,9 @@ export async function compile(
   if (credentials.previous && (credentials.previous.expiresAt ?? 0) > ctx.now()) secrets.push(credentials.previous);
   const lookup = await referencedSecretLookup(ctx, resource);
   try {
-    const record = compileRecord({ resource, clientId, secrets, lookup });
+    const namespace = resource.metadata.namespace ?? "default";
+    const serviceAccountUid = (name: string) => ctx.serviceAccountUid(namespace, name);
+    const record = compileRecord({ resource, clientId, secrets, lookup, serviceAccountUid });
     if (credentials.tokensRevokedBefore !== undefined)
       record.revokeTokensIssuedBefore = Math.max(record.revokeTokensIssuedBefore ?? 0, credentials.tokensRevokedBefore);
     return { ok: true, record };

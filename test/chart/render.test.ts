@@ -141,7 +141,10 @@ describe("rendered objects", () => {
       "oauthclients/finalizers",
       "oauthclients/status",
       "secrets",
+      "serviceaccounts",
     ]);
+    const accounts = rules.find((r) => r.resources.includes("serviceaccounts"));
+    assert.deepEqual(accounts?.verbs, ["list", "watch"], "ServiceAccounts: metadata only, never tokens");
     for (const rule of rules) assert.ok(!rule.verbs.includes("*") && !rule.resources.includes("*"), "no wildcards");
   });
 
@@ -501,6 +504,65 @@ describe("the conventions of the field's charts", () => {
     assert.ok(proxied);
     assert.equal(envOf(proxied).get("TOLLGATE_TRUSTED_PROXIES")?.value, "10.244.0.0/16,fd00::/8");
     await assert.rejects(renderChart(["tokenServer.trustedProxies={not-an-address}"]), /pattern/);
+  });
+
+  test("tokenServer.workloadIdentity: off by default; on, the issuer, audience, CA and discovery token reach the token server", async () => {
+    const defaults = await renderChart();
+    const [plain] = find(defaults, "Deployment", "tollgate-token-server");
+    assert.ok(plain);
+    assert.equal(envOf(plain).get("TOLLGATE_SERVICE_ACCOUNT_ISSUER"), undefined);
+    assert.equal(find(defaults, "ClusterRoleBinding", "tollgate-token-server-issuer-discovery").length, 0);
+
+    const on = await renderChart([
+      "tokenServer.workloadIdentity.enabled=true",
+      "tokenServer.workloadIdentity.audience=https://tollgate.example",
+    ]);
+    const [tokenServer] = find(on, "Deployment", "tollgate-token-server");
+    assert.ok(tokenServer);
+    const env = envOf(tokenServer);
+    assert.equal(env.get("TOLLGATE_SERVICE_ACCOUNT_ISSUER")?.value, "https://kubernetes.default.svc.cluster.local");
+    assert.equal(env.get("TOLLGATE_SERVICE_ACCOUNT_AUDIENCE")?.value, "https://tollgate.example");
+    assert.equal(env.get("TOLLGATE_SERVICE_ACCOUNT_CA_FILE")?.value, "/var/run/tollgate/service-account-issuer/ca.crt");
+    assert.equal(
+      env.get("TOLLGATE_SERVICE_ACCOUNT_TOKEN_FILE")?.value,
+      "/var/run/tollgate/service-account-issuer/token",
+    );
+    const pod = podSpec(tokenServer);
+    assert.equal(pod.automountServiceAccountToken, false, "no automounted API credentials, still");
+    const volume = (pod.volumes as { name: string; projected?: { sources: Record<string, unknown>[] } }[]).find(
+      (v) => v.name === "service-account-issuer",
+    );
+    assert.deepEqual(volume?.projected?.sources, [
+      { serviceAccountToken: { path: "token", expirationSeconds: 3600 } },
+      { configMap: { name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] } },
+    ]);
+    const [binding] = find(on, "ClusterRoleBinding", "tollgate-token-server-issuer-discovery");
+    assert.deepEqual((binding as unknown as { roleRef: unknown }).roleRef, {
+      apiGroup: "rbac.authorization.k8s.io",
+      kind: "ClusterRole",
+      name: "system:service-account-issuer-discovery",
+    });
+    assert.deepEqual((binding as unknown as { subjects: unknown }).subjects, [
+      { kind: "ServiceAccount", name: "tollgate-token-server", namespace: "tollgate-system" },
+    ]);
+
+    const anonymous = await renderChart([
+      "tokenServer.workloadIdentity.enabled=true",
+      "tokenServer.workloadIdentity.discoveryAuth=anonymous",
+      "tokenServer.workloadIdentity.caConfigMap=",
+      "tokenServer.workloadIdentity.issuer=https://oidc.example.com/cluster-1",
+    ]);
+    const [anonymousServer] = find(anonymous, "Deployment", "tollgate-token-server");
+    assert.ok(anonymousServer);
+    assert.equal(
+      envOf(anonymousServer).get("TOLLGATE_SERVICE_ACCOUNT_ISSUER")?.value,
+      "https://oidc.example.com/cluster-1",
+    );
+    assert.equal(envOf(anonymousServer).get("TOLLGATE_SERVICE_ACCOUNT_TOKEN_FILE"), undefined);
+    assert.equal(envOf(anonymousServer).get("TOLLGATE_SERVICE_ACCOUNT_CA_FILE"), undefined);
+    assert.equal(find(anonymous, "ClusterRoleBinding", "tollgate-token-server-issuer-discovery").length, 0);
+    await assert.rejects(renderChart(["tokenServer.workloadIdentity.issuer=http://plain.example"]), /pattern/);
+    await assert.rejects(renderChart(["tokenServer.workloadIdentity.discoveryAuth=kubeconfig"]), /discoveryAuth/);
   });
 
   test("topologySpreadConstraints: operator and token server replicas spread across nodes by default, as a preference", async () => {

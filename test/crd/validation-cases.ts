@@ -35,6 +35,15 @@ export const M = {
   publicRotation: "a public client has no secret to rotate: remove credentials.rotation",
   privateKeyJwtKeys: "private_key_jwt needs the client's public keys: set jwks, jwksUri or jwksSecretRef",
   oneKeySource: "set only one of jwks, jwksUri and jwksSecretRef",
+  workloadMethod:
+    "a client with workloadIdentity authenticates with its ServiceAccount token: tokenEndpointAuthMethod must be workload_identity (or left unset)",
+  workloadNeedsAccounts:
+    "workload_identity needs workloadIdentity.serviceAccounts: the ServiceAccounts that may authenticate as this client",
+  workloadPublic:
+    "a client with workloadIdentity is confidential (its pods prove who they are): remove clientType public",
+  workloadCredentials:
+    "a client with workloadIdentity has no secret to rotate or adopt: remove credentials.rotation and credentials.source",
+  workloadAccountName: "must be a ServiceAccount name of this namespace",
   privateJwk:
     'a JWK here must be a public key: remove the private key member "d" (and rotate that key, it has been exposed)',
   httpsUrl: "must be an https URL (http only on a loopback address, for development), without a fragment",
@@ -296,6 +305,32 @@ export const rejected: RejectCase[] = [
     name: "private_key_jwt without keys",
     spec: cc({ tokenEndpointAuthMethod: "private_key_jwt" }),
     expect: [["spec.tokenEndpointAuthMethod", M.privateKeyJwtKeys]],
+  },
+  // Workload identity
+  {
+    name: "workloadIdentity with a secret method",
+    spec: cc({ tokenEndpointAuthMethod: "client_secret_basic", workloadIdentity: { serviceAccounts: ["orders"] } }),
+    expect: [["spec.tokenEndpointAuthMethod", M.workloadMethod]],
+  },
+  {
+    name: "workload_identity without workloadIdentity",
+    spec: cc({ tokenEndpointAuthMethod: "workload_identity" }),
+    expect: [["spec.tokenEndpointAuthMethod", M.workloadNeedsAccounts]],
+  },
+  {
+    name: "workloadIdentity on a public client",
+    spec: publicApp({ workloadIdentity: { serviceAccounts: ["orders"] } }),
+    expect: [["spec.workloadIdentity", M.workloadPublic]],
+  },
+  {
+    name: "workloadIdentity with secret rotation",
+    spec: cc({ workloadIdentity: { serviceAccounts: ["orders"] }, credentials: { rotation: { every: "720h" } } }),
+    expect: [["spec.credentials", M.workloadCredentials]],
+  },
+  {
+    name: "workloadIdentity naming another namespace's ServiceAccount",
+    spec: cc({ workloadIdentity: { serviceAccounts: ["other-ns/orders"] } }),
+    expect: [["spec.workloadIdentity.serviceAccounts[0]", M.workloadAccountName]],
   },
   {
     name: "both jwks and jwksUri",
@@ -570,6 +605,14 @@ export const accepted: AcceptCase[] = [
       grantTypes: [SAML2_BEARER, "refresh_token"],
       refreshToken: { forAssertionGrants: true },
     },
+  },
+  {
+    name: "workloadIdentity with the method left unset, and with it set",
+    spec: cc({ workloadIdentity: { serviceAccounts: ["orders", "orders.batch"], tokenReuse: "once" } }),
+  },
+  {
+    name: "workloadIdentity with tokenEndpointAuthMethod workload_identity",
+    spec: cc({ tokenEndpointAuthMethod: "workload_identity", workloadIdentity: { serviceAccounts: ["orders"] } }),
   },
   {
     name: "private_key_jwt with inline keys",

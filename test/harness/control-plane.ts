@@ -32,6 +32,12 @@ export interface ControlPlane {
   server: string;
   /** The static admin bearer token. */
   adminToken: string;
+  /**
+   * The service-account issuer (kube-apiserver --service-account-issuer) and its signing key
+   * (PKCS#8 PEM): a test can sign a token the cluster would have, e.g. one already expired.
+   */
+  serviceAccountIssuer: string;
+  serviceAccountSigningKey: string;
   /** The directory holding kube-apiserver, etcd and kubectl. */
   binDir: string;
   /** The node, when started with { node: true }. */
@@ -224,6 +230,8 @@ export async function startControlPlane(options: ControlPlaneOptions = {}): Prom
       kubeconfigPath,
       server,
       adminToken,
+      serviceAccountIssuer: `${server}/`,
+      serviceAccountSigningKey: readFileSync(join(dir, "sa.key"), "utf8"),
       binDir,
       ...(node ? { node } : {}),
       kubectl,

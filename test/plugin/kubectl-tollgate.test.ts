@@ -154,6 +154,21 @@ test("status: conditions, the Secret, the last rotation and the Events, through 
   assert.match(stdout, /^ {2}\S+ +Normal +SecretRotated +/m);
 });
 
+test("token for a workload-identity client: exit 1 and a sentence saying where its tokens come from", async () => {
+  await stack.apply(namespace, "orders-pods", {
+    ...CLIENT_CREDENTIALS,
+    subject: `${namespace}/orders-pods`,
+    workloadIdentity: { serviceAccounts: ["orders"] },
+  });
+  const { code, stderr } = await plugin("token", "orders-pods", "-n", namespace);
+  assert.equal(code, 1);
+  assert.equal(
+    stderr.trim(),
+    'error: oauthclient "orders-pods" has no secret: its pods authenticate with their ServiceAccount token ' +
+      "(workloadIdentity: orders); run `tollgate fetch --once` in such a pod (docs/workload-identity.md)",
+  );
+});
+
 test("a client that does not exist: exit 1 and a sentence saying so", async () => {
   for (const command of ["token", "rotate", "revoke", "disable", "enable", "status"]) {
     const { code, stderr } = await plugin(command, "nope", "-n", namespace);

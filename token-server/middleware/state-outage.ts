@@ -6,6 +6,8 @@
 //   - client_credentials with JWT access tokens: the client lookup is the in-memory
 //     registry (client-cache.ts), secrets are checked against its hashes, the token is
 //     signed locally, and its jti is random and never stored, so nothing is lost.
+//   - workload_identity client authentication (a ServiceAccount token checked against the
+//     cluster's keys), unless the client takes each token once (tokenReuse: once).
 //   - discovery, JWKS, health; failed-authentication counting (falls back to a
 //     per-process counter).
 //   - the password grant without a refresh token (users/, grants/password.ts).
@@ -18,7 +20,8 @@
 //     cannot say "active": a revoked token would come back to life; "inactive" would
 //     break every resource server). Tokens that are inactive for local reasons (bad
 //     signature, expired, client disabled or deleted) still introspect as inactive.
-//   - private_key_jwt client authentication (its jti replay guard is in the state).
+//   - private_key_jwt client authentication (its jti replay guard is in the state), and
+//     workload_identity with tokenReuse: once (likewise).
 //   - the authorization code flow: login sessions, pending requests, consent and codes
 //     live in the state. Once the redirect URI is verified the browser is sent back to
 //     the client with `temporarily_unavailable`; before that it gets a 503 page.

@@ -329,6 +329,16 @@ test("credentials: a private_key_jwt client gets no client secret, and an old on
   assert.equal(rotation.policy, "kept", "nothing to rotate");
 });
 
+test("credentials: a workload-identity client gets no client secret, and a secret it held before is dropped", () => {
+  const spec = { workloadIdentity: { serviceAccounts: ["orders"] } };
+  const created = decideCredentials({ resource: resource(spec), existing: undefined, now: NOW });
+  assert.equal(ready(created).clientSecret, undefined);
+  const switched = decideCredentials({ resource: resource(spec), existing: secret(), now: NOW });
+  assert.equal(switched.policy, "kept");
+  assert.equal(ready(switched).clientSecret, undefined, "the secret of its client_secret_basic days is gone");
+  assert.equal(ready(switched).currentHash, undefined);
+});
+
 test("revokeTokensIssuedBefore only moves forward: an earlier or removed spec value is ignored and reported", () => {
   const T1 = NOW - 2 * HOUR;
   const T2 = NOW - HOUR;

@@ -3,7 +3,7 @@
 // one extra no-op reconcile per write through the client-ID index).
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { V1Secret } from "@kubernetes/client-node";
+import type { V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import { API_VERSION, KIND, type OAuthClient } from "../../../api/v1alpha1/oauthclient.ts";
 import { trimSecretMetadata } from "../../../operator/controllers/oauthclient.ts";
 import {
@@ -12,6 +12,7 @@ import {
   otherClaimants,
   ownKey,
   secretReaders,
+  serviceAccountUsers,
 } from "../../../operator/controllers/oauthclient-watches.ts";
 import { OwnWrites } from "../../../operator/controllers/own-writes.ts";
 
@@ -116,6 +117,25 @@ test("a Secret wakes the resources reading it and its owner", () => {
     },
   };
   assert.deepEqual(secretReaders(lookupOver(reader))("update", foreign), []);
+});
+
+test("a ServiceAccount wakes the workload-identity clients naming it when it appears, goes or changes UID", () => {
+  const user = {
+    ...client("user"),
+    spec: { grantTypes: ["client_credentials" as const], workloadIdentity: { serviceAccounts: ["orders"] } },
+  };
+  const other = {
+    ...client("other"),
+    spec: { grantTypes: ["client_credentials" as const], workloadIdentity: { serviceAccounts: ["billing"] } },
+  };
+  const map = serviceAccountUsers(lookupOver(user, other));
+  const account = (uid: string): V1ServiceAccount => ({ metadata: { name: "orders", namespace: "shop", uid } });
+  assert.deepEqual(map("add", account("1")), ["shop/user"]);
+  assert.deepEqual(map("delete", account("1")), ["shop/user"]);
+  assert.deepEqual(map("update", account("2"), account("1")), ["shop/user"], "re-created under the same name");
+  assert.deepEqual(map("update", account("1"), account("1")), [], "a label or resync changes nothing to converge");
+  const elsewhere: V1ServiceAccount = { metadata: { name: "orders", namespace: "other", uid: "3" } };
+  assert.deepEqual(map("add", elsewhere), [], "a ServiceAccount of another namespace is never one of these");
 });
 
 test("the Secret a reconcile wrote comes back as an event that wakes nobody; an edit of it does", () => {

@@ -6,7 +6,11 @@ import { MemoryRegistry } from "../../../registry/memory-registry.ts";
 import type { ClientRecord } from "../../../registry/record.ts";
 import { KeyRing } from "../../../token-server/key-ring.ts";
 import type { ServerSettings } from "../../../token-server/request-context.ts";
-import { type RunningTokenServer, startTokenServer } from "../../../token-server/server.ts";
+import {
+  type RunningTokenServer,
+  startTokenServer,
+  type WorkloadIdentityOptions,
+} from "../../../token-server/server.ts";
 import { MemoryTokenState } from "../../../token-server/state/memory-state.ts";
 import { testLogger } from "../../harness/log-capture.ts";
 import { poll } from "./poll.ts";
@@ -23,7 +27,11 @@ export interface UnitStack {
 }
 
 export async function startUnitStack(
-  options: { issuer?: string; settings?: Partial<Omit<ServerSettings, "issuer">> } = {},
+  options: {
+    issuer?: string;
+    settings?: Partial<Omit<ServerSettings, "issuer">>;
+    workloadIdentity?: WorkloadIdentityOptions;
+  } = {},
 ): Promise<UnitStack> {
   const registry = new MemoryRegistry();
   const state = new MemoryTokenState();
@@ -38,6 +46,7 @@ export async function startUnitStack(
     keys: await KeyRing.generated("ES256"),
     log,
     ...(options.settings === undefined ? {} : { settings: options.settings }),
+    ...(options.workloadIdentity === undefined ? {} : { workloadIdentity: options.workloadIdentity }),
   });
   return {
     url: running.url,

@@ -130,3 +130,21 @@ test("durations: the operator's syntax, or a bare number of seconds as before", 
   assert.throws(() => loadConfig(["--standalone", "--resync-interval", "soon"], {}), /--resync-interval/);
   assert.throws(() => loadConfig(["--standalone", "--resync-interval", "500ms"], {}), /whole number of seconds/);
 });
+
+test("workload identity: off unless --service-account-issuer; its settings from flags or TOLLGATE_SERVICE_ACCOUNT_*", () => {
+  const off = loadConfig(["--standalone"], {});
+  assert.equal(off.serviceAccountIssuer, undefined);
+  const on = loadConfig(["--standalone", "--service-account-issuer", "https://kubernetes.default.svc.cluster.local"], {
+    TOLLGATE_SERVICE_ACCOUNT_AUDIENCE: "https://tollgate.example",
+    TOLLGATE_SERVICE_ACCOUNT_CA_FILE: "/ca.crt",
+    TOLLGATE_SERVICE_ACCOUNT_TOKEN_FILE: "/token",
+  });
+  assert.equal(on.serviceAccountIssuer, "https://kubernetes.default.svc.cluster.local");
+  assert.equal(on.serviceAccountAudience, "https://tollgate.example");
+  assert.equal(on.serviceAccountCaFile, "/ca.crt");
+  assert.equal(on.serviceAccountTokenFile, "/token");
+  assert.throws(
+    () => loadConfig(["--standalone", "--service-account-issuer", "http://10.0.0.1"], {}),
+    /--service-account-issuer must be an https URL/,
+  );
+});
