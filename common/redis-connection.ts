@@ -191,41 +191,26 @@ export function standaloneConnection(client: RedisClientType, keyPrefix = DEFAUL
 }
 
 function standalone(client: RedisClientType, keyPrefix: string): RedisConnection {
+  // A standalone client cannot subscribe on the connection that runs commands: a second one,
+  // made on first use, listens.
   let subscriber: RedisClientType | undefined;
-  return {
-    mode: "standalone",
-    keyPrefix,
-    publishCommand: "PUBLISH",
-    commands: client,
-    get isReady() {
-      return client.isReady;
-    },
-    get isOpen() {
-      return client.isOpen;
-    },
-    async connect() {
-      await client.connect();
-    },
-    onError(listener) {
-      client.on("error", listener);
-    },
-    async subscribe(channel, listener) {
-      subscriber ??= client.duplicate();
-      const connection = subscriber;
-      // node-redis reconnects by itself; without a listener an error event would crash the process.
-      connection.on("error", () => {});
-      if (!connection.isOpen) await connection.connect();
-      await connection.subscribe(channel, listener);
-      return async () => {
-        await connection.unsubscribe(channel, listener);
-      };
-    },
-    async close() {
-      if (subscriber?.isOpen) await subscriber.close();
-      if (client.isReady) await client.close();
-      else if (client.isOpen) client.destroy();
-    },
+  const subscribed = async () => {
+    subscriber ??= client.duplicate();
+    // node-redis reconnects by itself; without a listener an error event would crash the process.
+    subscriber.on("error", () => {});
+    if (!subscriber.isOpen) await subscriber.connect();
+    return subscriber;
   };
+  return topology(
+    "standalone",
+    client,
+    keyPrefix,
+    async (channel, listener) => (await subscribed()).subscribe(channel, listener),
+    async (channel, listener) => (await subscribed()).unsubscribe(channel, listener),
+    async () => {
+      if (subscriber?.isOpen) await subscriber.close();
+    },
+  );
 }
 
 interface Topology {
@@ -238,17 +223,18 @@ interface Topology {
 }
 
 function topology(
-  mode: "sentinel" | "cluster",
+  mode: RedisMode,
   client: Topology,
   keyPrefix: string,
   subscribe: (channel: string, listener: (message: string) => void) => Promise<unknown>,
   unsubscribe: (channel: string, listener: (message: string) => void) => Promise<unknown>,
+  closeSubscriber: () => Promise<void> = async () => {},
 ): RedisConnection {
   return {
     mode,
     keyPrefix,
     publishCommand: mode === "cluster" ? "SPUBLISH" : "PUBLISH",
-    // The same command signatures as a standalone client's (RedisCommands says why).
+    // Sentinel and cluster clients: the same command signatures as a standalone client's (RedisCommands says why).
     commands: client as unknown as RedisCommands,
     get isReady() {
       return client.isReady;
@@ -262,8 +248,9 @@ function topology(
     onError(listener) {
       client.on("error", listener);
     },
-    // Both keep their subscriptions across a failover: the sentinel client moves its pub/sub
-    // connection to the new primary, the cluster client re-subscribes where the slot went.
+    // Sentinel and cluster clients keep their subscriptions across a failover: the sentinel
+    // client moves its pub/sub connection to the new primary, the cluster client re-subscribes
+    // where the slot went.
     async subscribe(channel, listener) {
       await subscribe(channel, listener);
       return async () => {
@@ -271,6 +258,7 @@ function topology(
       };
     },
     async close() {
+      await closeSubscriber();
       if (client.isReady) await client.close();
       else if (client.isOpen) await client.destroy();
     },
