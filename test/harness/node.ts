@@ -6,7 +6,7 @@
 // node-host.ts holds what touches the machine and how teardown takes it back.
 // See README.md beside this file for the layout and the reasons behind each setting.
 
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -27,6 +27,7 @@ import {
 import { busyboxImage, COREDNS_PORT, corednsImage, type NodeImage } from "./node-images.ts";
 import { type Provisioner, STORAGE_CLASS, startProvisioner, storageClassManifest } from "./node-storage.ts";
 import { freePort, type ManagedProcess, startProcess, waitFor } from "./processes.ts";
+import { issueCertificate } from "./tls-certificate.ts";
 
 const execFileAsync = promisify(execFile);
 
@@ -140,52 +141,13 @@ export class NodeRuntime {
   }
 
   private makeKubeletClientCertificate(): void {
-    const pki = join(this.dir, "pki");
-    mkdirSync(pki, { recursive: true });
-    const openssl = (args: string[]) => execFileSync("openssl", args, { cwd: pki, stdio: "ignore" });
-    const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-    openssl([
-      "req",
-      "-x509",
-      ...ec,
-      "-keyout",
-      "ca.key",
-      "-out",
-      "ca.crt",
-      "-days",
-      "30",
-      "-subj",
-      "/CN=tollgate-test-kubelet-client-ca",
-    ]);
-    openssl([
-      "req",
-      "-new",
-      ...ec,
-      "-keyout",
-      "apiserver-kubelet-client.key",
-      "-out",
-      "client.csr",
-      "-subj",
-      "/O=system:masters/CN=kube-apiserver-kubelet-client",
-    ]);
-    writeFileSync(join(pki, "client.ext"), "extendedKeyUsage = clientAuth\nkeyUsage = critical, digitalSignature\n");
-    openssl([
-      "x509",
-      "-req",
-      "-in",
-      "client.csr",
-      "-CA",
-      "ca.crt",
-      "-CAkey",
-      "ca.key",
-      "-CAcreateserial",
-      "-days",
-      "30",
-      "-extfile",
-      "client.ext",
-      "-out",
-      "apiserver-kubelet-client.crt",
-    ]);
+    issueCertificate(join(this.dir, "pki"), {
+      name: "apiserver-kubelet-client",
+      subject: "/O=system:masters/CN=kube-apiserver-kubelet-client",
+      extensions: ["extendedKeyUsage = clientAuth", "keyUsage = critical, digitalSignature"],
+      days: 30,
+      caCommonName: "tollgate-test-kubelet-client-ca",
+    });
   }
 
   private kubeconfig(name: string, identity: Identity, server: string, caPem: string): string {

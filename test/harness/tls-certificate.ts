@@ -1,6 +1,6 @@
-// A throwaway CA and a serving certificate signed by it, made with openssl (as node.ts
-// makes the kubelet's client certificate): for a token server that serves https, and
-// for the verifiers that must trust it (kube-apiserver's certificateAuthority, https.get's ca).
+// Throwaway CAs and certificates signed by them, made with openssl: a serving certificate
+// for a token server that serves https (and the CA its verifiers trust: kube-apiserver's
+// certificateAuthority, https.get's ca), and the node's kubelet client certificate.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -13,17 +13,18 @@ export interface TestCertificate {
 }
 
 /**
- * Makes `<dir>/ca.crt` and a leaf for `ipAddresses` and `dnsNames` (subjectAltName) as
- * `<dir>/<name>.crt` and `<dir>/<name>.key`. A second call with another name reuses the CA,
- * so a test can swap certificates the same clients trust.
+ * Makes `<dir>/ca.crt` (unless it is there: a second call reuses the CA) and a leaf signed
+ * by it as `<dir>/<name>.crt` and `<dir>/<name>.key`, with the given subject and X.509v3
+ * extensions (openssl's extfile lines).
  */
-export function makeServingCertificate(
+export function issueCertificate(
   dir: string,
-  { name = "server", ipAddresses = ["127.0.0.1"], dnsNames = [] as string[] } = {},
+  leaf: { name: string; subject: string; extensions: string[]; days: number; caCommonName: string },
 ): TestCertificate {
   mkdirSync(dir, { recursive: true });
   const openssl = (args: string[]) => execFileSync("openssl", args, { cwd: dir, stdio: "ignore" });
   const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  const days = String(leaf.days);
   let caPem: string;
   try {
     caPem = readFileSync(join(dir, "ca.crt"), "utf8");
@@ -37,18 +38,15 @@ export function makeServingCertificate(
       "-out",
       "ca.crt",
       "-days",
-      "2",
+      days,
       "-subj",
-      "/CN=tollgate-test-ca",
+      `/CN=${leaf.caCommonName}`,
     ]);
     caPem = readFileSync(join(dir, "ca.crt"), "utf8");
   }
-  const names = [...ipAddresses.map((ip) => `IP:${ip}`), ...dnsNames.map((dns) => `DNS:${dns}`)];
-  writeFileSync(
-    join(dir, `${name}.ext`),
-    `subjectAltName = ${names.join(", ")}\nextendedKeyUsage = serverAuth\nkeyUsage = critical, digitalSignature\n`,
-  );
-  openssl(["req", "-new", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", `/CN=${name}`]);
+  const { name } = leaf;
+  writeFileSync(join(dir, `${name}.ext`), `${leaf.extensions.join("\n")}\n`);
+  openssl(["req", "-new", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", leaf.subject]);
   openssl([
     "x509",
     "-req",
@@ -60,11 +58,34 @@ export function makeServingCertificate(
     "ca.key",
     "-CAcreateserial",
     "-days",
-    "2",
+    days,
     "-extfile",
     `${name}.ext`,
     "-out",
     `${name}.crt`,
   ]);
   return { caPem, certFile: join(dir, `${name}.crt`), keyFile: join(dir, `${name}.key`) };
+}
+
+/**
+ * A serving certificate for `ipAddresses` and `dnsNames` (subjectAltName) under
+ * `<dir>/ca.crt`. A second call with another name reuses the CA, so a test can swap
+ * certificates the same clients trust.
+ */
+export function makeServingCertificate(
+  dir: string,
+  { name = "server", ipAddresses = ["127.0.0.1"], dnsNames = [] as string[] } = {},
+): TestCertificate {
+  const names = [...ipAddresses.map((ip) => `IP:${ip}`), ...dnsNames.map((dns) => `DNS:${dns}`)];
+  return issueCertificate(dir, {
+    name,
+    subject: `/CN=${name}`,
+    extensions: [
+      `subjectAltName = ${names.join(", ")}`,
+      "extendedKeyUsage = serverAuth",
+      "keyUsage = critical, digitalSignature",
+    ],
+    days: 2,
+    caCommonName: "tollgate-test-ca",
+  });
 }
