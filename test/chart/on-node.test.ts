@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request as httpsRequest } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, test } from "node:test";
@@ -20,9 +19,10 @@ import { stringify } from "yaml";
 import { GROUP, type OAuthClient, PLURAL, VERSION } from "../../api/v1alpha1/oauthclient.ts";
 import { type KubeClients, makeClients } from "../../operator/kube.ts";
 import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
+import { httpsRequest } from "../harness/https-request.ts";
 import { countReadyClients } from "../harness/oauth-clients.ts";
 import { waitFor } from "../harness/processes.ts";
-import { type BuiltImages, buildImages } from "../image/images.ts";
+import { type BuiltImages, buildImages, chartImageValues } from "../image/images.ts";
 import { basic } from "../token-server/fixtures.ts";
 
 const run = promisify(execFile);
@@ -52,9 +52,7 @@ function shellEnv(): NodeJS.ProcessEnv {
 
 /** The tag of the image build.sh made: the only value a user would also set for their registry. */
 function imageValues(): string[] {
-  const [, registry, repository, tag] = /^([^/]+)\/(.+):([^:/]+)$/.exec(images.tollgate.ref) as unknown as string[];
-  const values = [`image.registry=${registry}`, `image.repository=${repository}`, `image.tag=${tag}`];
-  return [...values, "image.pullPolicy=Never"].flatMap((value) => ["--set", value]);
+  return chartImageValues(images.tollgate).flatMap((value) => ["--set", value]);
 }
 
 async function helm(args: string[]): Promise<string> {
@@ -617,29 +615,11 @@ test("tokenServer.tls: the token server serves https from a TLS Secret, helm tes
   // From the host: the ClusterIP, checked against the certificate's name and the private CA.
   const ip = await clusterIp(TOKEN_SERVER);
   const call = (path: string, init: { method?: string; headers?: Record<string, string>; body?: string } = {}) =>
-    new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = httpsRequest(
-        {
-          host: ip,
-          port: 443,
-          path,
-          servername: host,
-          ca: tls.ca,
-          method: init.method ?? "GET",
-          headers: init.headers,
-        },
-        (res) => {
-          let text = "";
-          res.setEncoding("utf8");
-          res.on("data", (chunk: string) => {
-            text += chunk;
-          });
-          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-        },
-      );
-      req.on("error", reject);
-      req.end(init.body);
-    });
+    httpsRequest(
+      `https://${ip}:443${path}`,
+      { servername: host, ca: tls.ca, method: init.method ?? "GET", headers: init.headers },
+      init.body,
+    );
   const discovery = await call("/.well-known/oauth-authorization-server");
   assert.equal(discovery.status, 200);
   const issuer = `https://${host}`;

@@ -8,7 +8,6 @@
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
@@ -18,6 +17,7 @@ import { promisify } from "node:util";
 import * as oauth from "openid-client";
 import { parse, stringify } from "yaml";
 import type { OAuthClientSpec } from "../../api/v1alpha1/oauthclient.ts";
+import { httpsRequest } from "../harness/https-request.ts";
 import { kubeconfigYaml } from "../harness/node.ts";
 import { freePort, waitFor } from "../harness/processes.ts";
 import { makeServingCertificate } from "../harness/tls-certificate.ts";
@@ -151,27 +151,15 @@ async function tokenFor(name: string, spec: OAuthClientSpec, parameters: Record<
 
 /** An HTTPS request to the API server with a bearer token: its status and body. */
 function apiRequest(token: string, method: string, path: string, body?: unknown) {
-  return new Promise<{ status: number; body: string }>((resolve, reject) => {
-    const req = request(
-      `${stack.world.cp.server}${path}`,
-      {
-        method,
-        ca: apiServerCa,
-        agent: false,
-        headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-      },
-      (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
-      },
-    );
-    req.on("error", reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
+  return httpsRequest(
+    `${stack.world.cp.server}${path}`,
+    {
+      method,
+      ca: apiServerCa,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    },
+    body === undefined ? undefined : JSON.stringify(body),
+  );
 }
 
 interface UserInfo {

@@ -62,3 +62,11 @@ export function podmanRunFlags(): string[] {
   const nproc = hard("Max processes", 32_768, 32_768);
   return ["--runtime", "runc", "--ulimit", `nofile=${nofile}:${nofile}`, "--ulimit", `nproc=${nproc}:${nproc}`];
 }
+
+/** The chart values that install a built image as a user's registry copy would be: no pull (the node has it imported). */
+export function chartImageValues(image: BuiltImage): string[] {
+  const match = /^([^/]+)\/(.+):([^:/]+)$/.exec(image.ref);
+  if (!match) throw new Error(`not a registry/repository:tag image name: ${image.ref}`);
+  const [, registry, repository, tag] = match;
+  return [`image.registry=${registry}`, `image.repository=${repository}`, `image.tag=${tag}`, "image.pullPolicy=Never"];
+}

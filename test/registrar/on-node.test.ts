@@ -14,7 +14,7 @@ import { stringify } from "yaml";
 import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
 import { rememberCredential } from "../harness/log-capture.ts";
 import { waitFor } from "../harness/processes.ts";
-import { buildImages } from "../image/images.ts";
+import { buildImages, chartImageValues } from "../image/images.ts";
 import { basic } from "../token-server/fixtures.ts";
 import { call } from "./support.ts";
 
@@ -41,12 +41,8 @@ before(async () => {
   for (const image of [images.tollgate, images.redis]) await cp.node?.importImage(image.archive);
   await kubectl("create", "namespace", NS);
   await kubectl("label", "namespace", NS, "pod-security.kubernetes.io/enforce=restricted");
-  const [, registry, repository, tag] = /^([^/]+)\/(.+):([^:/]+)$/.exec(images.tollgate.ref) as unknown as string[];
   const set = [
-    `image.registry=${registry}`,
-    `image.repository=${repository}`,
-    `image.tag=${tag}`,
-    "image.pullPolicy=Never",
+    ...chartImageValues(images.tollgate),
     "operator.replicas=1",
     "tokenServer.replicas=1",
     "registrar.enabled=true",

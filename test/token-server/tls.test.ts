@@ -7,38 +7,18 @@ import { execFile } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { copyFileSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
-import { request } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import type { TLSSocket } from "node:tls";
 import { promisify } from "node:util";
+import { httpsRequest } from "../harness/https-request.ts";
 import { startProcess, waitFor } from "../harness/processes.ts";
 import { makeServingCertificate } from "../harness/tls-certificate.ts";
 
 const run = promisify(execFile);
 
-interface Answer {
-  status: number;
-  body: string;
-  /** Serial number of the certificate the server presented. */
-  serial: string;
-}
-
 function httpsGet(url: string, ca: string) {
-  return new Promise<Answer>((resolve, reject) => {
-    const req = request(url, { ca, agent: false }, (res) => {
-      const serial = (res.socket as TLSSocket).getPeerCertificate().serialNumber;
-      let body = "";
-      res.setEncoding("utf8");
-      res.on("data", (chunk: string) => {
-        body += chunk;
-      });
-      res.on("end", () => resolve({ status: res.statusCode ?? 0, body, serial }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
+  return httpsRequest(url, { ca });
 }
 
 test("https on the public port: discovery, a token, and a renewed certificate without a restart", async () => {
@@ -88,7 +68,7 @@ test("https on the public port: discovery, a token, and a renewed certificate wi
     assert.equal(metadata.token_endpoint, `${base}/oauth2/token`);
     assert.equal(metadata.jwks_uri, `${base}/oauth2/jwks`);
     const serial = async (file: string) => new X509Certificate(await readFile(file)).serialNumber;
-    assert.equal(discovery.serial, await serial(first.certFile));
+    assert.equal(discovery.peerSerial, await serial(first.certFile));
 
     // The printed curl command, trusting the CA: a client of the https endpoint gets a token.
     const curl = output.split("\n").find((line) => line.trim().startsWith("curl -s ")) as string;
@@ -109,7 +89,7 @@ test("https on the public port: discovery, a token, and a renewed certificate wi
     const renewed = await serial(second.certFile);
     await waitFor(
       "the renewed certificate to be served",
-      async () => (await httpsGet(`${base}/oauth2/jwks`, second.caPem)).serial === renewed || undefined,
+      async () => (await httpsGet(`${base}/oauth2/jwks`, second.caPem)).peerSerial === renewed || undefined,
       { timeoutMs: 10_000, intervalMs: 200 },
     );
     assert.match(await readFile(logFile, "utf8"), /TLS certificate loaded/);
@@ -123,7 +103,7 @@ test("https on the public port: discovery, a token, and a renewed certificate wi
         /TLS certificate not loaded; keeping the previous one/.test(await readFile(logFile, "utf8")) || undefined,
       { timeoutMs: 10_000, intervalMs: 200 },
     );
-    assert.equal((await httpsGet(`${base}/oauth2/jwks`, second.caPem)).serial, renewed);
+    assert.equal((await httpsGet(`${base}/oauth2/jwks`, second.caPem)).peerSerial, renewed);
   } finally {
     await child.stop();
     rmSync(dir, { recursive: true, force: true });

@@ -21,7 +21,7 @@ import { GROUP, type OAuthClient, PLURAL, VERSION } from "../../api/v1alpha1/oau
 import { type KubeClients, makeClients } from "../../operator/kube.ts";
 import { type ControlPlane, startControlPlane } from "../harness/control-plane.ts";
 import { waitFor } from "../harness/processes.ts";
-import { type BuiltImages, buildImages } from "../image/images.ts";
+import { type BuiltImages, buildImages, chartImageValues } from "../image/images.ts";
 
 const run = promisify(execFile);
 const REPO = join(import.meta.dirname, "..", "..");
@@ -141,12 +141,8 @@ before(async () => {
   kube = makeClients(cp.kubeConfig);
   images = buildImages();
   for (const image of [images.tollgate, images.redis]) await cp.node?.importImage(image.archive);
-  const [, registry, repository, tag] = /^([^/]+)\/(.+):([^:/]+)$/.exec(images.tollgate.ref) as unknown as string[];
   const values = [
-    `image.registry=${registry}`,
-    `image.repository=${repository}`,
-    `image.tag=${tag}`,
-    "image.pullPolicy=Never",
+    ...chartImageValues(images.tollgate),
     "operator.replicas=1",
     "tokenServer.replicas=1",
     "tokenServer.workloadIdentity.enabled=true",
