@@ -4,8 +4,8 @@
 import { createPublicKey, type JsonWebKey } from "node:crypto";
 import type { OAuthClient, SecretKeyRef } from "../api/v1alpha1/oauthclient.ts";
 import { parseDuration } from "./duration.ts";
+import { parseUserClaims } from "./parse-user-claims.ts";
 import { type ClientRecord, type JsonWebKeySet, REGISTRY_VERSION, type StoredSecret } from "./record.ts";
-import { parseUserClaims } from "./user-claims.ts";
 
 export const DEFAULTS = {
   accessTokenLifetime: "1h",
