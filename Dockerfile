@@ -34,5 +34,11 @@ COPY bin ./bin
 COPY examples ./examples
 USER 10001:10001
 EXPOSE 8080 8081
-ENTRYPOINT ["node", "bin/tollgate.ts"]
+# --max-semi-space-size: V8 sizes the young generation from the machine's memory, up to
+# 64 MiB per semi-space (128 MiB of new space) on a large node, and once a burst (a registry
+# load, a 10,000-client reconcile) has grown it the pages stay resident. 2 MiB holds a request's
+# garbage; measured in bench/ (README "Figures"): token server idle with 10,000 clients 218 ->
+# ~150 MiB, operator peak at 10,000 clients in the table there. The benchmarks start both
+# components with these flags (bench/lib/image-node-flags.ts).
+ENTRYPOINT ["node", "--max-semi-space-size=2", "bin/tollgate.ts"]
 CMD ["token-server"]

@@ -1,0 +1,13 @@
+// The Node flags the image starts both components with (the Dockerfile's ENTRYPOINT, before
+// the script), so the benchmarks measure memory and CPU as shipped rather than with V8's
+// defaults for the machine they run on.
+import { readFileSync } from "node:fs";
+
+export function imageNodeFlags(): string[] {
+  const dockerfile = readFileSync(new URL("../../Dockerfile", import.meta.url), "utf8");
+  const entrypoint = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(dockerfile)?.[1];
+  if (!entrypoint) throw new Error("the Dockerfile has no ENTRYPOINT in exec form");
+  const argv = JSON.parse(entrypoint) as string[];
+  const script = argv.findIndex((arg, i) => i > 0 && !arg.startsWith("-"));
+  return argv.slice(1, script);
+}
