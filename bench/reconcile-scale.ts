@@ -11,6 +11,7 @@ const env = {
   TOLLGATE_BENCH_CLIENTS: process.env.TOLLGATE_BENCH_SCALE_CLIENTS ?? "10000",
   TOLLGATE_BENCH_NAMESPACES: process.env.TOLLGATE_BENCH_SCALE_NAMESPACES ?? "50",
   TOLLGATE_BENCH_FOREIGN_SECRETS: process.env.TOLLGATE_BENCH_SCALE_FOREIGN_SECRETS ?? "20000",
+  TOLLGATE_BENCH_CONCURRENCY: process.env.TOLLGATE_BENCH_SCALE_CONCURRENCY ?? "8",
 };
 process.stdout.write("targets: operator peak RSS <= 250 MiB, all Ready <= 240 s, token server <= 120 MiB idle\n");
 const result = spawnSync(process.execPath, [join(import.meta.dirname, "reconcile.ts")], { stdio: "inherit", env });

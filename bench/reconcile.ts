@@ -13,6 +13,7 @@
 // TOLLGATE_BENCH_FOREIGN_SECRETS creates that many unrelated Secrets (4 KiB of data
 // each) before the operator starts, which it must not hold in memory; then a token
 // server is started on the registry and its RSS with every client loaded is printed.
+// Both run with the image's Node flags (lib/image-node-flags.ts), as shipped.
 // bench/reconcile-scale.ts runs the 10,000-client configuration.
 import { readFileSync } from "node:fs";
 import { mkdtemp, writeFile } from "node:fs/promises";
@@ -28,6 +29,7 @@ import { countReadyClients } from "../test/harness/oauth-clients.ts";
 import { freePort, startProcess, waitFor } from "../test/harness/processes.ts";
 import { followRecordKeysSecret, TEST_RECORD_KEYS_SECRET } from "../test/harness/record-keys.ts";
 import { startRedis } from "../test/harness/redis.ts";
+import { imageNodeFlags } from "./lib/image-node-flags.ts";
 
 const clients = Number(process.env.TOLLGATE_BENCH_CLIENTS ?? 1000);
 const concurrency = Number(process.env.TOLLGATE_BENCH_CONCURRENCY ?? 8);
@@ -70,6 +72,7 @@ const operator = startProcess(
   process.execPath,
   [
     // e.g. TOLLGATE_BENCH_OPERATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the operator.
+    ...imageNodeFlags(),
     ...(process.env.TOLLGATE_BENCH_OPERATOR_NODE_ARGS ?? "").split(" ").filter(Boolean),
     join(import.meta.dirname, "..", "operator", "main.ts"),
     `--kubeconfig=${cp.kubeconfigPath}`,
@@ -90,6 +93,8 @@ try {
     if (operator.child.exitCode !== null) throw new Error(`the operator exited; see ${operator.logFile}`);
     return (await fetch(`http://127.0.0.1:${port}/readyz`).catch(() => undefined))?.status === 200 || undefined;
   });
+  // Its start-up (lists, watches, the record keys Secret) is not the clients' cost.
+  const requestsAtStart = apiRequests(await scrapeMetrics());
 
   const started = performance.now();
   const applyOne = async (i: number) => {
@@ -129,7 +134,7 @@ try {
   const peakRss = peakRssBytes(operator.child.pid ?? 0);
   const cpuSeconds = cpuSecondsOf(operator.child.pid ?? 0);
   const scrape = async () => {
-    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    const metrics = await scrapeMetrics();
     return (name: string) =>
       [...metrics.matchAll(new RegExp(`^${name}\\{[^}]*controller="oauthclient"[^}]*\\} ([0-9.e+-]+)$`, "gm"))].reduce(
         (n, m) => n + Number(m[1]),
@@ -138,11 +143,13 @@ try {
   };
   const metric = await scrape();
   const reconciles = metric("controller_runtime_reconcile_total");
+  const requestsToReady = perClient(apiRequests(await scrapeMetrics()), requestsAtStart);
   const reconcileSeconds = metric("controller_runtime_reconcile_time_seconds_sum");
   // Reconciles still coming after convergence (status writes waking their own object)
   // only show once things settle: measured 10 s after the last client became Ready.
   await new Promise((resolve) => setTimeout(resolve, 10_000));
   const settled = (await scrape())("controller_runtime_reconcile_total");
+  const requestsSettled = perClient(apiRequests(await scrapeMetrics()), requestsAtStart);
   const tokenServerRss = await tokenServerRssWithRegistry();
   process.stdout.write(
     [
@@ -154,6 +161,7 @@ try {
       `  operator CPU          ${cpuSeconds.toFixed(1)} s (user + system, start-up included)`,
       `  reconciles            ${reconciles} (${(reconciles / clients).toFixed(1)} per client, mean ${((reconcileSeconds / reconciles) * 1000).toFixed(0)} ms)`,
       `  reconciles per client ${(settled / clients).toFixed(2)} 10 s after the last became Ready (target <= 1.1)`,
+      `  API requests/client   ${requestsToReady} to Ready; ${requestsSettled} 10 s later (operator's rest_client_requests_total)`,
       `  token server RSS      ${(tokenServerRss / 1024 / 1024).toFixed(0)} MiB idle with the ${clients}-client registry loaded`,
       "",
     ].join("\n"),
@@ -162,6 +170,28 @@ try {
   await operator.stop();
   await registry.close();
   await Promise.all([cp.stop(), redis.stop()]);
+}
+
+async function scrapeMetrics(): Promise<string> {
+  return (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+}
+
+/** The operator's requests to the API server so far, by HTTP method. */
+function apiRequests(metrics: string): Map<string, number> {
+  const byMethod = new Map<string, number>();
+  for (const m of metrics.matchAll(/^rest_client_requests_total\{method="([A-Z]+)"\} ([0-9.e+-]+)$/gm))
+    byMethod.set(m[1] as string, Number(m[2]));
+  return byMethod;
+}
+
+/** What `to` counts beyond `from`, per client: the total and each method. */
+function perClient(to: Map<string, number>, from: Map<string, number>): string {
+  const delta = [...to].map(([method, n]) => [method, (n - (from.get(method) ?? 0)) / clients] as const);
+  const total = delta.reduce((sum, [, n]) => sum + n, 0);
+  return `${total.toFixed(2)} (${delta
+    .filter(([, n]) => n > 0)
+    .map(([method, n]) => `${method} ${n.toFixed(2)}`)
+    .join(", ")})`;
 }
 
 /** Starts a token server (token-server/main.ts, as in production) on the registry and reads its RSS once it is ready. */
@@ -178,6 +208,7 @@ async function tokenServerRssWithRegistry(): Promise<number> {
   const server = startProcess(
     process.execPath,
     [
+      ...imageNodeFlags(),
       join(import.meta.dirname, "..", "token-server", "main.ts"),
       `--redis-url=${redis.url}`,
       `--signing-keys-dir=${keysDir}`,

@@ -8,7 +8,8 @@
 // (16), BENCH_CLIENTS (10000). On a machine shared with other work, single runs vary a
 // lot; the three servers run back to back in each round, so ratios are taken within a
 // round (paired) and the median over rounds is reported, along with each server's
-// median run and its CPU time per request.
+// median run and its CPU time per request. Tollgate runs with the image's Node flags
+// (lib/image-node-flags.ts); the floor and oidc-provider with Node's defaults.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -18,6 +19,7 @@ import { generateSigningKey, serializeSigningKey } from "../registry/signing-key
 import { freePort } from "../test/harness/processes.ts";
 import { removeRedisDir, startRedis } from "../test/harness/redis.ts";
 import { BASIC_AUTHORIZATION, TOKEN_BODY, TOKEN_HEADERS } from "./lib/bench-client.ts";
+import { imageNodeFlags } from "./lib/image-node-flags.ts";
 import { type LoadResult, runLoad } from "./lib/load.ts";
 import { putBenchClient, putOtherClients } from "./lib/registry-fill.ts";
 import { type ServerProcess, startServerProcess } from "./lib/server-process.ts";
@@ -79,6 +81,7 @@ async function main(): Promise<void> {
       "token-server/main.ts",
       tollgateArgs(tollgatePort, managementPort),
       TOLLGATE_READY,
+      { nodeFlags: imageNodeFlags() },
     );
     running.push(tollgate);
     const tollgateUrl = `http://127.0.0.1:${tollgatePort}`;
@@ -158,7 +161,7 @@ async function main(): Promise<void> {
       "bench/servers/cluster.ts",
       ["2", "token-server/main.ts", ...tollgateArgs(clusterPort)],
       TOLLGATE_READY,
-      { readyCount: 2 },
+      { readyCount: 2, nodeFlags: imageNodeFlags() },
     );
     running.push(tollgate2);
     await tokenLoad(`http://127.0.0.1:${clusterPort}/oauth2/token`, 2);

@@ -23,8 +23,14 @@ export interface KubeClients {
   events: EventsV1Api;
 }
 
-export function makeClients(kubeConfig: KubeConfig): KubeClients {
+export interface MakeClientsOptions {
+  /** Called for every request sent to the API server (watches and lists included), with its HTTP method. */
+  onRequest?: (method: string) => void;
+}
+
+export function makeClients(kubeConfig: KubeConfig, options: MakeClientsOptions = {}): KubeClients {
   shareConnections(kubeConfig);
+  if (options.onRequest) requestObservers.get(kubeConfig)?.add(options.onRequest);
   return {
     kubeConfig,
     core: kubeConfig.makeApiClient(CoreV1Api),
@@ -34,24 +40,39 @@ export function makeClients(kubeConfig: KubeConfig): KubeClients {
   };
 }
 
-const shared = new WeakSet<KubeConfig>();
+/** Who counts the requests each shared dispatcher sends (operator metrics: rest_client_requests_total). */
+const requestObservers = new WeakMap<KubeConfig, Set<(method: string) => void>>();
+
+type Dispatch = (options: { method?: string }, handler: unknown) => boolean;
+interface Composable {
+  compose(interceptor: (dispatch: Dispatch) => Dispatch): unknown;
+}
 
 /**
  * @kubernetes/client-node 2.0 builds a new undici Agent, so a new TLS connection, for
  * every request (KubeConfig.createDispatcher). Under load that costs a handshake per
  * call and leaves idle sockets behind until their keep-alive ends: 6 reconciles/s and
  * hundreds of MiB instead of one pooled connection set. This keeps one dispatcher per
- * cluster and user for the life of the KubeConfig (watches included).
+ * cluster and user for the life of the KubeConfig (watches included), and counts what
+ * goes through it (the API requests per client of the scale benchmark).
  */
 export function shareConnections(kubeConfig: KubeConfig): void {
-  if (shared.has(kubeConfig)) return;
-  shared.add(kubeConfig);
+  if (requestObservers.has(kubeConfig)) return;
+  const observers = new Set<(method: string) => void>();
+  requestObservers.set(kubeConfig, observers);
   const target = kubeConfig as unknown as { createDispatcher(cluster: unknown, options: unknown): unknown };
   const create = target.createDispatcher.bind(kubeConfig);
   const cache = new Map<string, unknown>();
+  const counted: (dispatch: Dispatch) => Dispatch = (dispatch) => (request, handler) => {
+    for (const observe of observers) observe(request.method ?? "GET");
+    return dispatch(request, handler);
+  };
   target.createDispatcher = (cluster, options) => {
     const key = `${kubeConfig.getCurrentCluster()?.name}\0${kubeConfig.getCurrentUser()?.name}`;
-    if (!cache.has(key)) cache.set(key, create(cluster, options));
+    if (!cache.has(key)) {
+      const dispatcher = create(cluster, options) as Composable | undefined;
+      cache.set(key, dispatcher?.compose ? dispatcher.compose(counted) : dispatcher);
+    }
     return cache.get(key);
   };
 }

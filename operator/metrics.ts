@@ -17,6 +17,8 @@ export interface OperatorMetrics extends ControllerObserver {
   /** 1 while the registry (Redis) connection is up. */
   registryAvailable: Gauge;
   leader: Gauge;
+  /** Requests sent to the API server, by HTTP method (client-go's rest_client_requests_total, without its code label). */
+  kubeRequests: Counter;
 }
 
 const DURATION_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 60];
@@ -77,6 +79,12 @@ export function createMetrics(controller: string, options: { defaultMetrics?: bo
     registers: [registry],
   });
   leader.set({ name: controller }, 0);
+  const kubeRequests = new Counter({
+    name: "rest_client_requests_total",
+    help: "Requests this operator sent to the Kubernetes API server (watches and lists included), by HTTP method.",
+    labelNames: ["method"],
+    registers: [registry],
+  });
   const main = observerFor(controller);
   return {
     observerFor,
@@ -86,6 +94,7 @@ export function createMetrics(controller: string, options: { defaultMetrics?: bo
     registryAvailable,
     queueObserver,
     leader,
+    kubeRequests,
     reconciled: main.reconciled,
   };
 }

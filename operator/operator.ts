@@ -50,8 +50,8 @@ export async function startOperator(config: OperatorConfig, options: StartOption
   const kubeConfig = new KubeConfig();
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromDefault();
-  const kube = makeClients(kubeConfig);
   const metrics = createMetrics(OAUTHCLIENT_CONTROLLER, { defaultMetrics: options.defaultMetrics ?? false });
+  const kube = makeClients(kubeConfig, { onRequest: (method) => metrics.kubeRequests.inc({ method }) });
   // Not awaited: the controllers start whatever Redis does; an outage is logged and
   // counted here and reported on each resource (RegistryReady False), and clients
   // still get their Secrets meanwhile.

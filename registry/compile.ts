@@ -11,7 +11,7 @@ import {
   REGISTRY_VERSION,
   type StoredSecret,
 } from "./record.ts";
-import { parseUserClaims } from "./user-claims.ts";
+import { parseUserClaims } from "./parse-user-claims.ts";
 
 export const DEFAULTS = {
   accessTokenLifetime: "1h",

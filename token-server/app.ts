@@ -3,19 +3,17 @@ import { Router } from "@koa/router";
 import Koa from "koa";
 import compose from "koa-compose";
 import { discovery } from "./actions/discovery.ts";
-import { endSessionEndpoint } from "./actions/end-session.ts";
 import { introspectionEndpoint } from "./actions/introspect.ts";
 import { jwks } from "./actions/jwks.ts";
 import { openidMetadata } from "./actions/openid-configuration.ts";
 import { revocationEndpoint } from "./actions/revoke.ts";
 import { tokenEndpoint } from "./actions/token.ts";
 import { userinfoEndpoint } from "./actions/userinfo.ts";
-import { authorizeEndpoint, consentEndpoint, continueEndpoint, loginEndpoint } from "./authorize/endpoints.ts";
 import { AUTHORIZE_PATHS, OPENID_PATHS } from "./authorize/paths.ts";
+import { lazySteps } from "./middleware/lazy-steps.ts";
 import { DEFAULT_MAX_BODY_BYTES } from "./middleware/parse-form.ts";
 import { assignRequestId } from "./middleware/request-id.ts";
-import { serveStylesheet } from "./pages/stylesheet.ts";
-import type { RequestState, ServerSettings, TokenServer } from "./request-context.ts";
+import type { RequestState, ServerSettings, Step, TokenServer } from "./request-context.ts";
 
 export const PATHS = {
   token: "/oauth2/token",
@@ -57,16 +55,43 @@ export function createApp(server: TokenServer): Koa<RequestState> {
   router.get(PATHS.jwks, jwks(server.keys));
   router.get(PATHS.metadata, discovery(server.settings, server.keys));
   router.get(PATHS.openidConfiguration, discovery(server.settings, server.keys, openidMetadata));
-  router.get(AUTHORIZE_PATHS.authorize, ...authorizeEndpoint(server));
-  router.post(AUTHORIZE_PATHS.authorize, ...authorizeEndpoint(server, "POST"));
-  router.get(AUTHORIZE_PATHS.continue, ...continueEndpoint(server));
-  router.post(AUTHORIZE_PATHS.login, ...loginEndpoint(server));
-  router.post(AUTHORIZE_PATHS.consent, ...consentEndpoint(server));
-  router.get(AUTHORIZE_PATHS.stylesheet, serveStylesheet);
+  // The browser flow's modules load on its first request (browser-flow.ts).
+  const browserFlow = (steps: (flow: typeof import("./browser-flow.ts")) => Step[]) =>
+    lazySteps(async () => steps(await import("./browser-flow.ts")));
+  router.get(
+    AUTHORIZE_PATHS.authorize,
+    browserFlow((flow) => flow.authorizeEndpoint(server)),
+  );
+  router.post(
+    AUTHORIZE_PATHS.authorize,
+    browserFlow((flow) => flow.authorizeEndpoint(server, "POST")),
+  );
+  router.get(
+    AUTHORIZE_PATHS.continue,
+    browserFlow((flow) => flow.continueEndpoint(server)),
+  );
+  router.post(
+    AUTHORIZE_PATHS.login,
+    browserFlow((flow) => flow.loginEndpoint(server)),
+  );
+  router.post(
+    AUTHORIZE_PATHS.consent,
+    browserFlow((flow) => flow.consentEndpoint(server)),
+  );
+  router.get(
+    AUTHORIZE_PATHS.stylesheet,
+    browserFlow((flow) => [flow.serveStylesheet]),
+  );
   router.get(OPENID_PATHS.userinfo, ...userinfoEndpoint(server));
   router.post(OPENID_PATHS.userinfo, ...userinfoEndpoint(server));
-  router.get(OPENID_PATHS.endSession, ...endSessionEndpoint(server, "GET"));
-  router.post(OPENID_PATHS.endSession, ...endSessionEndpoint(server, "POST"));
+  router.get(
+    OPENID_PATHS.endSession,
+    browserFlow((flow) => flow.endSessionEndpoint(server, "GET")),
+  );
+  router.post(
+    OPENID_PATHS.endSession,
+    browserFlow((flow) => flow.endSessionEndpoint(server, "POST")),
+  );
   // /healthz, /readyz and /metrics are served on the management port only (management.ts).
   // The token endpoint is the hot path: its steps are composed once and reached by
   // an exact test ahead of the router, sparing each token request the router's

@@ -6,6 +6,7 @@
 // cache replacing that object.
 import type { JWTVerifyGetKey } from "jose";
 import type { ClientRecord } from "../registry/record.ts";
+import { compactRecord } from "./compact-record.ts";
 import { type UserDirectory, userDirectory } from "./users/user-directory.ts";
 import { jwksKeys } from "./verification-keys.ts";
 
@@ -20,13 +21,24 @@ export interface ClientEntry {
   readonly users: UserDirectory | undefined;
 }
 
-export function clientEntry(record: ClientRecord): ClientEntry {
+/** One Set per shared scope list (compact-record.ts shares the lists), and one empty issuer map. */
+const scopeSets = new WeakMap<readonly string[], ReadonlySet<string>>();
+const NO_ISSUERS: ReadonlyMap<string, JWTVerifyGetKey | undefined> = new Map();
+
+export function clientEntry(parsed: ClientRecord): ClientEntry {
+  const record = compactRecord(parsed);
   const mapping = record.identityMapping;
+  let allowedScopes = scopeSets.get(record.scopes);
+  if (!allowedScopes) {
+    allowedScopes = new Set(record.scopes);
+    scopeSets.set(record.scopes, allowedScopes);
+  }
+  const issuers = mapping?.jwtIssuers ?? [];
   return {
     record,
-    allowedScopes: new Set(record.scopes),
+    allowedScopes,
     keys: jwksKeys(record),
-    issuerKeys: new Map((mapping?.jwtIssuers ?? []).map((issuer) => [issuer.issuer, jwksKeys(issuer)])),
+    issuerKeys: issuers.length === 0 ? NO_ISSUERS : new Map(issuers.map((issuer) => [issuer.issuer, jwksKeys(issuer)])),
     users: mapping?.users ? userDirectory(mapping.users) : undefined,
   };
 }

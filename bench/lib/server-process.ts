@@ -20,9 +20,12 @@ export async function startServerProcess(
   script: string,
   args: string[],
   readyMarker: string,
-  { readyCount = 1, timeoutMs = 60_000 } = {},
+  { readyCount = 1, timeoutMs = 60_000, nodeFlags = [] as string[] } = {},
 ): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [script, ...args], { detached: true, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, [...nodeFlags, script, ...args], {
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let output = "";
   child.stdout.on("data", (chunk: Buffer) => {
     output += chunk.toString();

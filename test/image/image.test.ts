@@ -197,7 +197,11 @@ test("token-server --standalone in the image: a token from the printed command, 
   assert.match(status, /^CapEff:\s+0+$/m);
   assert.match(status, /^CapPrm:\s+0+$/m);
   assert.match(status, /^NoNewPrivs:\s+1$/m);
-  assert.match(await exec(name, ["cat", "/proc/1/cmdline"]), /^node\0bin\/tollgate\.ts\0token-server\0/);
+  // PID 1 is node itself, with the Dockerfile's memory flags (bench/lib/image-node-flags.ts reads the same line).
+  assert.match(
+    await exec(name, ["cat", "/proc/1/cmdline"]),
+    /^node\0--max-semi-space-size=2\0--heap-growing-percent=20\0bin\/tollgate\.ts\0token-server\0/,
+  );
   await assert.rejects(exec(name, ["touch", "/app/written"]), /Read-only file system/);
 });
 

@@ -49,6 +49,20 @@ test("controller-runtime's reconcile and workqueue families, by controller and q
   assert.ok((value(text, 'controller_runtime_reconcile_total{controller="oauthclient",result="success"}') ?? 0) >= 1);
 });
 
+test("the requests it sends to the API server, by method (client-go's rest_client_requests_total)", async () => {
+  const before = await metricsText(world.operator.port);
+  assert.ok((value(before, 'rest_client_requests_total{method="GET"}') ?? 0) >= 1, "its lists and watches count");
+  const ns = await createNamespace(world, "requests");
+  await createClient(world, oauthClient(ns, "counted", CLIENT_CREDENTIALS));
+  await waitForReady(world, ns, "counted");
+  const after = await metricsText(world.operator.port);
+  const grew = (method: string) =>
+    (value(after, `rest_client_requests_total{method="${method}"}`) ?? 0) -
+    (value(before, `rest_client_requests_total{method="${method}"}`) ?? 0);
+  assert.ok(grew("POST") >= 1, "the credentials Secret was created");
+  assert.ok(grew("PATCH") >= 1, "the status was patched");
+});
+
 test("per client: Ready per condition, last and next rotation, secret age; removed on delete", async () => {
   const ns = await createNamespace(world, "client");
   await createClient(

@@ -9,6 +9,7 @@
 //   Conditions window; IssueInstant within the maximum age; the subject (NameID or
 //   the IdP's subjectAttribute) present and allowed; the assertion ID used once.
 // Times use the server's clock tolerance. Every failure is `invalid_grant`.
+import type { Element } from "@xmldom/xmldom";
 import type { CompiledIdentityMapping, CompiledSamlIdp } from "../../registry/record.ts";
 import { ASSERTION_GRANT_PARAMETERS, assertionRequest } from "../assertions/assertion-request.ts";
 import { acceptedAudiences, checkSubject, mapClaims, useAssertionOnce } from "../assertions/identity-mapping.ts";
@@ -16,10 +17,12 @@ import { InvalidGrant } from "../errors.ts";
 import { samlSource, vouchedFor } from "../identity-source.ts";
 import type { Ctx, ServerSettings } from "../request-context.ts";
 import { decodeAssertion } from "../saml/decode-assertion.ts";
-import { parseXml } from "../saml/parse-xml.ts";
 import { claimedIssuer, readAssertion, type SamlAssertion } from "../saml/read-assertion.ts";
-import { signedShape, verifySignedAssertion } from "../saml/verify-signature.ts";
 import type { Grant, GrantOutcome } from "./grant.ts";
+
+let xmlLibraries: Promise<typeof import("../saml/xml-libraries.ts")> | undefined;
+/** The XML parser and signature verifier, loaded once, on the first SAML request. */
+const loadXmlLibraries = () => (xmlLibraries ??= import("../saml/xml-libraries.ts"));
 
 export const SAML2_BEARER = "urn:ietf:params:oauth:grant-type:saml2-bearer";
 
@@ -29,7 +32,7 @@ export const saml2Bearer: Grant = {
     const { server } = ctx.state;
     const request = assertionRequest(ctx);
     const { mapping } = request;
-    const { assertion, idp } = verifySamlAssertion(server.settings, mapping, request.assertion);
+    const { assertion, idp } = await verifySamlAssertion(server.settings, mapping, request.assertion);
     const subject = checkSubject(request.client, idp, subjectOf(assertion, idp), subjectSource(idp));
     // Spent for as long as the assertion could still be accepted: its latest bearer
     // confirmation, unless the Conditions end it sooner.
@@ -51,13 +54,14 @@ export const saml2Bearer: Grant = {
 };
 
 /** Decodes, parses, verifies and checks an assertion; returns it with the IdP that signed it. */
-export function verifySamlAssertion(
+export async function verifySamlAssertion(
   settings: ServerSettings,
   mapping: CompiledIdentityMapping,
   encoded: string,
-): { assertion: SamlAssertion; idp: CompiledSamlIdp } {
+): Promise<{ assertion: SamlAssertion; idp: CompiledSamlIdp }> {
   const xml = decodeAssertion(encoded);
-  let root: ReturnType<typeof parseXml>["root"];
+  const { parseXml, signedShape, verifySignedAssertion } = await loadXmlLibraries();
+  let root: Element;
   try {
     ({ root } = parseXml(xml));
   } catch (error) {

@@ -9,7 +9,13 @@
 // RFC 6749 §4.3.2 and §10.10 ask the server to protect this endpoint against brute
 // force; not telling who exists is part of that.
 import { createHash } from "node:crypto";
-import bcrypt from "bcryptjs";
+
+/**
+ * bcryptjs loads on the first password check, not with the server: most installations
+ * never see a password grant or a sign-in, and a token server's memory is per replica.
+ */
+let bcryptModule: Promise<typeof import("bcryptjs")> | undefined;
+const loadBcrypt = () => (bcryptModule ??= import("bcryptjs"));
 
 export interface UserDirectory {
   users: ReadonlyMap<string, string>;
@@ -60,6 +66,7 @@ export function userDirectory(lines: readonly string[]): UserDirectory {
 /** True only for a known user with the right password; always one bcrypt comparison. */
 export async function checkPassword(directory: UserDirectory, username: string, password: string): Promise<boolean> {
   const hash = directory.users.get(username);
+  const bcrypt = (await loadBcrypt()).default;
   const matches = await bcrypt.compare(password, hash ?? directory.dummyHashFor(username));
   return matches && hash !== undefined;
 }

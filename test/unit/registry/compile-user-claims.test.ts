@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { API_VERSION, KIND, type OAuthClient, type UserDirectoryRef } from "../../../api/v1alpha1/oauthclient.ts";
 import { CompileError, compileRecord, type SecretReference } from "../../../registry/compile.ts";
-import { parseUserClaims } from "../../../registry/user-claims.ts";
+import { parseUserClaims } from "../../../registry/parse-user-claims.ts";
 import { claimsForScope } from "../../../token-server/users/user-claims.ts";
 import { userLine } from "../support/records.ts";
 
