@@ -4,6 +4,7 @@
 import { createPublicKey, type JsonWebKey } from "node:crypto";
 import type { OAuthClient, SecretKeyRef, WorkloadIdentity } from "../api/v1alpha1/oauthclient.ts";
 import { parseDuration } from "./duration.ts";
+import { parseUserClaims } from "./parse-user-claims.ts";
 import {
   type ClientRecord,
   type CompiledWorkloadIdentity,
@@ -11,7 +12,6 @@ import {
   REGISTRY_VERSION,
   type StoredSecret,
 } from "./record.ts";
-import { parseUserClaims } from "./parse-user-claims.ts";
 
 export const DEFAULTS = {
   accessTokenLifetime: "1h",
