@@ -197,12 +197,66 @@ test("token-server --standalone in the image: a token from the printed command, 
   assert.match(status, /^CapEff:\s+0+$/m);
   assert.match(status, /^CapPrm:\s+0+$/m);
   assert.match(status, /^NoNewPrivs:\s+1$/m);
-  // PID 1 is node itself, with the Dockerfile's memory flags (bench/lib/image-node-flags.ts reads the same line).
+  // PID 1 is node itself, with the Dockerfile's memory flags (bench/lib/image-node-flags.ts reads the same line),
+  // running the compiled JavaScript: the image holds no TypeScript of its own to strip.
   assert.match(
     await exec(name, ["cat", "/proc/1/cmdline"]),
-    /^node\0--max-semi-space-size=2\0--heap-growing-percent=20\0bin\/tollgate\.ts\0token-server\0/,
+    /^node\0--max-semi-space-size=2\0--heap-growing-percent=20\0bin\/tollgate\.js\0token-server\0/,
   );
+  assert.equal(
+    (
+      await exec(name, ["find", "/app", "-path", "/app/node_modules", "-prune", "-o", "-name", "*.ts", "-print"])
+    ).trim(),
+    "",
+  );
+  // The pages' stylesheet is a file beside the compiled module that reads it (the browser flow, loaded lazily).
+  const stylesheet = await fetch(`http://127.0.0.1:${port}/oauth2/assets/tollgate.css`);
+  assert.equal(stylesheet.status, 200);
+  assert.match(stylesheet.headers.get("content-type") ?? "", /^text\/css/);
+  assert.ok((await stylesheet.text()).length > 100);
+
+  // `fetch URL` (the chart's helm test) from a second container in this one's network: the
+  // entrypoint's own branch, against the token server's discovery document.
+  const discovery = `http://127.0.0.1:${port}/.well-known/openid-configuration`;
+  const fetched = await run("podman", [
+    "run",
+    "--rm",
+    ...podmanRunFlags(),
+    ...RESTRICTED,
+    "--network",
+    `container:${name}`,
+    images.tollgate.ref,
+    "fetch",
+    discovery,
+  ]);
+  assert.ok(fetched.stdout.startsWith(`200 ${discovery}\n`), fetched.stdout);
+  assert.match(fetched.stdout, /"token_endpoint"/);
   await assert.rejects(exec(name, ["touch", "/app/written"]), /Read-only file system/);
+});
+
+test("fetch --client-id loads bin/fetch/main.js: without a ServiceAccount token it says so and exits 1", async () => {
+  // The lazily imported module runs (a missing module would fail with ERR_MODULE_NOT_FOUND instead).
+  const failed = await run("podman", [
+    "run",
+    "--rm",
+    ...podmanRunFlags(),
+    ...RESTRICTED,
+    "--network",
+    "none",
+    images.tollgate.ref,
+    "fetch",
+    "--token-endpoint",
+    "http://127.0.0.1:1/oauth2/token",
+    "--client-id",
+    "orders.default",
+    "--once",
+  ]).then(
+    () => assert.fail("fetch --once without a ServiceAccount token exited 0"),
+    (error: { code: number; stderr: string }) => error,
+  );
+  assert.equal(failed.code, 1, failed.stderr);
+  assert.match(failed.stderr, /^tollgate fetch: /m);
+  assert.doesNotMatch(failed.stderr, /ERR_MODULE_NOT_FOUND/);
 });
 
 test("the bundled Redis image as the chart runs it: redis-server from the args, redis-cli ping, as UID 10001", async () => {
