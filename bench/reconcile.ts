@@ -1,5 +1,5 @@
 // Reconcile throughput: N OAuthClients (TOLLGATE_BENCH_CLIENTS, default 1000) applied
-// to a real kube-apiserver with one operator process running (operator/main.ts, as in
+// to a real kube-apiserver with one operator process running (operator/main.ts compiled as in the image, as in
 // production), timed until every one is Ready for its generation and every registry
 // record is in Redis. Prints the rate, the operator's peak RSS (VmHWM), and the
 // reconciles per client 10 s after the last client became Ready (a converged client
@@ -30,6 +30,7 @@ import { freePort, startProcess, waitFor } from "../test/harness/processes.ts";
 import { followRecordKeysSecret, TEST_RECORD_KEYS_SECRET } from "../test/harness/record-keys.ts";
 import { startRedis } from "../test/harness/redis.ts";
 import { imageNodeFlags } from "./lib/image-node-flags.ts";
+import { shippedScript } from "./lib/shipped-script.ts";
 
 const clients = Number(process.env.TOLLGATE_BENCH_CLIENTS ?? 1000);
 const concurrency = Number(process.env.TOLLGATE_BENCH_CONCURRENCY ?? 8);
@@ -74,7 +75,7 @@ const operator = startProcess(
     // e.g. TOLLGATE_BENCH_OPERATOR_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the operator.
     ...imageNodeFlags(),
     ...(process.env.TOLLGATE_BENCH_OPERATOR_NODE_ARGS ?? "").split(" ").filter(Boolean),
-    join(import.meta.dirname, "..", "operator", "main.ts"),
+    shippedScript("operator/main.ts"),
     `--kubeconfig=${cp.kubeconfigPath}`,
     `--redis-url=${redis.url}`,
     "--issuer=https://tokens.bench.test",
@@ -209,7 +210,7 @@ async function tokenServerRssWithRegistry(): Promise<number> {
     process.execPath,
     [
       ...imageNodeFlags(),
-      join(import.meta.dirname, "..", "token-server", "main.ts"),
+      shippedScript("token-server/main.ts"),
       `--redis-url=${redis.url}`,
       `--signing-keys-dir=${keysDir}`,
       `--registry-keys-dir=${recordKeysDir}`,

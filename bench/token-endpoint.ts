@@ -8,8 +8,9 @@
 // (16), BENCH_CLIENTS (10000). On a machine shared with other work, single runs vary a
 // lot; the three servers run back to back in each round, so ratios are taken within a
 // round (paired) and the median over rounds is reported, along with each server's
-// median run and its CPU time per request. Tollgate runs with the image's Node flags
-// (lib/image-node-flags.ts); the floor and oidc-provider with Node's defaults.
+// median run and its CPU time per request. Tollgate runs as the image runs it: compiled to
+// JavaScript (lib/shipped-script.ts) with the image's Node flags (lib/image-node-flags.ts);
+// the floor and oidc-provider with Node's defaults.
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,6 +24,7 @@ import { imageNodeFlags } from "./lib/image-node-flags.ts";
 import { type LoadResult, runLoad } from "./lib/load.ts";
 import { putBenchClient, putOtherClients } from "./lib/registry-fill.ts";
 import { type ServerProcess, startServerProcess } from "./lib/server-process.ts";
+import { shippedScript } from "./lib/shipped-script.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
@@ -78,7 +80,7 @@ async function main(): Promise<void> {
     const tollgatePort = await freePort();
     const managementPort = await freePort();
     const tollgate = await startServerProcess(
-      "token-server/main.ts",
+      shippedScript("token-server/main.ts"),
       tollgateArgs(tollgatePort, managementPort),
       TOLLGATE_READY,
       { nodeFlags: imageNodeFlags() },
@@ -159,7 +161,7 @@ async function main(): Promise<void> {
     const clusterPort = await freePort();
     const tollgate2 = await startServerProcess(
       "bench/servers/cluster.ts",
-      ["2", "token-server/main.ts", ...tollgateArgs(clusterPort)],
+      ["2", shippedScript("token-server/main.ts"), ...tollgateArgs(clusterPort)],
       TOLLGATE_READY,
       { readyCount: 2, nodeFlags: imageNodeFlags() },
     );

@@ -1,0 +1,32 @@
+// The script the benchmarks start for a component, as the image runs it: the image compiles
+// the sources to JavaScript (Dockerfile stage `build`, tsconfig.image.json) rather than letting
+// Node strip types at start, and the two differ in memory (README "Measured figures"). So the
+// benchmarks compile the same way, once per run, into .tollgate/bench-build/, beside the files
+// the image also carries (the pages' stylesheet, crds/, examples/) and links to package.json and
+// node_modules. TOLLGATE_BENCH_SOURCES=ts runs the .ts sources instead, to measure the difference.
+import { execFileSync } from "node:child_process";
+import { cpSync, mkdirSync, rmSync, symlinkSync } from "node:fs";
+import { join } from "node:path";
+
+const ROOT = join(import.meta.dirname, "..", "..");
+const OUT = join(ROOT, ".tollgate", "bench-build");
+let built = false;
+
+/** The path to start for `source` (relative to the repository, e.g. "token-server/main.ts"). */
+export function shippedScript(source: string): string {
+  if (process.env.TOLLGATE_BENCH_SOURCES === "ts") return join(ROOT, source);
+  if (!built) {
+    rmSync(OUT, { recursive: true, force: true });
+    execFileSync(
+      join(ROOT, "node_modules", ".bin", "tsc"),
+      ["-p", join(ROOT, "tsconfig.image.json"), "--outDir", OUT],
+      { stdio: "inherit" },
+    );
+    mkdirSync(join(OUT, "token-server", "pages"), { recursive: true });
+    cpSync(join(ROOT, "token-server", "pages", "tollgate.css"), join(OUT, "token-server", "pages", "tollgate.css"));
+    for (const shared of ["package.json", "node_modules", "crds", "examples"])
+      symlinkSync(join(ROOT, shared), join(OUT, shared));
+    built = true;
+  }
+  return join(OUT, source.replace(/\.ts$/, ".js"));
+}
