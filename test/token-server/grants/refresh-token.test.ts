@@ -352,8 +352,10 @@ test("introspection (RFC 7662) reports a live refresh token, and inactive once r
 });
 
 test("introspection of a refresh token: inactive when expired, its client disabled or revoked-before", async () => {
+  // Expiry is in whole seconds (exp = issue second + lifetime), so a 1 s token can be dead a
+  // millisecond after it is issued; 2 s leaves it at least one second of life to be seen active.
   const shortLived = await client({
-    refreshToken: { lifetimeSeconds: 1, issuance: "reuse", forAssertionGrants: false },
+    refreshToken: { lifetimeSeconds: 2, issuance: "reuse", forAssertionGrants: false },
   });
   const expiring = await signIn(shortLived);
   assert.equal((await introspect(expiring.refresh)).active, true);
@@ -375,7 +377,7 @@ test("introspection of a refresh token: inactive when expired, its client disabl
   });
   assert.deepEqual(await introspect(old.refresh), { active: false }, "revokeTokensIssuedBefore");
 
-  // Its one-second life ends on the clock: polled, not slept for.
+  // Its short life ends on the clock: polled, not slept for.
   await waitFor("the short-lived refresh token to expire", async () => !(await active(expiring.refresh)) || undefined, {
     timeoutMs: 5000,
     intervalMs: 50,
