@@ -17,6 +17,20 @@ const run = promisify(execFile);
 /** The chart's container security context, as podman flags. */
 const RESTRICTED = ["--user", "10001:10001", "--read-only", "--cap-drop=ALL", "--security-opt", "no-new-privileges"];
 
+/** One command in the Tollgate image, restricted and with no network, run to its end. */
+function runOffline(args: string[]) {
+  return run("podman", [
+    "run",
+    "--rm",
+    ...podmanRunFlags(),
+    ...RESTRICTED,
+    "--network",
+    "none",
+    images.tollgate.ref,
+    ...args,
+  ]);
+}
+
 const containers = new Set<string>();
 let counter = 0;
 
@@ -125,33 +139,13 @@ test("build.sh reports each image with an archive that carries its tags", () => 
 });
 
 test("operator --help exits 0 and prints the flags", async () => {
-  const { stdout } = await run("podman", [
-    "run",
-    "--rm",
-    ...podmanRunFlags(),
-    ...RESTRICTED,
-    "--network",
-    "none",
-    images.tollgate.ref,
-    "operator",
-    "--help",
-  ]);
+  const { stdout } = await runOffline(["operator", "--help"]);
   assert.match(stdout, /^Usage: node operator\/main\.ts/m);
   assert.match(stdout, /--kubeconfig/);
 });
 
 test("registrar --help exits 0 and prints its flags: the third command of the one image", async () => {
-  const { stdout } = await run("podman", [
-    "run",
-    "--rm",
-    ...podmanRunFlags(),
-    ...RESTRICTED,
-    "--network",
-    "none",
-    images.tollgate.ref,
-    "registrar",
-    "--help",
-  ]);
+  const { stdout } = await runOffline(["registrar", "--help"]);
   assert.match(stdout, /^usage: tollgate registrar \[flags\]/m);
   assert.match(stdout, /--registration-endpoint/);
   assert.match(stdout, /--key-file/);
@@ -236,14 +230,7 @@ test("token-server --standalone in the image: a token from the printed command, 
 
 test("fetch --client-id loads bin/fetch/main.js: without a ServiceAccount token it says so and exits 1", async () => {
   // The lazily imported module runs (a missing module would fail with ERR_MODULE_NOT_FOUND instead).
-  const failed = await run("podman", [
-    "run",
-    "--rm",
-    ...podmanRunFlags(),
-    ...RESTRICTED,
-    "--network",
-    "none",
-    images.tollgate.ref,
+  const failed = await runOffline([
     "fetch",
     "--token-endpoint",
     "http://127.0.0.1:1/oauth2/token",
