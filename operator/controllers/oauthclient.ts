@@ -8,13 +8,14 @@ import type { RegistryWriter } from "../../registry/record.ts";
 import { type OperatorConfig, tokenEndpointOf } from "../config.ts";
 import { Informer, type ListPage, type ListWatchSource } from "../controller/informer.ts";
 import { InformerGroup } from "../controller/informer-group.ts";
-import type { KubeClients } from "../kube.ts";
+import { type KubeClients, readOAuthClient } from "../kube.ts";
 import type { ControllerSpec } from "../manager.ts";
 import { holdsClientId } from "../reconcile/client-id.ts";
 import type { EventRecorder } from "../reconcile/events.ts";
 import { OAuthClientReconciler } from "../reconcile/oauthclient-reconciler.ts";
 import type { Claimant, ReconcileContext } from "../reconcile/reconcile-context.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "../reconcile/secret.ts";
+import { CachedReads } from "./cached-reads.ts";
 import {
   type IndexLookup,
   OAUTHCLIENT_INDEXES,
@@ -71,6 +72,7 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
     for (const [name, index] of Object.entries(OAUTHCLIENT_INDEXES)) informer.addIndex(name, index);
   const lookup: IndexLookup = (index, value) => oauthClients.byIndex(index, value);
   const ownWrites = new OwnWrites();
+  const cachedReads = new CachedReads();
   const tenancy = policySources(kube, kubeConfig, log, informerOptions);
 
   const ctx: ReconcileContext = {
@@ -86,6 +88,21 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
     claimNamespace: config.leaseNamespace,
     writing: (secret) => ownWrites.remember(secret),
     wrote: (secret) => ownWrites.wrote(secret),
+    async currentOAuthClient(namespace, name) {
+      const cached = oauthClients.get(namespace, name);
+      // A copy of the cache's: the reconcile updates its resource as it writes.
+      if (cached && cachedReads.oauthClientIsCurrent(cached)) return structuredClone(cached);
+      return readOAuthClient(kube, namespace, name);
+    },
+    wroteOAuthClient: (resource) => cachedReads.wroteOAuthClient(resource),
+    credentialsSecretAbsent: (resource, secretName) =>
+      secrets.hasSynced() &&
+      cachedReads.secretKnownAbsent(
+        resource,
+        secretName,
+        secrets.get(resource.metadata.namespace ?? "", secretName) !== undefined,
+      ),
+    credentialsSecretExists: (namespace, secretName) => cachedReads.secretExists(namespace, secretName),
     now: () => Date.now(),
     serviceAccountUid: (namespace, name) => serviceAccounts.get(namespace, name)?.metadata?.uid,
     tenancy: {
@@ -102,13 +119,17 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
     watch(enqueue) {
       const maps = [ownKey, otherClaimants(lookup)];
       oauthClients.onEvent((type, object, previous) => {
+        if (type === "delete") cachedReads.forgetOAuthClient(object);
         for (const map of maps) for (const key of map(type, object, previous)) enqueue(key);
       });
       const readers = secretReaders(lookup);
       secrets.onEvent((type, secret, previous) => {
         // The Secret a reconcile just wrote comes back as an event: that reconcile went on from it.
         if (type !== "delete" && ownWrites.isOwn(secret)) return;
-        if (type === "delete") ownWrites.forget(secret);
+        if (type === "delete") {
+          ownWrites.forget(secret);
+          cachedReads.forgetSecret(secret.metadata?.namespace ?? "", secret.metadata?.name ?? "");
+        }
         for (const key of readers(type, secret, previous)) enqueue(key);
       });
       const accountUsers = serviceAccountUsers(lookup);

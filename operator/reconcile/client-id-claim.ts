@@ -33,12 +33,15 @@ export async function claimClientId(
   const namespace = ctx.claimNamespace;
   const name = claimName(clientId);
   const uid = resource.metadata.uid ?? "";
-  let lease = await readLease(ctx.kube, namespace, name);
+  // Installations from before claims: a resource that holds the ID by its status claims
+  // it on its own reconcile; a newcomer does not race it for the Lease.
+  const incumbent = ctx.claimantsOf(clientId).find((c) => c.holds && c.uid !== uid);
+  // A resource that does not hold the ID yet, with no other in the cache holding it (a new
+  // one, mostly), tries the create first: when no claim exists, that is one request instead
+  // of two, and when one does, the conflict sends it to the read, as if it had read first.
+  let lease = holdsClientId(resource) || incumbent ? await readLease(ctx.kube, namespace, name) : undefined;
   for (let attempt = 0; attempt < 3; attempt++) {
     if (!lease) {
-      // Installations from before claims: a resource that holds the ID by its status
-      // claims it on its own reconcile; a newcomer does not race it for the Lease.
-      const incumbent = ctx.claimantsOf(clientId).find((c) => c.holds && c.uid !== uid);
       if (incumbent && !holdsClientId(resource))
         return { held: false, holder: { namespace: incumbent.namespace, name: incumbent.name } };
       try {

@@ -18,12 +18,20 @@ import { type CredentialsOutcome, decideCredentials, type ResolvedCredentials } 
 import { credentialsSecretName } from "./credentials-secret.ts";
 import type { ReconcileContext } from "./reconcile-context.ts";
 
-/** Reads the client's Secret live and decides (credentials-policy.ts). */
+/**
+ * Reads the client's Secret live and decides (credentials-policy.ts). A new client's
+ * Secret is known not to exist without a read (controllers/cached-reads.ts says when);
+ * an adopted one is always read.
+ */
 export async function resolveCredentials(ctx: ReconcileContext, resource: OAuthClient): Promise<CredentialsOutcome> {
   const namespace = resource.metadata.namespace ?? "default";
-  const existing = await readSecret(ctx.kube, namespace, credentialsSecretName(resource));
-  const registryHashes =
-    resource.spec.credentials?.source === "adopt" ? await currentHashes(ctx, effectiveClientId(resource)) : undefined;
+  const secretName = credentialsSecretName(resource);
+  const adopted = resource.spec.credentials?.source === "adopt";
+  const existing =
+    !adopted && ctx.credentialsSecretAbsent(resource, secretName)
+      ? undefined
+      : await readSecret(ctx.kube, namespace, secretName);
+  const registryHashes = adopted ? await currentHashes(ctx, effectiveClientId(resource)) : undefined;
   return decideCredentials({ resource, existing, now: ctx.now(), ...(registryHashes ? { registryHashes } : {}) });
 }
 

@@ -59,4 +59,5 @@ async function patchFinalizers(ctx: ReconcileContext, resource: OAuthClient, fin
     { fieldManager: ctx.fieldManager },
   );
   resource.metadata = updated.metadata;
+  ctx.wroteOAuthClient(updated);
 }

@@ -15,7 +15,6 @@
 import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import { errorText, type Logger } from "../../common/logger.ts";
 import type { Reconciler, Request, Result } from "../controller/controller.ts";
-import { readOAuthClient } from "../kube.ts";
 import { effectiveClientId } from "./client-id.ts";
 import { claimClientId } from "./client-id-claim.ts";
 import { nextCredentialsDeadline, resolveCredentials } from "./credentials.ts";
@@ -337,9 +336,9 @@ export class OAuthClientReconciler implements Reconciler {
     }
   }
 
-  /** The resource as the API server has it now (not the cache: see credentials.ts). */
+  /** The resource as current as the operator's own last write to it (controllers/cached-reads.ts). */
   #read({ namespace, name }: Request): Promise<OAuthClient | undefined> {
-    return readOAuthClient(this.#ctx.kube, namespace, name);
+    return this.#ctx.currentOAuthClient(namespace, name);
   }
 }
 

@@ -2,6 +2,7 @@
 // recorder. Steps take this and the resource, and return what they learned; none of
 // them decides the outcome of the reconcile (oauthclient-reconciler.ts does).
 import type { V1Secret } from "@kubernetes/client-node";
+import type { OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
 import type { OAuthClientPolicy } from "../../api/v1alpha1/oauthclientpolicy.ts";
 import type { RegistryWriter } from "../../registry/record.ts";
 import type { KubeClients } from "../kube.ts";
@@ -27,6 +28,17 @@ export interface ReconcileContext {
   writing(secret: V1Secret): void;
   /** The API server's answer to that write (its resourceVersion identifies the event). */
   wrote(secret: V1Secret): void;
+  /**
+   * The OAuthClient a reconcile starts from: the informer's copy when it is at least as
+   * new as the operator's own last write to it, else read live (controllers/cached-reads.ts).
+   */
+  currentOAuthClient(namespace: string, name: string): Promise<OAuthClient | undefined>;
+  /** The API server's answer to a write of the operator's own to an OAuthClient (finalizer, status). */
+  wroteOAuthClient(resource: OAuthClient): void;
+  /** The client's credentials Secret is known not to exist, so reading it can be skipped. */
+  credentialsSecretAbsent(resource: OAuthClient, secretName: string): boolean;
+  /** Creating the credentials Secret conflicted: it exists, and is read live from now on. */
+  credentialsSecretExists(namespace: string, secretName: string): void;
   now(): number;
   /**
    * The UID of a ServiceAccount, from the metadata-only ServiceAccount informer; undefined

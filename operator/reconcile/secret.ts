@@ -46,8 +46,12 @@ export async function writeSecret(
         await ctx.kube.core.createNamespacedSecret({ namespace, body: desired, fieldManager: ctx.fieldManager }),
       );
     } catch (error) {
-      // Someone created it between our read and this write: reconcile again from the new state.
-      if (isConflict(error)) throw new Error(`Secret ${namespace}/${credentials.secretName} appeared concurrently`);
+      // Someone created it between our read (or the cache's word) and this write: reconcile
+      // again from the new state, read live.
+      if (isConflict(error)) {
+        ctx.credentialsSecretExists(namespace, credentials.secretName);
+        throw new Error(`Secret ${namespace}/${credentials.secretName} appeared concurrently`);
+      }
       throw error;
     }
     return "created";

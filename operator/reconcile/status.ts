@@ -190,6 +190,7 @@ export async function writeStatus(
   );
   resource.metadata.resourceVersion = updated.metadata.resourceVersion;
   resource.status = updated.status;
+  ctx.wroteOAuthClient(updated);
   return true;
 }
 
