@@ -46,6 +46,14 @@ export interface ListWatchSource<T> {
   watchAccept?: string;
   /** Trims each object before it is cached (listed or watched): keep only what is read. */
   transform?(object: T): T;
+  /**
+   * Whether to cache an object at all (after transform). One not kept costs no memory,
+   * and a watch still delivers its events (add, update, delete) to the handlers; what is
+   * lost is a relist's view of it: a change or deletion while no watch was open is not
+   * reported for an object not kept (the periodic resync covers that). An object kept
+   * before and not kept now leaves the cache with no event (it still exists).
+   */
+  keep?(object: T): boolean;
 }
 
 export type InformerEventType = "add" | "update" | "delete";
@@ -209,7 +217,11 @@ export class Informer<T extends KubeObject> {
     do {
       const page = await this.#source.list({ limit: this.#options.pageSize, continueToken });
       // A metadata-only list of nothing has "items": null.
-      for (const item of page.items ?? []) fresh.set(keyOf(item), this.#source.transform?.(item) ?? item);
+      for (const item of page.items ?? []) {
+        const object = this.#source.transform?.(item) ?? item;
+        if (this.#keeps(object)) fresh.set(keyOf(object), object);
+        else if (this.#objects.has(keyOf(object))) this.#forget(keyOf(object));
+      }
       resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
       continueToken = page.metadata?._continue ?? page.metadata?.continue ?? undefined;
     } while (continueToken);
@@ -237,10 +249,10 @@ export class Informer<T extends KubeObject> {
         switch (phase) {
           case "ADDED":
           case "MODIFIED":
-            this.#upsert(object);
+            this.#upsert(object, phase === "ADDED" ? "add" : "update");
             break;
           case "DELETED":
-            this.#remove(keyOf(object), object);
+            this.#remove(keyOf(object), this.#source.transform?.(object) ?? object, true);
             break;
           case "BOOKMARK":
             break;
@@ -284,7 +296,8 @@ export class Informer<T extends KubeObject> {
     });
   }
 
-  #upsert(listedOrWatched: T): void {
+  /** `watched`: the watch's event type, for an object the cache may not keep. */
+  #upsert(listedOrWatched: T, watched?: "add" | "update"): void {
     const object = this.#source.transform?.(listedOrWatched) ?? listedOrWatched;
     // managedFields are often the larger half of an object and nothing here reads them
     // (client-go's informers drop them with a transform for the same reason).
@@ -292,18 +305,38 @@ export class Informer<T extends KubeObject> {
       delete (object.metadata as { managedFields?: unknown }).managedFields;
     const key = keyOf(object);
     const previous = this.#objects.get(key);
+    if (watched && !this.#keeps(object)) {
+      if (previous) this.#forget(key);
+      this.#emit(previous ? "update" : watched, object, previous);
+      return;
+    }
     if (previous && previous.metadata?.resourceVersion === object.metadata?.resourceVersion) return;
     this.#objects.set(key, object);
     this.#reindex(key, previous, object);
     this.#emit(previous ? "update" : "add", object, previous);
   }
 
-  #remove(key: string, object: T): void {
+  #remove(key: string, object: T, watched = false): void {
     const previous = this.#objects.get(key);
-    if (!previous) return;
+    if (!previous) {
+      // An object the cache did not keep still ends with an event.
+      if (watched && this.#source.keep) this.#emit("delete", object);
+      return;
+    }
     this.#objects.delete(key);
     this.#reindex(key, previous, undefined);
     this.#emit("delete", previous ?? object);
+  }
+
+  #keeps(object: T): boolean {
+    return this.#source.keep?.(object) ?? true;
+  }
+
+  /** Drops an object the cache no longer keeps, with no event: it still exists. */
+  #forget(key: string): void {
+    const previous = this.#objects.get(key);
+    this.#objects.delete(key);
+    this.#reindex(key, previous, undefined);
   }
 
   #reindex(key: string, previous: T | undefined, next: T | undefined): void {

@@ -8,7 +8,7 @@ import type { RegistryWriter } from "../../registry/record.ts";
 import { type OperatorConfig, tokenEndpointOf } from "../config.ts";
 import { Informer, type ListPage, type ListWatchSource } from "../controller/informer.ts";
 import { InformerGroup } from "../controller/informer-group.ts";
-import { type KubeClients, readOAuthClient } from "../kube.ts";
+import { type KubeClients, objectKey, readOAuthClient } from "../kube.ts";
 import type { ControllerSpec } from "../manager.ts";
 import { holdsClientId } from "../reconcile/client-id.ts";
 import type { EventRecorder } from "../reconcile/events.ts";
@@ -66,11 +66,18 @@ export function oauthClientController(deps: OAuthClientControllerDeps): OAuthCli
       ),
     );
   const oauthClients = group<OAuthClient>("oauthclients", (ns) => oauthClientSource(kube, ns));
-  const secrets = group<V1Secret>("secrets", (ns) => secretSource(kube, ns));
+  // Declared before the informers that read it start: a Secret is kept if an OAuthClient reads it.
+  const lookup: IndexLookup = (index, value) => oauthClients.byIndex(index, value);
+  const secrets = group<V1Secret>("secrets", (ns) =>
+    secretSource(
+      kube,
+      ns,
+      (secret) => lookup("secret", objectKey(secret.metadata?.namespace, secret.metadata?.name)).length > 0,
+    ),
+  );
   const serviceAccounts = group<V1ServiceAccount>("serviceaccounts", (ns) => serviceAccountSource(kube, ns));
   for (const informer of oauthClients.members)
     for (const [name, index] of Object.entries(OAUTHCLIENT_INDEXES)) informer.addIndex(name, index);
-  const lookup: IndexLookup = (index, value) => oauthClients.byIndex(index, value);
   const ownWrites = new OwnWrites();
   const cachedReads = new CachedReads();
   const tenancy = policySources(kube, kubeConfig, log, informerOptions);
@@ -199,9 +206,22 @@ function oauthClientSource(kube: KubeClients, namespace: string): ListWatchSourc
  * Secrets than the operator reads, often large ones, and caching their data was the
  * operator's largest use of memory. The events wake the readers of a Secret and the
  * owner of a credentials Secret (oauthclient-watches.ts); what a reconcile decides
- * from it reads live. Each cached entry is trimmed to what those two read.
+ * from it reads live.
+ *
+ * Cached are only the Secrets the operator owns (its label, or an OAuthClient owner)
+ * and the ones an OAuthClient references (an adopted Secret, a JWKS, a SAML
+ * certificate), each trimmed to what is read; never the rest of the cluster's. Why one
+ * metadata watch of every Secret rather than a label selector: a referenced Secret is
+ * the team's, and the operator neither labels nor otherwise writes it (an adopted
+ * Secret is read, never changed), so only its name can find it, and a watch per name
+ * does not scale to thousands of clients; the metadata of the Secrets not kept passes
+ * through the watch and is dropped.
  */
-function secretSource(kube: KubeClients, namespace: string): ListWatchSource<V1Secret> {
+function secretSource(
+  kube: KubeClients,
+  namespace: string,
+  referenced: (secret: V1Secret) => boolean,
+): ListWatchSource<V1Secret> {
   const asList = setHeaderOptions("Accept", `${PARTIAL_OBJECT_METADATA}List;g=meta.k8s.io;v=v1`);
   return {
     watchPath: namespace ? `/api/v1/namespaces/${namespace}/secrets` : "/api/v1/secrets",
@@ -214,7 +234,15 @@ function secretSource(kube: KubeClients, namespace: string): ListWatchSource<V1S
             asList,
           )) as ListPage<V1Secret>,
     transform: trimSecretMetadata,
+    keep: (secret) => isOperatorsSecret(secret) || referenced(secret),
   };
+}
+
+/** Labelled by the operator or owned by an OAuthClient (trimSecretMetadata keeps both facts). */
+export function isOperatorsSecret(secret: V1Secret): boolean {
+  return (
+    secret.metadata?.labels?.[MANAGED_BY_LABEL] === MANAGED_BY || (secret.metadata?.ownerReferences?.length ?? 0) > 0
+  );
 }
 
 /**

@@ -8,7 +8,7 @@ import assert from "node:assert/strict";
 import { createServer as createHttpServer } from "node:http";
 import { type AddressInfo, createServer, type Server, Socket } from "node:net";
 import { after, before, test } from "node:test";
-import { KubeConfig, type V1Secret } from "@kubernetes/client-node";
+import { KubeConfig, PatchStrategy, setHeaderOptions, type V1Secret } from "@kubernetes/client-node";
 import { Informer, type ListPage, type ListWatchSource } from "../../operator/controller/informer.ts";
 import { testLogger } from "../harness/log-capture.ts";
 import { waitFor } from "../harness/processes.ts";
@@ -166,5 +166,48 @@ test("a stalled watch (connection open, nothing arriving) is abandoned and reope
   } finally {
     await informer.stop();
     proxy.server.close();
+  }
+});
+
+test("keep: an object the source does not keep is not cached, yet its add, update and delete reach the handlers", async () => {
+  const ns = await createNamespace(world, "keep");
+  const core = world.kube.core;
+  const labelled = (name: string, keep: string) => ({ metadata: { name, labels: { keep } }, stringData: { k: "v" } });
+  await core.createNamespacedSecret({ namespace: ns, body: labelled("listed-kept", "yes") });
+  await core.createNamespacedSecret({ namespace: ns, body: labelled("listed-other", "no") });
+  const informer = new Informer(
+    "secrets",
+    world.cp.kubeConfig,
+    { ...secretSource(ns), keep: (s: V1Secret) => s.metadata?.labels?.keep === "yes" },
+    quiet,
+  );
+  const seen: string[] = [];
+  informer.onEvent((type, object) => {
+    if (object.metadata?.name !== "listed-kept") seen.push(`${type}:${object.metadata?.name}`);
+  });
+  informer.start();
+  try {
+    await informer.waitForSync();
+    assert.ok(informer.get(ns, "listed-kept"), "a kept object listed is cached");
+    assert.equal(informer.get(ns, "listed-other"), undefined, "one not kept is not");
+    await core.createNamespacedSecret({ namespace: ns, body: labelled("watched-other", "no") });
+    await core.patchNamespacedSecret(
+      { namespace: ns, name: "watched-other", body: { stringData: { k: "w" } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    await core.deleteNamespacedSecret({ namespace: ns, name: "watched-other" });
+    // A kept object that stops being kept leaves the cache, and its update still arrives.
+    await core.patchNamespacedSecret(
+      { namespace: ns, name: "listed-kept", body: { metadata: { labels: { keep: "no" } } } },
+      setHeaderOptions("Content-Type", PatchStrategy.MergePatch),
+    );
+    await waitFor("the events of the Secret not kept", async () => seen.length >= 3 || undefined);
+    assert.deepEqual(seen, ["add:watched-other", "update:watched-other", "delete:watched-other"]);
+    await waitFor("the relabelled Secret gone from the cache", async () =>
+      informer.get(ns, "listed-kept") === undefined ? true : undefined,
+    );
+    assert.equal(informer.get(ns, "watched-other"), undefined);
+  } finally {
+    await informer.stop();
   }
 });
