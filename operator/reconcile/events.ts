@@ -13,6 +13,8 @@ export type EventType = "Normal" | "Warning";
 
 /** Reasons (CamelCase, stable: people filter on them). */
 export const EventReason = {
+  /** A new client's first registration: credentials generated and the registry record created. */
+  Registered: "Registered",
   CredentialsCreated: "CredentialsCreated",
   SecretRotated: "SecretRotated",
   SecretRegenerated: "SecretRegenerated",

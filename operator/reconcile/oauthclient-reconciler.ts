@@ -217,9 +217,13 @@ export class OAuthClientReconciler implements Reconciler {
     });
     if (credentials.revocation) status.condition(revocationCondition(credentials.revocation));
     // An adopted Secret is reported "adopted" on every reconcile; the Event is for the first.
+    // New credentials wait for the registry stage: a new client's first registration is one
+    // Event (#registryEvents), and a failure there still reports them (#stop).
     const adoptedBefore = previousCredentials?.status === "True" && previousCredentials.reason === "SecretAdopted";
     const changeEvent =
-      credentials.change === "adopted" && adoptedBefore ? undefined : CHANGE_EVENT[credentials.change];
+      (credentials.change === "adopted" && adoptedBefore) || credentials.change === "created"
+        ? undefined
+        : CHANGE_EVENT[credentials.change];
     if (changeEvent) ctx.events.emit(resource, changeEvent[0], changeEvent[1], credentials.message);
 
     const compiled = await compile(ctx, resource, clientId, credentials);
@@ -260,7 +264,7 @@ export class OAuthClientReconciler implements Reconciler {
       message: `The registry holds client ${clientId} as of generation ${resource.metadata.generation ?? 0}`,
     });
     await writeStatus(ctx, resource, withRotation(status, credentials).summarize().build());
-    this.#registryEvents(resource, clientId, write, wasDisabled);
+    this.#registryEvents(resource, clientId, write, wasDisabled, credentials);
 
     const deadline = nextCredentialsDeadline(resource, credentials);
     return deadline === undefined ? {} : { requeueAfter: Math.max(1000, deadline - ctx.now() + 50) };
@@ -277,6 +281,9 @@ export class OAuthClientReconciler implements Reconciler {
     status.condition({ type: stop.type, status: "False", reason: stop.reason, message: stop.message });
     if (stop.skipped) status.skipped(STAGES_AFTER[stop.type] ?? [], stop.reason, stop.skipped);
     status.summarize(stop.stalled);
+    // The Secret holds new credentials although the registry stage failed: say so now.
+    if (stop.credentials?.change === "created")
+      ctx.events.emit(resource, "Normal", EventReason.CredentialsCreated, stop.credentials.message);
     if (stop.event) ctx.events.emit(resource, "Warning", stop.event.reason, stop.event.note ?? stop.message);
     const written = writeStatus(
       ctx,
@@ -297,10 +304,27 @@ export class OAuthClientReconciler implements Reconciler {
    * Disabled condition (which survives a Redis flush); revocation compares with the
    * record the registry held, so a record rebuilt after a flush revokes nothing new.
    */
-  #registryEvents(resource: OAuthClient, clientId: string, write: RecordWrite, wasDisabled: boolean): void {
+  #registryEvents(
+    resource: OAuthClient,
+    clientId: string,
+    write: RecordWrite,
+    wasDisabled: boolean,
+    credentials: ResolvedCredentials,
+  ): void {
     const { events } = this.#ctx;
     const generation = resource.metadata.generation ?? 0;
-    if (write.written)
+    const newCredentials = credentials.change === "created";
+    // A new client: its credentials and its record are one story, told in one Event (an
+    // Event is an API write: at 10,000 clients, one per client fewer matters).
+    if (newCredentials && write.written && !write.previous)
+      events.emit(
+        resource,
+        "Normal",
+        EventReason.Registered,
+        `${credentials.message}; registry record for client ${clientId} created for generation ${generation}`,
+      );
+    else if (newCredentials) events.emit(resource, "Normal", EventReason.CredentialsCreated, credentials.message);
+    if (write.written && !(newCredentials && !write.previous))
       events.emit(
         resource,
         "Normal",

@@ -10,6 +10,7 @@ import {
   createClient,
   createNamespace,
   deleteClient,
+  eventsFor,
   getClient,
   getSecret,
   ISSUER,
@@ -95,7 +96,14 @@ test("apply: Ready, a Secret with the keys and an owner reference, a registry re
   assert.ok(verifySecret(clientSecret, record.secrets[0]?.hash ?? ""), "the record's hash matches the Secret's secret");
   assert.ok(!JSON.stringify(record).includes(clientSecret), "the raw secret is not in the registry");
 
-  await waitForEvent(world, ns, "orders", "CredentialsCreated", "Normal");
+  // A new client's credentials and record are one Event, not two.
+  const registered = await waitForEvent(world, ns, "orders", "Registered", "Normal");
+  assert.equal(
+    registered.note,
+    `Generated credentials in Secret ${ns}/orders-oauth-client; registry record for client ${clientId} created for generation 1`,
+  );
+  const reasons = (await eventsFor(world, ns, "orders")).map((e) => e.reason);
+  assert.ok(!reasons.includes("CredentialsCreated") && !reasons.includes("RegistryUpdated"), reasons.join(", "));
 
   // A converged resource is not rewritten on resync: its resourceVersion stays put.
   const before = await getClient(world, ns, "orders");
