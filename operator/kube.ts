@@ -2,18 +2,16 @@
 // (status codes of failed calls, patch content types, reads where 404 means "none",
 // OAuthClient reads and patches). One place, so the reconcile steps read as what they
 // do rather than how @kubernetes/client-node is called.
+import type { KubeConfig, V1Lease, V1Secret } from "@kubernetes/client-node";
+import { GROUP, type OAuthClient, PLURAL, VERSION } from "../api/v1alpha1/oauthclient.ts";
 import {
   CoordinationV1Api,
   CoreV1Api,
   CustomObjectsApi,
   EventsV1Api,
-  type KubeConfig,
   PatchStrategy,
   setHeaderOptions,
-  type V1Lease,
-  type V1Secret,
-} from "@kubernetes/client-node";
-import { GROUP, type OAuthClient, PLURAL, VERSION } from "../api/v1alpha1/oauthclient.ts";
+} from "../common/kubernetes-client.ts";
 
 export interface KubeClients {
   kubeConfig: KubeConfig;

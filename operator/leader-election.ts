@@ -10,7 +10,7 @@
 //   same Lease cannot both win;
 // - on a graceful stop the leader releases the Lease so a successor starts at once.
 import type { V1Lease } from "@kubernetes/client-node";
-import { V1MicroTime } from "@kubernetes/client-node";
+import { V1MicroTime } from "../common/kubernetes-client.ts";
 import { errorText, type Logger } from "../common/logger.ts";
 import { InterruptibleSleep } from "./controller/interruptible-sleep.ts";
 import type { KubeClients } from "./kube.ts";

@@ -3,7 +3,7 @@
 // controller (controllers/oauthclient.ts) and the signing-key controller
 // (controllers/signing-keys.ts). `startOperator` is what main.ts runs and what tests
 // and the benchmark start in-process.
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../common/kubernetes-client.ts";
 import { createLogger, type Logger } from "../common/logger.ts";
 import { NO_TRACING, type Tracing, tracedMethods } from "../common/tracing.ts";
 import { RecordKeyRing } from "../registry/record-keys.ts";

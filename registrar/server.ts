@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { KubeConfig } from "@kubernetes/client-node";
+import { KubeConfig } from "../common/kubernetes-client.ts";
 import type { Logger } from "../common/logger.ts";
 import { registrarApp } from "./app.ts";
 import type { RegistrarConfig } from "./config.ts";

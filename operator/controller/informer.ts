@@ -14,7 +14,8 @@
 //   abandoned and reopened from the last resourceVersion: a half-open TCP connection
 //   cannot freeze the cache.
 // - Network errors and 5xx are retried with exponential backoff, forever, until stop().
-import { type KubeConfig, Watch } from "@kubernetes/client-node";
+import type { KubeConfig } from "@kubernetes/client-node";
+import { Watch } from "../../common/kubernetes-client.ts";
 import { errorText, type Logger } from "../../common/logger.ts";
 import { InterruptibleSleep } from "./interruptible-sleep.ts";
 

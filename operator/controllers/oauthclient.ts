@@ -1,8 +1,9 @@
 // The OAuthClient controller: its sources (OAuthClients and Secrets in the watched
 // namespaces), its watches (oauthclient-watches.ts) and its reconciler
 // (reconcile/oauthclient-reconciler.ts), ready to be added to the manager.
-import { type KubeConfig, setHeaderOptions, type V1Secret, type V1ServiceAccount } from "@kubernetes/client-node";
+import type { KubeConfig, V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
 import { GROUP, type OAuthClient, PLURAL, VERSION } from "../../api/v1alpha1/oauthclient.ts";
+import { setHeaderOptions } from "../../common/kubernetes-client.ts";
 import type { Logger } from "../../common/logger.ts";
 import type { RegistryWriter } from "../../registry/record.ts";
 import { type OperatorConfig, tokenEndpointOf } from "../config.ts";

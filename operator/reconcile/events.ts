@@ -4,8 +4,8 @@
 // Event is logged, never fails a reconcile. Repeats of the same reason and note within a minute are dropped,
 // so a reconcile retried with backoff does not flood the namespace.
 import { randomBytes } from "node:crypto";
-import { V1MicroTime } from "@kubernetes/client-node";
 import { API_VERSION, KIND, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
+import { V1MicroTime } from "../../common/kubernetes-client.ts";
 import { errorText, type Logger } from "../../common/logger.ts";
 import type { KubeClients } from "../kube.ts";
 
