@@ -88,9 +88,6 @@ function endSpan(span: SpanHandle, ctx: Ctx, outcome: string): void {
 
 export function handleErrors(server: TokenServer, endpoint: string) {
   const { metrics } = server;
-  // Label children by grant type and outcome, both from small fixed sets: looked up
-  // once, not hashed from a label object on every request.
-  const counters = new Map<string, ReturnType<typeof metrics.requests.labels>>();
   return handleRequestErrors<Ctx>(server, endpoint, {
     refused: "request refused",
     failed: "request failed",
@@ -101,14 +98,7 @@ export function handleErrors(server: TokenServer, endpoint: string) {
     },
     clientId: (ctx) => ctx.state.client?.clientId ?? clientIdHint(ctx),
     count(ctx, outcome) {
-      const grantType = grantLabel(ctx);
-      const key = `${grantType} ${outcome}`;
-      let counter = counters.get(key);
-      if (!counter) {
-        counter = metrics.requests.labels(endpoint, grantType, outcome);
-        counters.set(key, counter);
-      }
-      counter.inc();
+      metrics.request(endpoint, grantLabel(ctx), outcome);
       metrics.clientRequest(ctx.state.client?.clientId, endpoint, outcome);
     },
   });
