@@ -74,6 +74,11 @@ export interface RequestState {
 }
 
 export type Ctx = ParameterizedContext<RequestState>;
+/**
+ * One named step of an endpoint, run by koa-compose. A step that only checks and passes on
+ * returns `next()` rather than being async: every async step costs a promise and an await
+ * per request, and compose turns a step's synchronous throw into a rejection all the same.
+ */
 export type Step = (ctx: Ctx, next: () => Promise<void>) => Promise<void>;
 
 /** The single value of a parameter (duplicates were rejected earlier), or undefined. */

@@ -1,4 +1,5 @@
 import type { Ctx } from "./request-context.ts";
+import { setHeader } from "./set-header.ts";
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
@@ -9,7 +10,7 @@ const JSON_TYPE = "application/json; charset=utf-8";
  */
 export function sendJson(ctx: Ctx, body: unknown, status = 200): void {
   ctx.status = status;
-  ctx.set("Content-Type", JSON_TYPE);
-  ctx.set("X-Content-Type-Options", "nosniff");
+  setHeader(ctx, "Content-Type", JSON_TYPE);
+  setHeader(ctx, "X-Content-Type-Options", "nosniff");
   ctx.body = JSON.stringify(body);
 }

@@ -1,5 +1,6 @@
 // POST /oauth2/token (RFC 6749 §3.2, §5): the spec's checklist, one named step each.
 
+import type { SpanHandle } from "../../common/tracing.ts";
 import { authenticateClient } from "../client-auth/authenticate-client.ts";
 import { grants } from "../grants/index.ts";
 import { checkGrantAllowed } from "../middleware/check-grant-allowed.ts";
@@ -25,9 +26,12 @@ async function callGrantHandler(ctx: Ctx): Promise<void> {
 }
 
 /** Runs `step` in a child span of the request's, when tracing is on. */
-async function traced<T>(ctx: Ctx, name: string, step: () => Promise<T>): Promise<T> {
+function traced<T>(ctx: Ctx, name: string, step: () => Promise<T>): Promise<T> {
   const span = ctx.state.span?.child(name);
-  if (!span) return step();
+  return span ? inSpan(span, step) : step();
+}
+
+async function inSpan<T>(span: SpanHandle, step: () => Promise<T>): Promise<T> {
   try {
     return await step();
   } catch (error) {

@@ -25,8 +25,11 @@ export function extractCredentials(ctx: Ctx): Credentials {
   const bodySecret = param(ctx, "client_secret");
   const assertion = param(ctx, "client_assertion");
   const assertionType = param(ctx, "client_assertion_type");
-  const used = [authorization !== "", bodySecret !== undefined, assertion !== undefined || assertionType !== undefined];
-  if (used.filter(Boolean).length > 1) throw new InvalidRequest("client authentication must use only one mechanism");
+  const used =
+    Number(authorization !== "") +
+    Number(bodySecret !== undefined) +
+    Number(assertion !== undefined || assertionType !== undefined);
+  if (used > 1) throw new InvalidRequest("client authentication must use only one mechanism");
 
   if (authorization !== "") {
     ctx.state.authMethod = "client_secret_basic";

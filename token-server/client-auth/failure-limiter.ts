@@ -30,6 +30,8 @@ export class FailureLimiter {
 
   /** Throws when the client is locked out for this source. */
   check(clientId: string, source: string): void {
+    // The usual case, no lock at all: no key to build for every request.
+    if (!this.#lockout.holdsLocks) return;
     const retryAfter = this.#lockout.retryAfter(key(clientId, source));
     if (retryAfter !== undefined) throw locked(retryAfter);
   }

@@ -3,9 +3,9 @@ import { UnauthorizedClient } from "../errors.ts";
 import { authenticatedClient, type Ctx } from "../request-context.ts";
 
 /** The client's registration lists the grant type (RFC 6749 §5.2 unauthorized_client). */
-export async function checkGrantAllowed(ctx: Ctx, next: () => Promise<void>): Promise<void> {
+export function checkGrantAllowed(ctx: Ctx, next: () => Promise<void>): Promise<void> {
   const client = authenticatedClient(ctx);
   if (!client.grantTypes.includes(ctx.state.grantType as GrantType))
     throw new UnauthorizedClient(`this client may not use grant_type "${ctx.state.grantType}"`);
-  await next();
+  return next();
 }

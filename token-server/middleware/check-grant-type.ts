@@ -9,7 +9,7 @@ import type { Ctx } from "../request-context.ts";
  * authorization server MUST ignore unrecognized request parameters"): dropped before
  * the duplicate check and the grant see them.
  */
-export async function checkGrantType(ctx: Ctx, next: () => Promise<void>): Promise<void> {
+export function checkGrantType(ctx: Ctx, next: () => Promise<void>): Promise<void> {
   const values = ctx.state.params.get("grant_type");
   if (!values || values[0] === "") throw new InvalidRequest('the "grant_type" parameter is required');
   if (values.length > 1) throw new InvalidRequest('the "grant_type" parameter must not be repeated');
@@ -21,5 +21,5 @@ export async function checkGrantType(ctx: Ctx, next: () => Promise<void>): Promi
   for (const name of ctx.state.params.keys())
     if (name !== "grant_type" && !grant.parameters.has(name) && !CLIENT_AUTH_PARAMETERS.has(name))
       ctx.state.params.delete(name);
-  await next();
+  return next();
 }

@@ -5,14 +5,15 @@
 // anything else is replaced, so a caller cannot inject text into the logs.
 import { randomUUID } from "node:crypto";
 import type { Ctx } from "../request-context.ts";
+import { setHeader } from "../set-header.ts";
 
 export const REQUEST_ID_HEADER = "X-Request-Id";
 const ACCEPTABLE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
-export async function assignRequestId(ctx: Ctx, next: () => Promise<void>): Promise<void> {
+export function assignRequestId(ctx: Ctx, next: () => Promise<void>): Promise<void> {
   const offered = ctx.get(REQUEST_ID_HEADER);
   const id = ACCEPTABLE_ID.test(offered) ? offered : randomUUID();
   ctx.state.requestId = id;
-  ctx.set(REQUEST_ID_HEADER, id);
-  await next();
+  setHeader(ctx, REQUEST_ID_HEADER, id);
+  return next();
 }

@@ -34,6 +34,11 @@ export class Lockout {
     this.#windowSeconds = windowSeconds;
   }
 
+  /** Whether this process knows of any lock (ended ones included until looked up or swept). */
+  get holdsLocks(): boolean {
+    return this.#lockedUntil.size > 0;
+  }
+
   /** Seconds until `key` is unlocked; undefined while it is not known to be locked. */
   retryAfter(key: string): number | undefined {
     const until = this.#lockedUntil.get(key);

@@ -30,13 +30,15 @@ export async function issue(server: TokenServer, request: IssueRequest, outcome:
   const body: TokenResponse = { access_token: access.token, token_type: "Bearer", expires_in: access.expiresIn };
   if (access.scope.length > 0) body.scope = access.scope.join(" ");
   const revoked = outcome.continues?.revoked ?? outcome.family?.revoked;
-  try {
-    const refreshToken = await refresh(server, request, outcome, access);
-    if (refreshToken !== undefined) body.refresh_token = refreshToken;
-  } catch (error) {
-    if (error instanceof FamilyRevoked && revoked) throw revoked();
-    throw error;
-  }
+  // Nothing to store (client_credentials, most often): no refresh token, no family to join.
+  if (outcome.continues || outcome.family || refreshAllowed(client, request.grant))
+    try {
+      const refreshToken = await refresh(server, request, outcome, access);
+      if (refreshToken !== undefined) body.refresh_token = refreshToken;
+    } catch (error) {
+      if (error instanceof FamilyRevoked && revoked) throw revoked();
+      throw error;
+    }
   if (outcome.idToken && access.scope.includes("openid"))
     body.id_token = await signIdToken(server, {
       client,
