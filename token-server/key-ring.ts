@@ -1,7 +1,9 @@
 // The signing keys in use: the current key (imported once and cached, so signing a
-// token costs one signature) and the public JWKS. Loaded from a key directory (see
+// token costs one signature; as a WebCrypto key for jose and as a node:crypto KeyObject
+// for tokens/compact-signer.ts) and the public JWKS. Loaded from a key directory (see
 // registry/signing-key-format.ts for the format) and reloaded when its files change, or generated in
 // memory for standalone mode.
+import { createPrivateKey, type KeyObject } from "node:crypto";
 import { type CryptoKey, importJWK, type JWK } from "jose";
 import type { Logger } from "../common/logger.ts";
 import { followKeyDirectory } from "../registry/key-directory.ts";
@@ -21,6 +23,8 @@ export interface SigningKey {
   loadedAt: number;
   alg: SigningAlgorithm;
   privateKey: CryptoKey;
+  /** The same private key for node:crypto (access tokens: tokens/compact-signer.ts). */
+  keyObject: KeyObject;
 }
 
 export interface VerificationKey {
@@ -103,6 +107,7 @@ export class KeyRing {
       loadedAt,
       alg: current.alg,
       privateKey: (await importJWK(current, current.alg)) as CryptoKey,
+      keyObject: createPrivateKey({ key: { ...current }, format: "jwk" }),
     };
     this.#verification = verification;
     this.#jwks = { keys: published };
