@@ -1,21 +1,19 @@
 // JWS Compact Serialization (RFC 7515 §7.1) of the access tokens, the token endpoint's
 // hottest work. jose signs through WebCrypto, which for every token re-normalises the
-// algorithm, copies the input and hands the signature to the thread pool and back: about
-// 25 µs of CPU per ES256 token on top of the ~70 µs signature, a tenth of a whole
-// client-credentials request. The compact form is only `header.payload.signature` in
-// base64url, and the protected header is the same for every token one key signs, so it is
-// encoded once per key and node:crypto makes the signature with the key ring's KeyObject.
-// jose still verifies every JWT this server reads (and signs the rarer ID tokens); the unit
-// tests check these tokens with jose for every algorithm.
+// algorithm and validates the header and key again, then encodes in JavaScript: about 75 µs
+// of CPU per ES256 token with the thread-pool hop, where the signature itself takes 25. The
+// compact form is only `header.payload.signature` in base64url, and the protected header is
+// the same for every token one key signs, so it is encoded once per key, and node:crypto
+// signs with the key ring's KeyObject in the thread pool: about 45 µs. The pool as WebCrypto
+// uses it: the event loop goes on with other requests meanwhile, so one process still uses a
+// second core (signing on the event loop saved a little more CPU and lost a fifth of the
+// throughput on two cores). jose still verifies every JWT this server reads, and signs the
+// rarer ID tokens; the unit tests check these tokens with jose for every algorithm.
 //
-// The KeyObject is passed to crypto.sign as it is, never inside an options object: Node 24
-// tells the two apart by throwing and catching two errors per call (isKeyObject,
-// isCryptoKey), which costs more than the ES256 signature itself. Without options an ECDSA
-// signature comes DER-encoded, so it is rewritten as JWS wants it (ecdsaDerToJose).
-//
-// ES256 and EdDSA signatures take tens of microseconds: less than a thread-pool hop, so they
-// are made on the event loop. An RSA 2048 signature (RS256, PS256) takes about a millisecond
-// and goes to the thread pool, so it does not stall every other request meanwhile.
+// The KeyObject is passed to crypto.sign as it is, not inside an options object, wherever
+// the algorithm allows: Node 24 tells the two apart by throwing and catching two errors per
+// call (isKeyObject, isCryptoKey), which costs about as much as the ES256 signature. An
+// ECDSA signature then comes DER-encoded, and is rewritten as JWS has it (ecdsaDerToJose).
 import { constants, type KeyObject, type SignKeyObjectInput, sign } from "node:crypto";
 import type { SigningAlgorithm } from "../../registry/signing-key-format.ts";
 import type { SigningKey } from "../key-ring.ts";
@@ -23,14 +21,14 @@ import type { SigningKey } from "../key-ring.ts";
 /** How node:crypto makes each algorithm's JWS signature (RFC 7518 §3, RFC 8037 §3.1). */
 const ALGORITHMS: Record<
   SigningAlgorithm,
-  { digest: string | null; options?: Omit<SignKeyObjectInput, "key">; offload: boolean; der?: true }
+  { digest: string | null; options?: Omit<SignKeyObjectInput, "key">; der?: true }
 > = {
-  ES256: { digest: "sha256", offload: false, der: true },
-  EdDSA: { digest: null, offload: false },
+  ES256: { digest: "sha256", der: true },
+  EdDSA: { digest: null },
   // RSASSA-PKCS1-v1_5, node:crypto's default padding for an RSA key.
-  RS256: { digest: "sha256", offload: true },
+  RS256: { digest: "sha256" },
   // Salt as long as the hash (RFC 7518 §3.5).
-  PS256: { digest: "sha256", options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 }, offload: true },
+  PS256: { digest: "sha256", options: { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: 32 } },
 };
 
 /** ES256: r and s are 32 bytes each in a JWS. */
@@ -55,20 +53,18 @@ export class CompactSigner {
   }
 
   /** The compact JWS of `payload` (a JSON text), signed with `key`. */
-  sign(key: SigningKey, payload: string): string | Promise<string> {
+  sign(key: SigningKey, payload: string): Promise<string> {
     const prepared = this.#prepare(key);
     const input = `${prepared.prefix}${Buffer.from(payload, "utf8").toString("base64url")}`;
     // The signing input is base64url text: ASCII, so latin1 is its exact byte encoding.
     const bytes = Buffer.from(input, "latin1");
-    const { digest, offload, der } = ALGORITHMS[key.alg];
-    if (!offload) {
-      const signature = sign(digest, bytes, prepared.signingKey);
-      return `${input}.${(der ? ecdsaDerToJose(signature, P256_SCALAR_BYTES) : signature).toString("base64url")}`;
-    }
+    const { digest, der } = ALGORITHMS[key.alg];
     return new Promise((resolve, reject) =>
-      sign(digest, bytes, prepared.signingKey, (error, signature) =>
-        error ? reject(error) : resolve(`${input}.${signature.toString("base64url")}`),
-      ),
+      sign(digest, bytes, prepared.signingKey, (error, signature) => {
+        if (error) reject(error);
+        else
+          resolve(`${input}.${(der ? ecdsaDerToJose(signature, P256_SCALAR_BYTES) : signature).toString("base64url")}`);
+      }),
     );
   }
 
