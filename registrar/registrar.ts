@@ -165,21 +165,33 @@ export class Registrar {
     return { resource, identity };
   }
 
-  /** Writes `change` with a fresh token's MAC, only if nobody changed the resource since it was read. */
-  private async rotate(resource: OAuthClient, identity: Identity, change: { spec?: unknown; annotations?: object }) {
+  /**
+   * Writes `change` with a fresh token's MAC, only if nobody changed the resource since it
+   * was read. The operator's own writes (status, its finalizer) change the resourceVersion
+   * too, but they are neither a use of the token nor an edit: a conflict is retried on the
+   * resource as it is now when only those moved (same generation, labels and annotations:
+   * the token's MAC annotation among them, so a concurrent use of the token still wins).
+   */
+  private async rotate(read: OAuthClient, identity: Identity, change: { spec?: unknown; annotations?: object }) {
     const next = mintAccessToken();
-    const patch = {
-      metadata: {
-        resourceVersion: resource.metadata.resourceVersion,
-        annotations: { ...change.annotations, [ACCESS_TOKEN_MAC_ANNOTATION]: this.seal.mac(resource, next) },
-      },
-      ...(change.spec ? { spec: change.spec } : {}),
-    };
-    const { namespace = "", name } = resource.metadata;
-    const rotated = await patchClient(this.kube, identity, namespace, name, patch);
-    // A concurrent use of the same token, or a hand edit meanwhile: the token is spent either way.
-    if (rotated === "conflict") throw invalidToken("the registration access token was used concurrently");
-    return { rotated, next };
+    const { namespace = "", name } = read.metadata;
+    let resource = read;
+    for (let attempt = 1; ; attempt++) {
+      const patch = {
+        metadata: {
+          resourceVersion: resource.metadata.resourceVersion,
+          annotations: { ...change.annotations, [ACCESS_TOKEN_MAC_ANNOTATION]: this.seal.mac(resource, next) },
+        },
+        ...(change.spec ? { spec: change.spec } : {}),
+      };
+      const rotated = await patchClient(this.kube, identity, namespace, name, patch);
+      if (rotated !== "conflict") return { rotated, next };
+      const now = await readClient(this.kube, namespace, name);
+      // A concurrent use of the same token, or a hand edit meanwhile: the token is spent either way.
+      if (attempt === 3 || !now || !onlyOperatorWritesBetween(read, now))
+        throw invalidToken("the registration access token was used concurrently");
+      resource = now;
+    }
   }
 
   private async waitForReady(namespace: string, name: string, generation: number): Promise<OAuthClient> {
@@ -244,4 +256,17 @@ export function generateName(displayName: string | undefined): string {
     .slice(0, 40)
     .replace(/-+$/, "");
   return `${slug || "client"}-`;
+}
+
+/** Whether `now` differs from `read` only where the operator writes (status, its finalizer, the resourceVersion). */
+export function onlyOperatorWritesBetween(read: OAuthClient, now: OAuthClient): boolean {
+  const a = read.metadata;
+  const b = now.metadata;
+  return (
+    a.uid === b.uid &&
+    a.generation === b.generation &&
+    b.deletionTimestamp === undefined &&
+    JSON.stringify(a.annotations ?? {}) === JSON.stringify(b.annotations ?? {}) &&
+    JSON.stringify(a.labels ?? {}) === JSON.stringify(b.labels ?? {})
+  );
 }
