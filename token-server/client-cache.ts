@@ -25,6 +25,8 @@ import { type ClientEntry, clientEntry } from "./client-entry.ts";
 
 export interface ClientLookup {
   get(clientId: string): ClientRecord | undefined;
+  /** The record, after the registry changes already received are applied (ClientCache.current). */
+  current(clientId: string): Promise<ClientRecord | undefined>;
   /** The record with what is derived from it (client-entry.ts), built when it loaded. */
   entry(clientId: string): ClientEntry | undefined;
   /** Epoch seconds of the client's deletion, if it was deleted. */
@@ -142,6 +144,29 @@ export class ClientCache implements ClientLookup {
 
   entry(clientId: string): ClientEntry | undefined {
     return this.#clients.get(clientId);
+  }
+
+  /**
+   * The record, or if it is not in memory, the record once the registry changes already
+   * received are applied (waiting at most `maxWaitMs`). A change is applied by re-reading
+   * its record from Redis, so a client registered a moment ago (its change arrived, its
+   * read still in flight) would otherwise be refused: the registrar answers 201 once the
+   * resource is Ready, and the caller uses the credentials at once. An unknown ID costs no
+   * Redis request, only the wait for changes already under way.
+   */
+  async current(clientId: string, maxWaitMs = 1000): Promise<ClientRecord | undefined> {
+    const known = this.#clients.get(clientId)?.record;
+    if (known) return known;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      this.#queue,
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, maxWaitMs);
+        timer.unref();
+      }),
+    ]);
+    clearTimeout(timer);
+    return this.#clients.get(clientId)?.record;
   }
 
   tombstone(clientId: string): number | undefined {

@@ -215,3 +215,39 @@ test("a server that held a built registry stays ready from memory when Redis los
   await cache.settled();
   assert.deepEqual([cache.ready, cache.state], [true, "loaded"]);
 });
+
+test("current(): a client whose change is still being read is found; an unknown one is not, without a wait beyond it", async () => {
+  const { registry, cache } = await setup();
+  const a = record();
+  // The re-read of the changed record is slow (a Redis round trip under load).
+  let release: () => void = () => {};
+  let reading: () => void = () => {};
+  const readStarted = new Promise<void>((resolve) => {
+    reading = resolve;
+  });
+  const read = registry.get.bind(registry);
+  registry.get = async (clientId) => {
+    reading();
+    await new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    return read(clientId);
+  };
+  registry.change("put", a);
+  await readStarted;
+  assert.equal(cache.get(a.clientId), undefined, "the change is received, its record not yet read");
+  const found = cache.current(a.clientId);
+  release();
+  assert.equal((await found)?.clientId, a.clientId);
+  registry.get = read;
+  assert.equal(await cache.current("nobody"), undefined);
+});
+
+test("current(): waits at most maxWaitMs for changes under way (a Redis that does not answer)", async () => {
+  const { registry, cache } = await setup();
+  registry.get = () => new Promise(() => {});
+  registry.change("put", record());
+  const started = Date.now();
+  assert.equal(await cache.current("nobody", 50), undefined);
+  assert.ok(Date.now() - started < 1000);
+});
