@@ -5,6 +5,7 @@
 // RFC 7592 reads build the response from it, so a hand edit shows, and a hand delete ends it.
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Condition, OAuthClient } from "../api/v1alpha1/oauthclient.ts";
+import { changedBeyondOperatorWrites } from "../api/v1alpha1/operator-writes.ts";
 import type { Logger } from "../common/logger.ts";
 import { parseDuration } from "../registry/duration.ts";
 import { metadataToSpec, specToMetadata } from "./client-metadata.ts";
@@ -188,7 +189,7 @@ export class Registrar {
       if (rotated !== "conflict") return { rotated, next };
       const now = await readClient(this.kube, namespace, name);
       // A concurrent use of the same token, or a hand edit meanwhile: the token is spent either way.
-      if (attempt === 3 || !now || !onlyOperatorWritesBetween(read, now))
+      if (attempt === 3 || !onlyOperatorWritesBetween(read, now))
         throw invalidToken("the registration access token was used concurrently");
       resource = now;
     }
@@ -258,15 +259,7 @@ export function generateName(displayName: string | undefined): string {
   return `${slug || "client"}-`;
 }
 
-/** Whether `now` differs from `read` only where the operator writes (status, its finalizer, the resourceVersion). */
-export function onlyOperatorWritesBetween(read: OAuthClient, now: OAuthClient): boolean {
-  const a = read.metadata;
-  const b = now.metadata;
-  return (
-    a.uid === b.uid &&
-    a.generation === b.generation &&
-    b.deletionTimestamp === undefined &&
-    JSON.stringify(a.annotations ?? {}) === JSON.stringify(b.annotations ?? {}) &&
-    JSON.stringify(a.labels ?? {}) === JSON.stringify(b.labels ?? {})
-  );
+/** Whether `now` is the resource read, changed only by the operator's own writes (api/v1alpha1/operator-writes.ts). */
+export function onlyOperatorWritesBetween(read: OAuthClient, now: OAuthClient | undefined): now is OAuthClient {
+  return now !== undefined && now.metadata.uid === read.metadata.uid && !changedBeyondOperatorWrites(read, now);
 }

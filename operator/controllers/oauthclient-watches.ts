@@ -2,7 +2,8 @@
 // functions (controller-runtime's Watches): each is a pure function of an informer
 // event and the cache's indexes, so each can be tested alone.
 import type { V1Secret, V1ServiceAccount } from "@kubernetes/client-node";
-import { FINALIZER, GROUP, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
+import { GROUP, type OAuthClient } from "../../api/v1alpha1/oauthclient.ts";
+import { changedBeyondOperatorWrites } from "../../api/v1alpha1/operator-writes.ts";
 import { referencedSecrets } from "../../registry/compile.ts";
 import type { IndexFunction, InformerEventType } from "../controller/informer.ts";
 import { objectKey } from "../kube.ts";
@@ -37,16 +38,7 @@ export type MapFunction<T> = (type: InformerEventType, object: T, previous?: T) 
  * operator's own finalizer appearing (the reconcile that added it went on from there).
  */
 export function changedBeyondStatus(type: InformerEventType, object: OAuthClient, previous?: OAuthClient): boolean {
-  if (type !== "update" || !previous) return true;
-  const { metadata: a } = previous;
-  const { metadata: b } = object;
-  return !(
-    a.generation === b.generation &&
-    a.deletionTimestamp === b.deletionTimestamp &&
-    JSON.stringify(a.annotations ?? {}) === JSON.stringify(b.annotations ?? {}) &&
-    JSON.stringify(a.labels ?? {}) === JSON.stringify(b.labels ?? {}) &&
-    JSON.stringify(othersFinalizers(a.finalizers)) === JSON.stringify(othersFinalizers(b.finalizers))
-  );
+  return type !== "update" || !previous || changedBeyondOperatorWrites(previous, object);
 }
 
 /** The resource itself, when the event passes the predicate. */
@@ -96,8 +88,4 @@ export function serviceAccountUsers(lookup: IndexLookup): MapFunction<V1ServiceA
 
 function keyOf(object: OAuthClient): string {
   return objectKey(object.metadata.namespace, object.metadata.name);
-}
-
-function othersFinalizers(finalizers: string[] | undefined): string[] {
-  return (finalizers ?? []).filter((f) => f !== FINALIZER);
 }

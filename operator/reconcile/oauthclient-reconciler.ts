@@ -316,7 +316,8 @@ export class OAuthClientReconciler implements Reconciler {
     const newCredentials = credentials.change === "created";
     // A new client: its credentials and its record are one story, told in one Event (an
     // Event is an API write: at 10,000 clients, one per client fewer matters).
-    if (newCredentials && write.written && !write.previous)
+    const registered = newCredentials && write.written && !write.previous;
+    if (registered)
       events.emit(
         resource,
         "Normal",
@@ -324,7 +325,7 @@ export class OAuthClientReconciler implements Reconciler {
         `${credentials.message}; registry record for client ${clientId} created for generation ${generation}`,
       );
     else if (newCredentials) events.emit(resource, "Normal", EventReason.CredentialsCreated, credentials.message);
-    if (write.written && !(newCredentials && !write.previous))
+    if (write.written && !registered)
       events.emit(
         resource,
         "Normal",

@@ -24,7 +24,7 @@ export async function authenticateClient(ctx: Ctx, next: () => Promise<void>): P
   const credentials = extractCredentials(ctx);
   const clientId = credentials.clientId ?? assertedClientId((credentials as { assertion: string }).assertion);
   const { clients, failures } = ctx.state.server;
-  const record = await clients.current(clientId);
+  const record = clients.get(clientId) ?? (await clients.current(clientId));
   // A ServiceAccount token names the ServiceAccount in sub, so client_id names the client.
   const method =
     credentials.method === "private_key_jwt" && record?.tokenEndpointAuthMethod === "workload_identity"

@@ -34,9 +34,11 @@ test("only the operator's writes between read and write: retried; anything else:
     ["a hand edit of the labels", { resourceVersion: "11", labels: {} }, {}, false],
     ["deleted meanwhile", { resourceVersion: "11", deletionTimestamp: "2026-12-03T00:00:00Z" }, {}, false],
     ["deleted and recreated", { resourceVersion: "11", uid: "u2" }, {}, false],
+    ["another controller's finalizer", { resourceVersion: "11", finalizers: ["example.com/guard"] }, {}, false],
   ];
   for (const [name, metadata, rest, retried] of cases) {
     const now = { ...read, ...rest, metadata: { ...read.metadata, ...metadata } } as OAuthClient;
     assert.equal(onlyOperatorWritesBetween(read, now), retried, name);
   }
+  assert.equal(onlyOperatorWritesBetween(read, undefined), false, "gone");
 });
